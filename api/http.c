@@ -1,0 +1,258 @@
+/* http.c - request parsing and responses shared by the resources (http.h). */
+#include "http.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+
+const struct principal api_anonymous = {.kind = "anonymous", .subject = "anonymous"};
+
+const char *
+api_header(const struct _u_request *req, const char *name)
+{
+    return u_map_get_case(req->map_header, name);
+}
+
+const char *
+api_path_id(const struct _u_request *req, char buf[API_ID_MAX])
+{
+    /* url_path is "/v1/cases/<id>..." (already percent-decoded by libmicrohttpd) */
+    const char *p = req->url_path ? req->url_path : "";
+    buf[0] = '\0';
+    for (int segment = 0; segment < 3 && p; segment++)
+        p = strchr(p + (segment ? 1 : 0), '/');
+    if (p == NULL)
+        return buf;
+    size_t n = strcspn(++p, "/");
+    if (n < API_ID_MAX) {
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+    }
+    return buf;
+}
+
+/* Whether the Content-Type's media type (before any ';') is media_type. */
+static bool
+media_type_is(const char *content_type, const char *media_type)
+{
+    size_t n = strlen(media_type);
+    if (content_type == NULL || strncasecmp(content_type, media_type, n) != 0)
+        return false;
+    const char *rest = content_type + n;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+int
+api_body_json(const struct _u_request *req, struct _u_response *resp, const struct app *app,
+              const char *media_type, json_t **j_body)
+{
+    char detail[160];
+    json_error_t error;
+
+    *j_body = NULL;
+    /* ulfius keeps at most max_body_bytes + 1 bytes: one more means too large */
+    if (req->binary_body_length > (size_t)app->cfg.max_body_bytes) {
+        snprintf(detail, sizeof detail, "the body must be at most %d bytes",
+                 app->cfg.max_body_bytes);
+        api_problem_detail(resp, ERR_TOO_LARGE, detail);
+        return ERR_TOO_LARGE;
+    }
+    if (!media_type_is(api_header(req, "Content-Type"), media_type)) {
+        snprintf(detail, sizeof detail, "the body must be %s", media_type);
+        api_problem_detail(resp, ERR_UNSUPPORTED_MEDIA, detail);
+        return ERR_UNSUPPORTED_MEDIA;
+    }
+    *j_body = json_loadb(req->binary_body ? req->binary_body : "", req->binary_body_length,
+                         JSON_REJECT_DUPLICATES, &error);
+    if (*j_body == NULL) {
+        /* the position only: never echo the body back */
+        snprintf(detail, sizeof detail, "the body is not valid JSON (line %d, column %d)",
+                 error.line, error.column);
+        api_problem_detail(resp, ERR_BAD_REQUEST, detail);
+        return ERR_BAD_REQUEST;
+    }
+    return ERR_OK;
+}
+
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)tolower((unsigned char)c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decode in place ('+' is a space). Returns false on a bad escape or a NUL. */
+static bool
+url_decode(char *s)
+{
+    char *out = s;
+    for (; *s; s++) {
+        if (*s == '+') {
+            *out++ = ' ';
+        } else if (*s == '%') {
+            int hi = hex_value(s[1]), lo = hi < 0 ? -1 : hex_value(s[2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return false;
+            *out++ = (char)(hi * 16 + lo);
+            s += 2;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+    return true;
+}
+
+static bool
+clean_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return true;
+    return false;
+}
+
+int
+api_query(const struct _u_request *req, struct _u_response *resp, const char *const *allowed,
+          json_t **j_params)
+{
+    const char *q = req->http_url ? strchr(req->http_url, '?') : NULL;
+    char *copy = NULL, *save = NULL, detail[160];
+    json_t *j = json_object();
+    int rc = ERR_OK;
+
+    *j_params = NULL;
+    detail[0] = '\0';
+    if (q != NULL && (copy = strdup(q + 1)) == NULL)
+        rc = ERR_INTERNAL;
+    for (char *pair = copy ? strtok_r(copy, "&", &save) : NULL; pair && rc == ERR_OK;
+         pair = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(pair, '=');
+        char *value = eq ? eq + 1 : pair + strlen(pair);
+        if (eq)
+            *eq = '\0';
+        if (!url_decode(pair) || !url_decode(value) || !clean_text(pair) || !clean_text(value)) {
+            snprintf(detail, sizeof detail, "the query string has a bad escape or a control "
+                                            "character");
+        } else if (json_object_get(j, pair) != NULL) {
+            snprintf(detail, sizeof detail, "query parameter %.64s is given more than once", pair);
+        } else if (allowed != NULL && !in_list(allowed, pair)) {
+            snprintf(detail, sizeof detail, "%.64s is not a query parameter of this endpoint",
+                     pair);
+        } else {
+            json_t *v = json_string(value); /* NULL: not valid UTF-8 */
+            if (v == NULL || json_object_set_new(j, pair, v) != 0)
+                snprintf(detail, sizeof detail, "the query string is not valid UTF-8");
+        }
+        if (detail[0])
+            rc = ERR_BAD_REQUEST;
+    }
+    free(copy);
+    if (rc != ERR_OK) {
+        api_problem_detail(resp, rc, detail[0] ? detail : "cannot read the query string");
+        json_decref(j);
+        return rc;
+    }
+    *j_params = j;
+    return ERR_OK;
+}
+
+/* Parse an entity tag naming a version: "N" (strong). Returns -1 otherwise. */
+static int
+etag_version(const char *s)
+{
+    char *end;
+    while (*s == ' ')
+        s++;
+    if (*s != '"' || !isdigit((unsigned char)s[1]))
+        return -1;
+    long v = strtol(s + 1, &end, 10);
+    if (*end != '"' || v < 1 || v > 2147483647L)
+        return -1;
+    for (end++; *end == ' '; end++)
+        ;
+    return *end == '\0' ? (int)v : -1;
+}
+
+int
+api_if_match(const struct _u_request *req, struct _u_response *resp, int *version)
+{
+    const char *h = api_header(req, "If-Match");
+    if (h == NULL) {
+        api_problem(resp, ERR_PRECONDITION_REQUIRED, NULL);
+        return ERR_PRECONDITION_REQUIRED;
+    }
+    if ((*version = etag_version(h)) < 0) {
+        api_problem_detail(resp, ERR_BAD_REQUEST,
+                           "If-Match must be the single strong ETag of the version you read, "
+                           "e.g. \"3\"");
+        return ERR_BAD_REQUEST;
+    }
+    return ERR_OK;
+}
+
+bool
+api_etag_matches(const struct _u_request *req, int version)
+{
+    const char *h = api_header(req, "If-None-Match");
+    char *copy, *save = NULL;
+    bool match = false;
+    if (h == NULL)
+        return false;
+    if (strcmp(h, "*") == 0)
+        return true;
+    if ((copy = strdup(h)) == NULL)
+        return false;
+    /* a list of tags; the weak comparison applies to If-None-Match */
+    for (char *tag = strtok_r(copy, ",", &save); tag && !match; tag = strtok_r(NULL, ",", &save)) {
+        while (*tag == ' ')
+            tag++;
+        if (strncmp(tag, "W/", 2) == 0)
+            tag += 2;
+        match = etag_version(tag) == version;
+    }
+    free(copy);
+    return match;
+}
+
+void
+api_set_etag(struct _u_response *resp, int version)
+{
+    char etag[24];
+    snprintf(etag, sizeof etag, "\"%d\"", version);
+    u_map_put(resp->map_header, "ETag", etag);
+}
+
+void
+api_send_json(struct _u_response *resp, unsigned status, const json_t *j)
+{
+    if (j == NULL || ulfius_set_json_body_response(resp, status, j) != U_OK)
+        api_problem(resp, ERR_INTERNAL, NULL);
+}
+
+void
+api_send_case(struct _u_response *resp, unsigned status, const struct case_record *c)
+{
+    json_t *j = case_to_json(c);
+    api_send_json(resp, status, j);
+    if (j != NULL)
+        api_set_etag(resp, c->version);
+    json_decref(j);
+}

@@ -1,0 +1,74 @@
+/*
+ * http.h - request parsing and responses shared by the resource files.
+ *
+ *   api_body_json   a JSON request body of an expected media type (400/413/415)
+ *   api_query       query parameters as a JSON object of strings (400)
+ *   api_if_match    the version an If-Match names (400/428)
+ *   api_etag_matches  whether If-None-Match names a version
+ *   api_send_json   200-style JSON response (the body is borrowed)
+ *   api_send_case   a case with its ETag
+ *   api_problem     an RFC 9457 problem for an error (problem.c)
+ *
+ * All of them leave the response complete on error: the handler then just
+ * returns U_CALLBACK_COMPLETE.
+ */
+#ifndef CAPA_HTTP_H
+#define CAPA_HTTP_H
+
+#include <jansson.h>
+#include <ulfius.h>
+
+#include "app.h"
+#include "case.h"
+#include "usecase.h"
+
+#define API_MEDIA_JSON "application/json"
+#define API_MEDIA_MERGE_PATCH "application/merge-patch+json"
+
+/*
+ * Parse the body as JSON after checking its size and Content-Type (media
+ * type only, parameters ignored). On error the problem is set on resp and
+ * an error returned. *j_body is a new reference on success.
+ */
+int api_body_json(const struct _u_request *req, struct _u_response *resp,
+                  const struct app *app, const char *media_type, json_t **j_body);
+
+/*
+ * Decode the query string. Names outside allowed (NULL-terminated; NULL
+ * allows any), repeated names, bad percent-encoding, control characters and
+ * invalid UTF-8 are 400. *j_params is a new reference on success.
+ */
+int api_query(const struct _u_request *req, struct _u_response *resp,
+              const char *const *allowed, json_t **j_params);
+
+/* A header value (case-insensitive name), or NULL. */
+const char *api_header(const struct _u_request *req, const char *name);
+
+/* The version named by If-Match: 428 when absent, 400 when malformed. */
+int api_if_match(const struct _u_request *req, struct _u_response *resp, int *version);
+
+/* Whether If-None-Match names the given version (or is "*"). */
+bool api_etag_matches(const struct _u_request *req, int version);
+
+void api_set_etag(struct _u_response *resp, int version);
+void api_send_json(struct _u_response *resp, unsigned status, const json_t *j);
+/* The case as JSON with ETag; 500 problem if it cannot be encoded. */
+void api_send_case(struct _u_response *resp, unsigned status, const struct case_record *c);
+
+/* Problem responses (problem.c). st may be NULL. */
+void api_problem(struct _u_response *resp, int err, const struct uc_status *st);
+void api_problem_detail(struct _u_response *resp, int err, const char *detail);
+
+/*
+ * The case id or key in /v1/cases/{id}[/...], read from the request path
+ * itself (ulfius 2.7 fills no path parameters here, and would merge a query
+ * parameter of the same name into one). Returns buf, "" when the segment is
+ * missing or longer than API_ID_MAX - 1.
+ */
+#define API_ID_MAX 64
+const char *api_path_id(const struct _u_request *req, char buf[API_ID_MAX]);
+
+/* Until authentication lands, every request acts as this principal. */
+extern const struct principal api_anonymous;
+
+#endif

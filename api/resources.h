@@ -1,0 +1,29 @@
+/*
+ * resources.h - the handlers of each resource, registered by the route table
+ * in server.c. Every handler has the ulfius callback shape, receives the
+ * struct app as user_data, and always completes the response.
+ */
+#ifndef CAPA_RESOURCES_H
+#define CAPA_RESOURCES_H
+
+#include <ulfius.h>
+
+#define API_HANDLER(name) int name(const struct _u_request *req, struct _u_response *resp, void *app)
+
+/* cases.c */
+API_HANDLER(api_case_create);
+API_HANDLER(api_case_list);
+API_HANDLER(api_case_get);
+API_HANDLER(api_case_update);
+API_HANDLER(api_case_transition);
+API_HANDLER(api_case_transitions);
+API_HANDLER(api_case_history);
+API_HANDLER(api_case_verify);
+/* workflows.c */
+API_HANDLER(api_workflow_list);
+/* health.c */
+API_HANDLER(api_healthz);
+API_HANDLER(api_readyz);
+API_HANDLER(api_openapi);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * config.h - configuration from CAPA_* environment variables.
+ *
+ * Every variable, its default and its range is listed in cfg_vars (config.c)
+ * and in the README; cfg_load refuses bad values with a message naming the
+ * variable, the accepted range and the value given.
+ */
+#ifndef CAPA_CONFIG_H
+#define CAPA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cfg {
+    char *database_url;          /* CAPA_DATABASE_URL (libpq URL or key=value string) */
+    char *http_bind;             /* CAPA_HTTP_BIND, IPv4 address */
+    int http_port;               /* CAPA_HTTP_PORT */
+    int db_pool_size;            /* CAPA_DB_POOL_SIZE */
+    int db_acquire_timeout_ms;   /* CAPA_DB_ACQUIRE_TIMEOUT_MS */
+    int db_statement_timeout_ms; /* CAPA_DB_STATEMENT_TIMEOUT_MS */
+    int db_connect_timeout_s;    /* CAPA_DB_CONNECT_TIMEOUT_S */
+    int max_body_bytes;          /* CAPA_MAX_BODY_BYTES */
+    int log_level;               /* CAPA_LOG_LEVEL */
+    bool migrate_on_start;       /* CAPA_MIGRATE_ON_START */
+};
+
+/*
+ * Fill cfg from the environment (getenv), defaults for unset variables.
+ * Returns 0, or ERR_INVALID with a message in err. Free with cfg_cleanup.
+ */
+int cfg_load(struct cfg *cfg, char *err, size_t err_size);
+void cfg_cleanup(struct cfg *cfg);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * query.h - the case list query: filters, sort and page, validated from the
+ * query parameters of a request. Pure: no I/O.
+ */
+#ifndef CAPA_QUERY_H
+#define CAPA_QUERY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "cursor.h"
+#include "dtime.h"
+
+#define QUERY_LIMIT_MAX 200
+#define QUERY_LIMIT_DEFAULT 50
+#define QUERY_TEXT_MAX 200
+
+enum case_sort { CASE_SORT_CREATED_DESC, CASE_SORT_CREATED_ASC, CASE_SORT_DUE_ASC };
+
+struct case_query {
+    json_t *j_status;   /* arrays of strings, NULL: no filter */
+    json_t *j_kind;
+    json_t *j_severity;
+    json_t *j_source;
+    char *owner;        /* NULL: no filter */
+    char *tag;
+    char *clause_ref;
+    char *text;         /* q */
+    int overdue;        /* -1: no filter, 0 or 1 */
+    char created_after[DTIME_LEN]; /* "" : no bound */
+    char created_before[DTIME_LEN];
+    char detected_after[DTIME_LEN];
+    char detected_before[DTIME_LEN];
+    enum case_sort sort;
+    int limit;
+    bool has_cursor;
+    struct cursor after; /* the last item of the previous page */
+};
+
+/*
+ * Validate query parameters, given as a JSON object of name -> string (the
+ * HTTP layer rejects repeated names before). Unknown names and bad values are
+ * errors. Returns 0, or ERR_BAD_REQUEST with entries appended to j_errors.
+ * Clean up q with case_query_cleanup in either case.
+ */
+int case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_errors);
+void case_query_cleanup(struct case_query *q);
+const char *case_sort_text(enum case_sort s);
+
+#endif

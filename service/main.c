@@ -1,0 +1,154 @@
+/*
+ * main.c - capad: the capa corrective-action service.
+ *
+ *   capad serve [--migrate]  serve the HTTP API
+ *   capad migrate            apply pending database migrations and exit
+ *   capad version            print the version
+ *   capad --help
+ *
+ * Configuration comes from CAPA_* environment variables (README.md).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "err.h"
+#include "log.h"
+#include "server.h"
+
+#define EXIT_USAGE 64
+#define EXIT_CONFIG 78
+#define EXIT_UNAVAILABLE 69
+
+static const char usage[] =
+    "usage: capad <command>\n"
+    "\n"
+    "commands:\n"
+    "  serve [--migrate]  serve the HTTP API; --migrate first applies pending migrations\n"
+    "                     (as does CAPA_MIGRATE_ON_START=true)\n"
+    "  migrate            apply pending database migrations and exit\n"
+    "  version            print the version and exit\n"
+    "  --help             print this help\n"
+    "\n"
+    "configuration: CAPA_DATABASE_URL, CAPA_HTTP_BIND, CAPA_HTTP_PORT, CAPA_DB_POOL_SIZE,\n"
+    "CAPA_DB_ACQUIRE_TIMEOUT_MS, CAPA_DB_STATEMENT_TIMEOUT_MS, CAPA_DB_CONNECT_TIMEOUT_S,\n"
+    "CAPA_MAX_BODY_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START (see README.md)\n";
+
+#define STARTUP_ATTEMPTS 10
+
+/*
+ * Check (and with migrate, apply) the schema, waiting a bounded time for the
+ * database to come up: containers often start before their database.
+ */
+static int
+check_schema(const struct cfg *cfg, bool migrate)
+{
+    struct store_migrations_status ms;
+    int rc = ERR_UNAVAILABLE;
+
+    for (int attempt = 1; attempt <= STARTUP_ATTEMPTS && rc == ERR_UNAVAILABLE; attempt++) {
+        if (attempt > 1) {
+            log_warn("database unreachable, attempt %d of %d in 1 s", attempt, STARTUP_ATTEMPTS);
+            sleep(1);
+        }
+        rc = migrate ? store_migrate(cfg->database_url, cfg->db_connect_timeout_s)
+                     : store_migrations_status_url(cfg->database_url, cfg->db_connect_timeout_s,
+                                                   &ms);
+    }
+    if (rc == ERR_UNAVAILABLE) {
+        log_error("cannot reach the database after %d attempts", STARTUP_ATTEMPTS);
+        return EXIT_UNAVAILABLE;
+    }
+    if (rc != ERR_OK)
+        return 1;
+    if (migrate)
+        return 0;
+    if (ms.unknown > 0) {
+        log_error("the database holds %d migration(s) this capad does not know: it was "
+                  "migrated by a newer or a different build",
+                  ms.unknown);
+        return 1;
+    }
+    if (ms.pending > 0) {
+        log_error("the database has %d unapplied migration(s): run \"capad migrate\" or start "
+                  "with \"capad serve --migrate\"",
+                  ms.pending);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+serve(struct app *app, bool migrate)
+{
+    struct api_server srv;
+    sigset_t signals;
+    int sig, rc;
+
+    if ((rc = check_schema(&app->cfg, migrate || app->cfg.migrate_on_start)) != 0)
+        return rc;
+    if (migrate || app->cfg.migrate_on_start) {
+        if ((rc = check_schema(&app->cfg, false)) != 0)
+            return rc;
+    }
+    struct store_pool_options po = {
+        .url = app->cfg.database_url,
+        .size = app->cfg.db_pool_size,
+        .acquire_timeout_ms = app->cfg.db_acquire_timeout_ms,
+        .statement_timeout_ms = app->cfg.db_statement_timeout_ms,
+        .connect_timeout_s = app->cfg.db_connect_timeout_s,
+        .application_name = "capad",
+    };
+    if (store_pool_new(&po, &app->pool) != ERR_OK)
+        return 1;
+    /* the server's threads inherit the mask: only this thread takes the signals */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (api_server_start(app, (unsigned)app->cfg.http_port, &srv) != ERR_OK)
+        return EXIT_UNAVAILABLE;
+    log_info("capad %s serving on http://%s:%d", CAPA_VERSION, app->cfg.http_bind,
+             app->cfg.http_port);
+    sigwait(&signals, &sig);
+    log_info("received %s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    api_server_stop(&srv);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct app app = {0};
+    char err[256] = "";
+    int rc;
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "version") == 0) {
+        printf("capad %s\n", CAPA_VERSION);
+        return 0;
+    }
+    bool is_serve = strcmp(argv[1], "serve") == 0, is_migrate = strcmp(argv[1], "migrate") == 0;
+    bool flag_migrate = is_serve && argc == 3 && strcmp(argv[2], "--migrate") == 0;
+    if ((!is_serve && !is_migrate) || argc > (is_serve ? 3 : 2) || (argc == 3 && !flag_migrate)) {
+        fprintf(stderr, "capad: unknown command or argument\n\n%s", usage);
+        return EXIT_USAGE;
+    }
+    if (cfg_load(&app.cfg, err, sizeof err) != ERR_OK) {
+        fprintf(stderr, "capad: configuration: %s\n", err);
+        cfg_cleanup(&app.cfg);
+        return EXIT_CONFIG;
+    }
+    log_set_level(app.cfg.log_level);
+    rc = is_migrate ? check_schema(&app.cfg, true) : serve(&app, flag_migrate);
+    store_pool_free(app.pool);
+    cfg_cleanup(&app.cfg);
+    return rc;
+}

@@ -1,0 +1,526 @@
+/*
+ * case_store.c - SQL of the case aggregate: cases, key counters, the case log,
+ * idempotency keys and the guard facts. Every statement is a constant with
+ * parameters; array values travel as JSON text (capa_text_array).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "log.h"
+
+#define CASE_COLUMNS                                                                               \
+    "c.id, c.key, c.kind, c.workflow_id, w.version, c.status, c.title, c.description, "           \
+    "c.source, c.severity, capa_ts(c.detected_at), c.reported_by, c.owner, "                       \
+    "to_json(c.tags)::text, to_json(c.clause_refs)::text, c.external_refs::text, c.version, "      \
+    "capa_ts(c.created_at), capa_ts(c.updated_at), capa_ts(c.contain_due_at), "                    \
+    "capa_ts(c.close_due_at), capa_ts(c.contained_at), capa_ts(c.closed_at), "                     \
+    "case_is_overdue(c.closed_at, c.contained_at, c.contain_due_at, c.close_due_at)"
+#define CASE_N_COLUMNS 24
+#define CASE_FROM " FROM cases c JOIN workflows w ON w.id = c.workflow_id "
+
+static void
+copy_text(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+static json_t *
+load_array(const char *text)
+{
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    return j ? j : json_array();
+}
+
+/* Fill rec from columns CASE_COLUMNS of a row. rec must be zeroed. */
+static int
+decode_case(const PGresult *res, int row, struct case_record *rec)
+{
+    int kind = case_kind_from_text(db_value(res, row, 2));
+    int source = case_source_from_text(db_value(res, row, 8));
+    int severity = case_severity_from_text(db_value(res, row, 9));
+    if (kind < 0 || source < 0 || severity < 0) {
+        log_error("case %s has an unknown kind, source or severity", db_value(res, row, 0));
+        return ERR_INTERNAL;
+    }
+    copy_text(rec->id, sizeof rec->id, db_value(res, row, 0));
+    copy_text(rec->key, sizeof rec->key, db_value(res, row, 1));
+    rec->kind = (enum case_kind)kind;
+    rec->workflow_id = atoi(db_value(res, row, 3));
+    rec->workflow_version = atoi(db_value(res, row, 4));
+    copy_text(rec->status, sizeof rec->status, db_value(res, row, 5));
+    rec->title = strdup(db_value(res, row, 6));
+    rec->description = strdup(db_value(res, row, 7));
+    rec->source = (enum case_source)source;
+    rec->severity = (enum case_severity)severity;
+    copy_text(rec->detected_at, sizeof rec->detected_at, db_value(res, row, 10));
+    rec->reported_by = strdup(db_value(res, row, 11));
+    rec->owner = db_value(res, row, 12) ? strdup(db_value(res, row, 12)) : NULL;
+    rec->j_tags = load_array(db_value(res, row, 13));
+    rec->j_clause_refs = load_array(db_value(res, row, 14));
+    rec->j_external_refs = load_array(db_value(res, row, 15));
+    rec->version = atoi(db_value(res, row, 16));
+    copy_text(rec->created_at, sizeof rec->created_at, db_value(res, row, 17));
+    copy_text(rec->updated_at, sizeof rec->updated_at, db_value(res, row, 18));
+    copy_text(rec->contain_due_at, sizeof rec->contain_due_at, db_value(res, row, 19));
+    copy_text(rec->close_due_at, sizeof rec->close_due_at, db_value(res, row, 20));
+    copy_text(rec->contained_at, sizeof rec->contained_at, db_value(res, row, 21));
+    copy_text(rec->closed_at, sizeof rec->closed_at, db_value(res, row, 22));
+    rec->overdue = strcmp(db_value(res, row, 23), "t") == 0;
+    return rec->title && rec->description && rec->reported_by ? ERR_OK : ERR_INTERNAL;
+}
+
+static const char *
+null_if_empty(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+/* Parameter texts of a record, owned by the struct (free with case_params_cleanup). */
+struct case_params {
+    char workflow_id[16];
+    char version[16];
+    char *tags;
+    char *clause_refs;
+    char *external_refs;
+};
+
+static int
+case_params_init(struct case_params *p, const struct case_record *rec)
+{
+    snprintf(p->workflow_id, sizeof p->workflow_id, "%d", rec->workflow_id);
+    snprintf(p->version, sizeof p->version, "%d", rec->version);
+    p->tags = json_dumps(rec->j_tags, JSON_COMPACT | JSON_ENCODE_ANY);
+    p->clause_refs = json_dumps(rec->j_clause_refs, JSON_COMPACT | JSON_ENCODE_ANY);
+    p->external_refs = json_dumps(rec->j_external_refs, JSON_COMPACT | JSON_ENCODE_ANY);
+    return p->tags && p->clause_refs && p->external_refs ? ERR_OK : ERR_INTERNAL;
+}
+
+static void
+case_params_cleanup(struct case_params *p)
+{
+    free(p->tags);
+    free(p->clause_refs);
+    free(p->external_refs);
+}
+
+static int
+read_overdue(PGresult *res, struct case_record *rec)
+{
+    if (PQntuples(res) != 1)
+        return ERR_PRECONDITION_FAILED;
+    rec->overdue = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    return ERR_OK;
+}
+
+int
+store_case_insert(struct store_conn *c, struct case_record *rec)
+{
+    struct case_params p = {0};
+    PGresult *res = NULL;
+    int rc = case_params_init(&p, rec);
+    if (rc != ERR_OK)
+        goto out;
+    const char *params[] = {
+        rec->id,
+        rec->key,
+        case_kind_text(rec->kind),
+        p.workflow_id,
+        rec->status,
+        rec->title,
+        rec->description,
+        case_source_text(rec->source),
+        case_severity_text(rec->severity),
+        rec->detected_at,
+        rec->reported_by,
+        rec->owner,
+        p.tags,
+        p.clause_refs,
+        p.external_refs,
+        p.version,
+        rec->created_at,
+        null_if_empty(rec->contain_due_at),
+        null_if_empty(rec->close_due_at),
+        null_if_empty(rec->contained_at),
+        null_if_empty(rec->closed_at),
+        null_if_empty(case_next_due(rec)),
+    };
+    rc = db_exec(c,
+                 "INSERT INTO cases (id, key, kind, workflow_id, status, title, description, "
+                 " source, severity, detected_at, reported_by, owner, tags, clause_refs, "
+                 " external_refs, version, created_at, updated_at, contain_due_at, close_due_at, "
+                 " contained_at, closed_at, next_due_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+                 " capa_text_array($13::jsonb), capa_text_array($14::jsonb), $15::jsonb, $16, "
+                 " $17, $17, $18, $19, $20, $21, coalesce($22::timestamptz, 'infinity')) "
+                 "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
+                 " close_due_at)",
+                 22, params, &res);
+    if (rc == ERR_OK)
+        rc = read_overdue(res, rec);
+out:
+    PQclear(res);
+    case_params_cleanup(&p);
+    return rc;
+}
+
+int
+store_case_update(struct store_conn *c, struct case_record *rec, int expected_version)
+{
+    struct case_params p = {0};
+    PGresult *res = NULL;
+    char expected[16];
+    int rc = case_params_init(&p, rec);
+    if (rc != ERR_OK)
+        goto out;
+    snprintf(expected, sizeof expected, "%d", expected_version);
+    const char *params[] = {
+        rec->id,
+        expected,
+        rec->status,
+        rec->title,
+        rec->description,
+        case_source_text(rec->source),
+        case_severity_text(rec->severity),
+        rec->detected_at,
+        rec->reported_by,
+        rec->owner,
+        p.tags,
+        p.clause_refs,
+        p.external_refs,
+        p.version,
+        rec->updated_at,
+        null_if_empty(rec->contain_due_at),
+        null_if_empty(rec->close_due_at),
+        null_if_empty(rec->contained_at),
+        null_if_empty(rec->closed_at),
+        null_if_empty(case_next_due(rec)),
+    };
+    rc = db_exec(c,
+                 "UPDATE cases SET status = $3, title = $4, description = $5, source = $6, "
+                 " severity = $7, detected_at = $8, reported_by = $9, owner = $10, "
+                 " tags = capa_text_array($11::jsonb), clause_refs = capa_text_array($12::jsonb), "
+                 " external_refs = $13::jsonb, version = $14, updated_at = $15, "
+                 " contain_due_at = $16, close_due_at = $17, contained_at = $18, closed_at = $19, "
+                 " next_due_at = coalesce($20::timestamptz, 'infinity') "
+                 "WHERE id = $1 AND version = $2 "
+                 "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
+                 " close_due_at)",
+                 20, params, &res);
+    if (rc == ERR_OK)
+        rc = read_overdue(res, rec);
+out:
+    PQclear(res);
+    case_params_cleanup(&p);
+    return rc;
+}
+
+int
+store_case_select(struct store_conn *c, const char *id_or_key, bool for_update,
+                  struct case_record *rec)
+{
+    PGresult *res = NULL;
+    const char *params[] = {id_or_key};
+    int rc;
+
+    if (!chain_is_uuid(id_or_key) && !case_key_valid(id_or_key))
+        return ERR_NOT_FOUND;
+    if (chain_is_uuid(id_or_key))
+        rc = db_exec(c,
+                     for_update ? "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.id = $1 FOR UPDATE OF c"
+                                : "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.id = $1",
+                     1, params, &res);
+    else
+        rc = db_exec(c,
+                     for_update
+                         ? "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1 FOR UPDATE OF c"
+                         : "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1",
+                     1, params, &res);
+    if (rc != ERR_OK)
+        goto out;
+    if (PQntuples(res) == 0) {
+        rc = ERR_NOT_FOUND;
+        goto out;
+    }
+    rc = decode_case(res, 0, rec);
+out:
+    PQclear(res);
+    return rc;
+}
+
+/*
+ * The list: one statement per sort order, sharing the filter. Each filter is
+ * "parameter is NULL or the row matches", so a single constant statement
+ * serves every combination; PQexecParams plans it with the actual values, so
+ * the NULL branches fold away.
+ */
+#define LIST_FILTER                                                                                \
+    "($1::jsonb IS NULL OR c.status = ANY (capa_text_array($1::jsonb))) "                          \
+    "AND ($2::jsonb IS NULL OR c.kind = ANY (capa_text_array($2::jsonb))) "                        \
+    "AND ($3::jsonb IS NULL OR c.severity = ANY (capa_text_array($3::jsonb))) "                    \
+    "AND ($4::jsonb IS NULL OR c.source = ANY (capa_text_array($4::jsonb))) "                      \
+    "AND ($5::text IS NULL OR c.owner = $5) "                                                      \
+    "AND ($6::text IS NULL OR c.tags @> ARRAY[$6::text]) "                                         \
+    "AND ($7::text IS NULL OR c.clause_refs @> ARRAY[$7::text]) "                                  \
+    "AND ($8::boolean IS NULL OR case_is_overdue(c.closed_at, c.contained_at, "                    \
+    "     c.contain_due_at, c.close_due_at) = $8) "                                                \
+    "AND ($9::timestamptz IS NULL OR c.created_at >= $9) "                                         \
+    "AND ($10::timestamptz IS NULL OR c.created_at < $10) "                                        \
+    "AND ($11::timestamptz IS NULL OR c.detected_at >= $11) "                                      \
+    "AND ($12::timestamptz IS NULL OR c.detected_at < $12) "                                       \
+    "AND ($13::text IS NULL OR c.search @@ websearch_to_tsquery('english', $13)) "
+
+static const char *const list_sql[] = {
+    [CASE_SORT_CREATED_DESC] =
+        "SELECT " CASE_COLUMNS ", capa_ts(c.created_at)" CASE_FROM "WHERE " LIST_FILTER
+        "AND ($14::timestamptz IS NULL OR (c.created_at, c.id) < ($14, $15::uuid)) "
+        "ORDER BY c.created_at DESC, c.id DESC LIMIT $16",
+    [CASE_SORT_CREATED_ASC] =
+        "SELECT " CASE_COLUMNS ", capa_ts(c.created_at)" CASE_FROM "WHERE " LIST_FILTER
+        "AND ($14::timestamptz IS NULL OR (c.created_at, c.id) > ($14, $15::uuid)) "
+        "ORDER BY c.created_at, c.id LIMIT $16",
+    [CASE_SORT_DUE_ASC] =
+        "SELECT " CASE_COLUMNS ", CASE WHEN isfinite(c.next_due_at) THEN capa_ts(c.next_due_at) "
+        "ELSE 'infinity' END" CASE_FROM "WHERE " LIST_FILTER
+        "AND ($14::timestamptz IS NULL OR (c.next_due_at, c.id) > ($14, $15::uuid)) "
+        "ORDER BY c.next_due_at, c.id LIMIT $16",
+};
+
+static char *
+dump_or_null(const json_t *j)
+{
+    return j ? json_dumps(j, JSON_COMPACT) : NULL;
+}
+
+int
+store_case_list(struct store_conn *c, const struct case_query *q, struct case_page *out)
+{
+    char *status = dump_or_null(q->j_status), *kind = dump_or_null(q->j_kind);
+    char *severity = dump_or_null(q->j_severity), *source = dump_or_null(q->j_source);
+    char limit[16];
+    PGresult *res = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    /* one row more than asked tells whether another page follows */
+    snprintf(limit, sizeof limit, "%d", q->limit + 1);
+    const char *params[] = {
+        status,
+        kind,
+        severity,
+        source,
+        q->owner,
+        q->tag,
+        q->clause_ref,
+        q->overdue < 0 ? NULL : q->overdue ? "true" : "false",
+        null_if_empty(q->created_after),
+        null_if_empty(q->created_before),
+        null_if_empty(q->detected_after),
+        null_if_empty(q->detected_before),
+        q->text,
+        q->has_cursor ? q->after.key : NULL,
+        q->has_cursor ? q->after.id : NULL,
+        limit,
+    };
+    rc = db_exec(c, list_sql[q->sort], 16, params, &res);
+    if (rc != ERR_OK)
+        goto out;
+    int n = PQntuples(res);
+    out->more = n > q->limit;
+    if (out->more)
+        n = q->limit;
+    out->items = calloc((size_t)(n > 0 ? n : 1), sizeof *out->items);
+    if (out->items == NULL) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    for (int row = 0; row < n; row++) {
+        if ((rc = decode_case(res, row, &out->items[row])) != ERR_OK)
+            goto out;
+        out->n++;
+    }
+    if (out->more) {
+        snprintf(out->next.sort, sizeof out->next.sort, "%s", case_sort_text(q->sort));
+        copy_text(out->next.key, sizeof out->next.key, db_value(res, n - 1, CASE_N_COLUMNS));
+        copy_text(out->next.id, sizeof out->next.id, out->items[n - 1].id);
+    }
+out:
+    PQclear(res);
+    free(status);
+    free(kind);
+    free(severity);
+    free(source);
+    return rc;
+}
+
+void
+store_case_page_cleanup(struct case_page *page)
+{
+    if (page == NULL)
+        return;
+    for (int i = 0; i < page->n; i++)
+        case_record_cleanup(&page->items[i]);
+    free(page->items);
+    memset(page, 0, sizeof *page);
+}
+
+int
+store_now(struct store_conn *c, char out[DTIME_LEN])
+{
+    PGresult *res = NULL;
+    int rc = db_exec(c, "SELECT capa_ts(now())", 0, NULL, &res);
+    if (rc == ERR_OK)
+        copy_text(out, DTIME_LEN, PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc;
+}
+
+int
+store_key_next(struct store_conn *c, const char *prefix, int *year, int *n, char now[DTIME_LEN])
+{
+    PGresult *res = NULL;
+    const char *params[] = {prefix};
+    int rc = db_exec(c,
+                     "INSERT INTO case_key_counters AS k (prefix, year, last) "
+                     "VALUES ($1, extract(year FROM now() AT TIME ZONE 'UTC'), 1) "
+                     "ON CONFLICT (prefix, year) DO UPDATE SET last = k.last + 1 "
+                     "RETURNING k.year, k.last, capa_ts(now())",
+                     1, params, &res);
+    if (rc == ERR_OK) {
+        *year = atoi(PQgetvalue(res, 0, 0));
+        *n = atoi(PQgetvalue(res, 0, 1));
+        copy_text(now, DTIME_LEN, PQgetvalue(res, 0, 2));
+    }
+    PQclear(res);
+    return rc;
+}
+
+int
+store_log_head(struct store_conn *c, const char *case_id, char out[CHAIN_HEX_LEN])
+{
+    PGresult *res = NULL;
+    const char *params[] = {case_id};
+    int rc = db_exec(c,
+                     "SELECT hash FROM case_events WHERE case_id = $1 "
+                     "ORDER BY sequence DESC LIMIT 1",
+                     1, params, &res);
+    if (rc == ERR_OK)
+        copy_text(out, CHAIN_HEX_LEN, PQntuples(res) ? PQgetvalue(res, 0, 0) : chain_genesis);
+    PQclear(res);
+    return rc;
+}
+
+int
+store_log_append(struct store_conn *c, const struct chain_entry *e, const char *prev_hash,
+                 const char *hash)
+{
+    char seq[16];
+    snprintf(seq, sizeof seq, "%d", e->sequence);
+    const char *params[] = {e->event_id, e->case_id, seq,       e->type, e->actor,
+                            e->occurred_at, e->data, prev_hash, hash};
+    return db_exec(c,
+                   "INSERT INTO case_events (event_id, case_id, sequence, type, actor, "
+                   " occurred_at, data, prev_hash, hash) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9)",
+                   9, params, NULL);
+}
+
+#define LOG_SCAN_BATCH 500
+
+int
+store_log_scan(struct store_conn *c, const char *case_id, int after, int limit,
+               int (*fn)(const struct log_row *row, void *ctx), void *ctx)
+{
+    PGresult *res = NULL;
+    char after_text[16], limit_text[16];
+    const char *params[] = {case_id, after_text, limit_text};
+    int rc = ERR_OK, remaining = limit > 0 ? limit : -1;
+
+    for (;;) {
+        int batch = remaining < 0 || remaining > LOG_SCAN_BATCH ? LOG_SCAN_BATCH : remaining;
+        snprintf(after_text, sizeof after_text, "%d", after);
+        snprintf(limit_text, sizeof limit_text, "%d", batch);
+        rc = db_exec(c,
+                     "SELECT position, event_id, case_id, sequence, type, actor, "
+                     " capa_ts(occurred_at), data::text, prev_hash, hash "
+                     "FROM case_events WHERE case_id = $1 AND sequence > $2 "
+                     "ORDER BY sequence LIMIT $3",
+                     3, params, &res);
+        if (rc != ERR_OK)
+            goto out;
+        int n = PQntuples(res);
+        for (int row = 0; row < n; row++) {
+            struct log_row r = {
+                .position = atoll(PQgetvalue(res, row, 0)),
+                .entry = {.event_id = PQgetvalue(res, row, 1),
+                          .case_id = PQgetvalue(res, row, 2),
+                          .sequence = atoi(PQgetvalue(res, row, 3)),
+                          .type = PQgetvalue(res, row, 4),
+                          .actor = PQgetvalue(res, row, 5),
+                          .occurred_at = PQgetvalue(res, row, 6),
+                          .data = PQgetvalue(res, row, 7)},
+                .prev_hash = PQgetvalue(res, row, 8),
+                .hash = PQgetvalue(res, row, 9),
+            };
+            if ((rc = fn(&r, ctx)) != ERR_OK)
+                goto out;
+            after = r.entry.sequence;
+        }
+        if (remaining > 0)
+            remaining -= n;
+        if (n < batch || remaining == 0)
+            break;
+        PQclear(res);
+        res = NULL;
+    }
+out:
+    PQclear(res);
+    return rc;
+}
+
+int
+store_idem_claim(struct store_conn *c, const char *key, const char *request_hash,
+                 const char *case_id, char existing_case_id[CHAIN_UUID_LEN], bool *same_request)
+{
+    PGresult *res = NULL;
+    const char *params[] = {key, request_hash, case_id};
+    int rc;
+
+    *same_request = false;
+    existing_case_id[0] = '\0';
+    /* a concurrent claim of the same key makes this wait for its transaction */
+    rc = db_exec(c,
+                 "INSERT INTO idempotency_keys (key, request_hash, case_id) VALUES ($1, $2, $3) "
+                 "ON CONFLICT (key) DO NOTHING RETURNING 1",
+                 3, params, &res);
+    if (rc != ERR_OK || PQntuples(res) == 1)
+        goto out;
+    PQclear(res);
+    rc = db_exec(c, "SELECT request_hash, case_id FROM idempotency_keys WHERE key = $1", 1,
+                 params, &res);
+    if (rc != ERR_OK)
+        goto out;
+    if (PQntuples(res) != 1) {
+        /* the other claim rolled back between our two statements: try again */
+        rc = ERR_RETRY;
+        goto out;
+    }
+    *same_request = strcmp(PQgetvalue(res, 0, 0), request_hash) == 0;
+    copy_text(existing_case_id, CHAIN_UUID_LEN, PQgetvalue(res, 0, 1));
+    rc = ERR_CONFLICT;
+out:
+    PQclear(res);
+    return rc;
+}
+
+int
+store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out)
+{
+    (void)c;
+    memset(out, 0, sizeof *out);
+    out->severity = rec->severity;
+    out->latest_verdict = WF_VERDICT_NONE;
+    return ERR_OK;
+}

@@ -1,0 +1,98 @@
+/* db.c - statement execution and SQLSTATE translation (db.h). */
+#include "db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+
+const char *
+db_value(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int
+db_error(struct store_conn *c, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    if (PQstatus(c->pg) != CONNECTION_OK)
+        c->broken = true;
+    if (c->broken || state == NULL || strncmp(state, "08", 2) == 0 ||
+        strncmp(state, "57P", 3) == 0) {
+        c->broken = true;
+        log_error("database connection lost: %s", PQerrorMessage(c->pg));
+        return ERR_UNAVAILABLE;
+    }
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0) {
+        log_info("transaction must be retried: sqlstate %s: %s", state, msg ? msg : "");
+        return ERR_RETRY;
+    }
+    if (strcmp(state, "23505") == 0)
+        return ERR_CONFLICT;
+    if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0) {
+        log_error("statement timed out: sqlstate %s: %s", state, msg ? msg : "");
+        return ERR_UNAVAILABLE;
+    }
+    log_error("statement failed: sqlstate %s: %s", state, msg ? msg : "");
+    return ERR_INTERNAL;
+}
+
+int
+db_exec(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+        PGresult **res)
+{
+    PGresult *r = NULL;
+    int rc;
+
+    if (res != NULL)
+        *res = NULL;
+    if (c->broken)
+        return ERR_UNAVAILABLE;
+    r = PQexecParams(c->pg, sql, n_params, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        rc = db_error(c, r);
+        PQclear(r);
+        return rc;
+    }
+    if (res != NULL)
+        *res = r;
+    else
+        PQclear(r);
+    return ERR_OK;
+}
+
+PGconn *
+db_connect(const char *url, int connect_timeout_s, int statement_timeout_ms,
+           const char *application_name)
+{
+    char timeout[16], options[192];
+    snprintf(timeout, sizeof timeout, "%d", connect_timeout_s);
+    /*
+     * Settings every connection carries: statements and idle transactions
+     * cannot hold a connection for ever, lock waits end, and timestamps
+     * come back in UTC.
+     */
+    snprintf(options, sizeof options,
+             "-c statement_timeout=%d -c lock_timeout=%d "
+             "-c idle_in_transaction_session_timeout=%d -c TimeZone=UTC",
+             statement_timeout_ms, statement_timeout_ms, statement_timeout_ms * 4);
+    const char *keys[] = {"dbname",     "connect_timeout",     "application_name",
+                          "options",    "keepalives",          "keepalives_idle",
+                          "keepalives_interval", "keepalives_count", NULL};
+    const char *values[] = {url, timeout, application_name, options, "1", "30", "10", "3",
+                            NULL};
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
+    if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+        /* the message may hold the host but never the password */
+        log_error("cannot connect to the database: %s",
+                  pg ? PQerrorMessage(pg) : "out of memory");
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}

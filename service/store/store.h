@@ -1,0 +1,181 @@
+/*
+ * store.h - PostgreSQL persistence of capa. The only module that speaks SQL;
+ * nothing of libpq leaves it (no PGconn, PGresult or libpq message).
+ *
+ *   pool        store_pool_new / _free / _acquire / _release, store_pool_stats
+ *   transaction store_begin / store_commit / store_rollback
+ *   migrations  store_migrate, store_migrations_status
+ *   cases       store_case_insert / _select / _update / _list, store_key_next
+ *   case log    store_log_head / _append / _scan
+ *   idempotency store_idem_claim
+ *   workflows   store_workflow_current / _by_id / _list
+ *   facts       store_case_facts
+ *
+ * Every function returns an enum err. Store errors: ERR_NOT_FOUND (no row),
+ * ERR_CONFLICT (unique violation), ERR_RETRY (serialization failure or
+ * deadlock: the caller retries the whole transaction), ERR_UNAVAILABLE (no
+ * connection, connection lost, statement timeout), ERR_INTERNAL (anything
+ * else; logged here with the SQLSTATE).
+ */
+#ifndef CAPA_STORE_H
+#define CAPA_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "case.h"
+#include "chain.h"
+#include "query.h"
+#include "workflow.h"
+
+struct store_pool;
+struct store_conn;
+
+struct store_pool_options {
+    const char *url;         /* libpq URL or key=value connection string */
+    int size;                /* connections */
+    int acquire_timeout_ms;  /* wait for a free connection at most this long */
+    int statement_timeout_ms;
+    int connect_timeout_s;
+    const char *application_name;
+};
+
+/*
+ * Create a pool. Connections are opened on first use and re-opened when
+ * lost. Returns 0 or ERR_INTERNAL (out of memory).
+ */
+int store_pool_new(const struct store_pool_options *o, struct store_pool **out);
+/* Close every connection. All connections must have been released. Accepts NULL. */
+void store_pool_free(struct store_pool *pool);
+/*
+ * Borrow a connection, waiting at most acquire_timeout_ms. Returns 0, or
+ * ERR_UNAVAILABLE when none became free in time or the database cannot be
+ * reached. The caller must release it in the same function.
+ */
+int store_pool_acquire(struct store_pool *pool, struct store_conn **out);
+/* Return a connection; an open transaction is rolled back, a broken connection reset. */
+void store_pool_release(struct store_pool *pool, struct store_conn *conn);
+/* Whether the connection was found lost during its last statement. */
+bool store_conn_lost(const struct store_conn *conn);
+
+struct store_pool_stats {
+    int size;
+    int in_use;
+    long waits;    /* acquisitions that had to wait */
+    long timeouts; /* acquisitions that gave up */
+};
+void store_pool_stats(struct store_pool *pool, struct store_pool_stats *out);
+
+/* Transactions (READ COMMITTED). */
+int store_begin(struct store_conn *c);
+int store_commit(struct store_conn *c);
+void store_rollback(struct store_conn *c);
+/* Ping: SELECT 1. */
+int store_ping(struct store_conn *c);
+
+/*
+ * Migrations (sql/NNNN_name.sql compiled into the binary).
+ * store_migrate applies every pending one, each in its own transaction, under
+ * an advisory lock, on a dedicated connection. Returns 0, ERR_UNAVAILABLE,
+ * ERR_CONFLICT when the database holds a migration this binary does not know
+ * or one whose checksum differs, or ERR_INTERNAL when one fails.
+ */
+int store_migrate(const char *url, int connect_timeout_s);
+
+struct store_migrations_status {
+    int known;    /* compiled into this binary */
+    int applied;  /* recorded in schema_migrations and known */
+    int pending;  /* known, not applied */
+    int unknown;  /* applied but not known to this binary, or checksum differs */
+};
+int store_migrations_status(struct store_conn *c, struct store_migrations_status *out);
+int store_migrations_status_url(const char *url, int connect_timeout_s,
+                                struct store_migrations_status *out);
+
+/* The transaction's timestamp (now()), canonical text. */
+int store_now(struct store_conn *c, char out[DTIME_LEN]);
+
+/*
+ * Next key number of (prefix, current UTC year), allocated in the caller's
+ * transaction: gapless and unique, since the counter row stays locked until
+ * commit and a rollback returns the number. Fills the year, the number and the
+ * transaction's timestamp.
+ */
+int store_key_next(struct store_conn *c, const char *prefix, int *year, int *n,
+                   char now[DTIME_LEN]);
+
+/* Insert a new case. Fills c->overdue from the database. */
+int store_case_insert(struct store_conn *c, struct case_record *rec);
+/*
+ * Load a case by UUID or key. for_update locks the row until the transaction
+ * ends. Returns ERR_NOT_FOUND when there is none. rec must be zeroed.
+ */
+int store_case_select(struct store_conn *c, const char *id_or_key, bool for_update,
+                      struct case_record *rec);
+/*
+ * Write rec (its version already incremented) over the row whose version is
+ * expected_version. Fills rec->overdue. ERR_PRECONDITION_FAILED when the row
+ * has another version.
+ */
+int store_case_update(struct store_conn *c, struct case_record *rec, int expected_version);
+
+/* A page of cases. Free with store_case_page_cleanup. */
+struct case_page {
+    struct case_record *items;
+    int n;
+    bool more;               /* another page follows */
+    struct cursor next;      /* the cursor of the page after, when more */
+};
+int store_case_list(struct store_conn *c, const struct case_query *q, struct case_page *out);
+void store_case_page_cleanup(struct case_page *page);
+
+/* Hash of the newest log row of a case (chain_genesis when none). */
+int store_log_head(struct store_conn *c, const char *case_id, char out[CHAIN_HEX_LEN]);
+/* Append one row to the case log. */
+int store_log_append(struct store_conn *c, const struct chain_entry *e, const char *prev_hash,
+                     const char *hash);
+
+/* One case-log row as read back. Strings borrowed for the callback's duration. */
+struct log_row {
+    long long position;
+    struct chain_entry entry;
+    const char *prev_hash;
+    const char *hash;
+};
+/*
+ * Call fn for each row of a case with sequence > after, in sequence order, at
+ * most limit rows (limit <= 0: all, read in batches). fn returns 0 to go on,
+ * anything else stops the scan and is returned.
+ */
+int store_log_scan(struct store_conn *c, const char *case_id, int after, int limit,
+                   int (*fn)(const struct log_row *row, void *ctx), void *ctx);
+
+/*
+ * Claim an idempotency key for case_id with the request's hash. Waits for a
+ * concurrent claim of the same key to finish. Returns 0 when claimed;
+ * ERR_CONFLICT when the key exists, with existing_case_id and same_request
+ * filled.
+ */
+int store_idem_claim(struct store_conn *c, const char *key, const char *request_hash,
+                     const char *case_id, char existing_case_id[CHAIN_UUID_LEN],
+                     bool *same_request);
+
+/*
+ * Workflows. The definition is returned as a new JSON reference; callers parse
+ * it with wf_definition_parse.
+ */
+int store_workflow_current(struct store_conn *c, enum case_kind kind, int *id, int *version,
+                           json_t **j_definition);
+int store_workflow_by_id(struct store_conn *c, int id, int *version, json_t **j_definition);
+/* [{kind, version, created_at, definition}] of the newest version of each kind. */
+int store_workflow_list(struct store_conn *c, json_t **j_items);
+
+/*
+ * The facts the workflow guards read, from the case's records. Corrections,
+ * root cause, actions, reviews, ISMS changes and approvals are not recorded
+ * yet (they arrive with the corrective-action records), so every such fact is
+ * absent and the guards that need them report unmet.
+ */
+int store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out);
+
+#endif

@@ -1,0 +1,20 @@
+/* health.c - readiness of this instance (usecase.h). */
+#include "err.h"
+#include "usecase.h"
+
+bool
+uc_ready(struct app *app, json_t **j_checks)
+{
+    struct store_conn *c = NULL;
+    struct store_migrations_status ms;
+    const char *database = "unreachable", *migrations = "unchecked";
+
+    if (store_pool_acquire(app->pool, &c) == ERR_OK && store_ping(c) == ERR_OK) {
+        database = "ok";
+        if (store_migrations_status(c, &ms) == ERR_OK)
+            migrations = ms.unknown > 0 ? "unknown" : ms.pending > 0 ? "pending" : "ok";
+    }
+    store_pool_release(app->pool, c);
+    *j_checks = json_pack("{s:s, s:s}", "database", database, "migrations", migrations);
+    return database[0] == 'o' && migrations[0] == 'o' && migrations[1] == 'k';
+}

@@ -1,0 +1,51 @@
+/* tx.c - running use cases on pooled connections (tx.h). */
+#include "tx.h"
+
+#include "err.h"
+#include "log.h"
+#include "usecase.h"
+
+#define TX_ATTEMPTS 3
+
+int
+uc_run_tx(struct app *app, uc_fn fn, void *ctx)
+{
+    struct store_conn *c = NULL;
+    int rc = store_pool_acquire(app->pool, &c);
+    if (rc != ERR_OK)
+        return rc;
+    for (int attempt = 0; attempt < TX_ATTEMPTS; attempt++) {
+        if ((rc = store_begin(c)) != ERR_OK)
+            break;
+        rc = fn(c, ctx);
+        if (rc == ERR_OK)
+            rc = store_commit(c);
+        else
+            store_rollback(c);
+        if (rc != ERR_RETRY)
+            break;
+    }
+    if (rc == ERR_RETRY) {
+        log_warn("transaction still conflicting after %d attempts", TX_ATTEMPTS);
+        rc = ERR_UNAVAILABLE;
+    }
+    store_pool_release(app->pool, c);
+    return rc;
+}
+
+int
+uc_run_read(struct app *app, uc_fn fn, void *ctx)
+{
+    int rc = ERR_UNAVAILABLE;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct store_conn *c = NULL;
+        if ((rc = store_pool_acquire(app->pool, &c)) != ERR_OK)
+            return rc;
+        rc = fn(c, ctx);
+        bool lost = store_conn_lost(c);
+        store_pool_release(app->pool, c);
+        if (rc != ERR_UNAVAILABLE || !lost)
+            break;
+    }
+    return rc;
+}

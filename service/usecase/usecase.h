@@ -1,0 +1,102 @@
+/*
+ * usecase.h - one function per operation of capa. Each opens one transaction
+ * (retried on serialization failure or deadlock), loads, asks the domain,
+ * writes the change and its case-log row, and commits. The HTTP layer calls
+ * these and nothing below them.
+ *
+ *   uc_case_create, uc_case_get, uc_case_list, uc_case_update,
+ *   uc_case_transition, uc_case_transitions, uc_case_history, uc_case_verify,
+ *   uc_workflow_list
+ *
+ * Every function returns an enum err and, for errors a client can act on,
+ * fills a struct uc_status with what the problem response shows.
+ */
+#ifndef CAPA_USECASE_H
+#define CAPA_USECASE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "app.h"
+#include "case.h"
+#include "query.h"
+
+/* Who acts: recorded on every case-log row. */
+struct principal {
+    const char *kind;    /* "anonymous" until authentication exists */
+    const char *subject;
+    const char *name;    /* may be NULL */
+};
+
+/* What a refusal tells the client. Owned members; clean up with uc_status_cleanup. */
+struct uc_status {
+    json_t *j_errors;    /* per-field errors (array) */
+    json_t *j_extra;     /* extension members of the problem (object) or NULL */
+    char detail[256];    /* human detail, "" for the default of the error */
+    int current_version; /* with ERR_PRECONDITION_FAILED: the version now */
+};
+
+void uc_status_init(struct uc_status *st);
+void uc_status_cleanup(struct uc_status *st);
+
+/*
+ * Create a case from a request body. With an idempotency key, a retry with
+ * the same body returns the case the first request created (*replayed true);
+ * another body with the same key is ERR_IDEMPOTENCY_MISMATCH.
+ * out must be zeroed; clean it up in every case.
+ */
+int uc_case_create(struct app *app, const struct principal *actor, const json_t *j_body,
+                   const char *idempotency_key, struct case_record *out, bool *replayed,
+                   struct uc_status *st);
+
+/* Load a case by id or key. ERR_NOT_FOUND when there is none. */
+int uc_case_get(struct app *app, const char *id_or_key, struct case_record *out,
+                struct uc_status *st);
+
+/*
+ * A page of cases: *j_page = {"items": [...], "next_cursor": "..." | null}
+ * (new reference). Query parameters come as a JSON object of strings.
+ */
+int uc_case_list(struct app *app, const json_t *j_params, json_t **j_page, struct uc_status *st);
+
+/*
+ * Apply a JSON Merge Patch to a case whose version is if_match.
+ * ERR_PRECONDITION_FAILED when the version differs (st->current_version).
+ * A patch that changes nothing writes nothing and returns the case.
+ */
+int uc_case_update(struct app *app, const struct principal *actor, const char *id_or_key,
+                   int if_match, const json_t *j_patch, struct case_record *out,
+                   struct uc_status *st);
+
+/*
+ * Move a case to another state of its workflow: body {"to", "comment"}.
+ * ERR_TRANSITION when the workflow refuses (st->j_extra holds current_status,
+ * requested, unmet_guards and allowed_transitions).
+ */
+int uc_case_transition(struct app *app, const struct principal *actor, const char *id_or_key,
+                       int if_match, const json_t *j_body, struct case_record *out,
+                       struct uc_status *st);
+
+/* {"status", "transitions": [...]}: every move out of the current state. */
+int uc_case_transitions(struct app *app, const char *id_or_key, json_t **j_out,
+                        struct uc_status *st);
+
+/* {"items": [...], "next_after": n | null}: the case log of one case. */
+int uc_case_history(struct app *app, const char *id_or_key, int after, int limit,
+                    json_t **j_page, struct uc_status *st);
+
+/* Recompute the hash chain of a case: {"case_id", "valid", "events", "head", ...}. */
+int uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result,
+                   struct uc_status *st);
+
+/*
+ * Readiness: *j_checks = {"database": "ok" | "unreachable", "migrations":
+ * "ok" | "pending" | "unknown" | "unchecked"} (new reference). Returns true
+ * when every check is ok.
+ */
+bool uc_ready(struct app *app, json_t **j_checks);
+
+/* {"items": [...]}: the newest workflow definition of each kind. */
+int uc_workflow_list(struct app *app, json_t **j_out, struct uc_status *st);
+
+#endif
