@@ -168,7 +168,8 @@ enum_field(const json_t *j, const char *field, const char *const *texts, int n,
            json_t *j_errors)
 {
     char detail[512];
-    int v = json_is_string(j) ? text_index(texts, n, json_string_value(j)) : -1;
+    bool text = json_is_string(j) && json_string_length(j) == strlen(json_string_value(j));
+    int v = text ? text_index(texts, n, json_string_value(j)) : -1;
     if (v < 0) {
         size_t off = (size_t)snprintf(detail, sizeof detail, "must be one of:");
         for (int i = 0; i < n && off < sizeof detail; i++)
@@ -420,7 +421,8 @@ decode_editable(const json_t *j, struct case_record *rec, json_t *j_errors)
 
     if ((v = json_object_get(j, "detected_at")) == NULL)
         case_error_add(j_errors, "detected_at", "required", "is required");
-    else if (!json_is_string(v) || dtime_parse(json_string_value(v), rec->detected_at) != ERR_OK)
+    else if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v)) ||
+             dtime_parse(json_string_value(v), rec->detected_at) != ERR_OK)
         case_error_add(j_errors, "detected_at", "format",
                        "must be an RFC 3339 date-time, e.g. 2026-11-29T08:30:00Z");
 
@@ -574,6 +576,12 @@ case_patch(struct case_record *rec, const json_t *j_patch, json_t **j_diff, json
     next.kind = rec->kind;
     if (decode_editable(j_after, &next, j_errors) != ERR_OK)
         goto out;
+    /* the diff of the values as stored (canonical), not as the patch wrote them */
+    json_decref(j_after);
+    if ((j_after = case_editable_json(&next)) == NULL) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
     *j_diff = case_diff_json(j_before, j_after);
     /* swap the editable fields in; the old ones leave with next */
 #define SWAP(f)                                                                                    \
@@ -610,7 +618,7 @@ case_key_prefix(enum case_kind kind)
 int
 case_key_format(enum case_kind kind, int year, int n, char out[CASE_KEY_LEN])
 {
-    if (year < 1900 || year > 9999 || n < 1)
+    if (year < 1900 || year > 9999 || n < 1 || n > 999999999)
         return ERR_INVALID;
     snprintf(out, CASE_KEY_LEN, "%s-%04d-%04d", case_key_prefix(kind), year, n);
     return ERR_OK;

@@ -56,6 +56,13 @@ parse_date(const char *s, int *y, int *m, int *d)
            *d <= month_days(*y, *m);
 }
 
+/* Canonical text has a four-digit year from 1900: keep every result in that range. */
+static bool
+in_range(int64_t t)
+{
+    return t >= days_from_civil(1900, 1, 1) * 86400 && t < days_from_civil(10000, 1, 1) * 86400;
+}
+
 void
 dtime_from_unix(int64_t sec, int usec, char out[DTIME_LEN])
 {
@@ -109,6 +116,8 @@ dtime_parse(const char *s, char out[DTIME_LEN])
     if (*p != '\0')
         return ERR_INVALID;
     int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    if (!in_range(t))
+        return ERR_INVALID;
     dtime_from_unix(t, usec, out);
     return ERR_OK;
 }
@@ -144,7 +153,8 @@ dtime_add_days(const char *s, int days, char out[DTIME_LEN])
 {
     int64_t sec;
     int usec;
-    if (dtime_to_unix(s, &sec) != ERR_OK || sscanf(s + 20, "%6d", &usec) != 1)
+    if (dtime_to_unix(s, &sec) != ERR_OK || sscanf(s + 20, "%6d", &usec) != 1 ||
+        !in_range(sec + (int64_t)days * 86400))
         return ERR_INVALID;
     dtime_from_unix(sec + (int64_t)days * 86400, usec, out);
     return ERR_OK;

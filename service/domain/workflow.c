@@ -298,6 +298,8 @@ parse_transition(const json_t *j_t, const char *field, struct wf_definition *def
     else if (json_array_size(j_guards) > WF_MAX_GUARDS)
         add_error(j_errors, name, "too_many", "must have at most 8 guards");
     json_array_foreach (j_guards, i, v) {
+        if (i >= WF_MAX_GUARDS)
+            break; /* reported as too_many above */
         snprintf(name, sizeof name, "%s.guards[%zu]", field, i);
         int g = json_is_string(v) ? guard_from_text(json_string_value(v)) : -1;
         if (g < 0)
