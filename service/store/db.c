@@ -66,6 +66,14 @@ db_exec(struct store_conn *c, const char *sql, int n_params, const char *const *
     return ERR_OK;
 }
 
+/* Server notices (e.g. "relation already exists, skipping") go to the debug log. */
+static void
+on_notice(void *arg, const char *message)
+{
+    (void)arg;
+    log_debug("database notice: %s", message);
+}
+
 PGconn *
 db_connect(const char *url, int connect_timeout_s, int statement_timeout_ms,
            const char *application_name)
@@ -94,5 +102,6 @@ db_connect(const char *url, int connect_timeout_s, int statement_timeout_ms,
         PQfinish(pg);
         return NULL;
     }
+    PQsetNoticeProcessor(pg, on_notice, NULL);
     return pg;
 }

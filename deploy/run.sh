@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# deploy/run.sh - build capa and run it on the embedded default:
+#   * a local PostgreSQL 15 cluster under <repo>/.capa-local/ (pgdata/,
+#     postgres.log, and the socket directory run/ - or /tmp/capa-<hash> when
+#     the checkout path is too long for a unix socket, see
+#     capa_local_socket_dir in deploy/lib.sh), created on the first run and
+#     reused, data kept, on later runs; it keeps running after capad exits.
+# (The in-process development Kafka cluster joins when the event relay lands.)
+#
+# CAPA_* variables already set in the environment win. In particular, with
+# CAPA_DATABASE_URL set no local cluster is started and that database is used.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=deploy/lib.sh
+. deploy/lib.sh
+
+# shellcheck disable=SC2119  # no extra packages: the base list only
+capa_install_deps
+capa_build build
+
+if [[ -z ${CAPA_DATABASE_URL:-} ]]; then
+    local_dir="$CAPA_REPO_ROOT/.capa-local"
+    sock=$(capa_local_socket_dir)
+    capa_pg_start "$local_dir/pgdata" "$sock" "$local_dir/postgres.log"
+
+    admin_url=$(capa_pg_url "$sock" postgres)
+    exists=$("$CAPA_PG_BIN/psql" "$admin_url" -v ON_ERROR_STOP=1 -qtAX \
+        -c "SELECT 1 FROM pg_database WHERE datname = 'capa'")
+    if [[ $exists != 1 ]]; then
+        capa_log "postgres: creating database capa"
+        "$CAPA_PG_BIN/psql" "$admin_url" -v ON_ERROR_STOP=1 -qX -c 'CREATE DATABASE capa'
+    fi
+    CAPA_DATABASE_URL=$(capa_pg_url "$sock" capa)
+    as_owner=''
+    [[ $EUID -ne 0 ]] || as_owner='runuser -u postgres -- '
+    capa_log "postgres: stop it with: $as_owner$CAPA_PG_BIN/pg_ctl -D $local_dir/pgdata stop"
+fi
+export CAPA_DATABASE_URL
+
+capa_log "migrating $CAPA_DATABASE_URL"
+build/capad migrate
+
+port=${CAPA_HTTP_PORT:-8080}
+cat <<EOF
+
+capa is starting on http://localhost:$port  (Ctrl-C stops it)
+
+Create a case:
+  curl -sS -X POST http://localhost:$port/v1/cases -H 'Content-Type: application/json' -d '{"kind":"nonconformity","title":"Firewall rule review overdue","source":"internal_audit","severity":"minor","detected_at":"2026-11-20T10:00:00Z","reported_by":"isms.manager@example.com"}'
+
+EOF
+exec build/capad serve

@@ -1,0 +1,265 @@
+/* harness.c - test database, server and HTTP client for integration tests (harness.h). */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "log.h"
+
+static void
+die(const char *what, const char *why)
+{
+    fprintf(stderr, "harness: %s: %s\n", what, why ? why : "");
+    exit(1);
+}
+
+static void
+quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* Run SQL on a conninfo; returns the first value of the first row (caller frees) or "". */
+static char *
+run_sql(const char *conninfo, const char *sql, bool must_succeed)
+{
+    PGconn *pg = PQconnectdb(conninfo);
+    if (PQstatus(pg) != CONNECTION_OK)
+        die("cannot connect", PQerrorMessage(pg));
+    PQsetNoticeProcessor(pg, quiet, NULL);
+    PGresult *res = PQexec(pg, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (must_succeed && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        die(sql, PQresultErrorMessage(res));
+    char *value = strdup(st == PGRES_TUPLES_OK && PQntuples(res) > 0 && PQnfields(res) > 0
+                             ? PQgetvalue(res, 0, 0)
+                             : (st == PGRES_FATAL_ERROR ? "ERROR" : ""));
+    PQclear(res);
+    PQfinish(pg);
+    return value;
+}
+
+char *
+harness_sql(const struct harness *h, const char *sql)
+{
+    return run_sql(h->db_url, sql, false);
+}
+
+static unsigned
+free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        die("cannot find a free port", NULL);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+int
+harness_start(struct harness *h, const char *name)
+{
+    const char *url = getenv("CAPA_TEST_DATABASE_URL");
+    char err[256], sql[256];
+
+    memset(h, 0, sizeof *h);
+    if (url == NULL || *url == '\0') {
+        const char *opt_out = getenv("CAPA_TEST_OPT_OUT");
+        if (opt_out && strcmp(opt_out, "1") == 0) {
+            fprintf(stderr, "harness: CAPA_TEST_OPT_OUT=1: skipping %s\n", name);
+            exit(77);
+        }
+        die("CAPA_TEST_DATABASE_URL is not set",
+            "run deploy/test.sh, or set CAPA_TEST_OPT_OUT=1 to skip integration tests");
+    }
+    /* derive the test database's conninfo from the maintenance connection */
+    PGconn *pg = PQconnectdb(url);
+    if (PQstatus(pg) != CONNECTION_OK)
+        die("cannot connect to CAPA_TEST_DATABASE_URL", PQerrorMessage(pg));
+    snprintf(h->db_name, sizeof h->db_name, "capa_t_%s_%d", name, (int)getpid());
+    snprintf(h->admin_url, sizeof h->admin_url, "host=%s port=%s user=%s dbname=%s", PQhost(pg),
+             PQport(pg), PQuser(pg), PQdb(pg));
+    snprintf(h->db_url, sizeof h->db_url, "host=%s port=%s user=%s dbname=%s", PQhost(pg),
+             PQport(pg), PQuser(pg), h->db_name);
+    PQfinish(pg);
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", h->db_name);
+    free(run_sql(h->admin_url, sql, true));
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", h->db_name);
+    free(run_sql(h->admin_url, sql, true));
+
+    if (store_migrate(h->db_url, 5) != ERR_OK)
+        die("migration failed", h->db_name);
+    setenv("CAPA_DATABASE_URL", h->db_url, 1);
+    setenv("CAPA_HTTP_BIND", "127.0.0.1", 0);
+    if (!getenv("CAPA_LOG_LEVEL"))
+        setenv("CAPA_LOG_LEVEL", "warn", 1);
+    if (cfg_load(&h->app.cfg, err, sizeof err) != ERR_OK)
+        die("configuration", err);
+    log_set_level(h->app.cfg.log_level);
+    struct store_pool_options po = {
+        .url = h->app.cfg.database_url,
+        .size = h->app.cfg.db_pool_size,
+        .acquire_timeout_ms = h->app.cfg.db_acquire_timeout_ms,
+        .statement_timeout_ms = h->app.cfg.db_statement_timeout_ms,
+        .connect_timeout_s = h->app.cfg.db_connect_timeout_s,
+        .application_name = "capa-test",
+    };
+    if (store_pool_new(&po, &h->app.pool) != ERR_OK)
+        die("pool", NULL);
+    h->port = free_port();
+    if (api_server_start(&h->app, h->port, &h->srv) != ERR_OK)
+        die("cannot start the server", NULL);
+    h->serving = true;
+    curl_global_init(CURL_GLOBAL_ALL);
+    return 0;
+}
+
+void
+harness_stop(struct harness *h)
+{
+    char sql[256];
+    if (h->serving)
+        api_server_stop(&h->srv);
+    store_pool_free(h->app.pool);
+    cfg_cleanup(&h->app.cfg);
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", h->db_name);
+    free(run_sql(h->admin_url, sql, true));
+    curl_global_cleanup();
+    memset(h, 0, sizeof *h);
+}
+
+void
+http_resp_cleanup(struct http_resp *r)
+{
+    free(r->body);
+    json_decref(r->j);
+    memset(r, 0, sizeof *r);
+}
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *arg)
+{
+    struct http_resp *r = arg;
+    char *grown = realloc(r->body, r->body_len + size * n + 1);
+    if (grown == NULL)
+        return 0;
+    memcpy(grown + r->body_len, data, size * n);
+    r->body = grown;
+    r->body_len += size * n;
+    r->body[r->body_len] = '\0';
+    return size * n;
+}
+
+static void
+header_value(const char *line, size_t len, const char *name, char *out, size_t out_size)
+{
+    size_t n = strlen(name);
+    if (len <= n + 1 || strncasecmp(line, name, n) != 0 || line[n] != ':')
+        return;
+    const char *v = line + n + 1;
+    while (*v == ' ')
+        v++;
+    size_t vlen = len - (size_t)(v - line);
+    while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+        vlen--;
+    snprintf(out, out_size, "%.*s", (int)vlen, v);
+}
+
+static size_t
+on_header(char *line, size_t size, size_t n, void *arg)
+{
+    struct http_resp *r = arg;
+    size_t len = size * n;
+    header_value(line, len, "ETag", r->etag, sizeof r->etag);
+    header_value(line, len, "Location", r->location, sizeof r->location);
+    header_value(line, len, "Allow", r->allow, sizeof r->allow);
+    header_value(line, len, "Retry-After", r->retry_after, sizeof r->retry_after);
+    header_value(line, len, "Content-Type", r->content_type, sizeof r->content_type);
+    header_value(line, len, "Idempotent-Replayed", r->replayed, sizeof r->replayed);
+    return len;
+}
+
+long
+http_do(const struct harness *h, const char *method, const char *path,
+        const char *const *headers, const char *body, size_t body_len, struct http_resp *r)
+{
+    char url[2048];
+    struct curl_slist *list = NULL;
+    CURL *curl = curl_easy_init();
+    long status = -1;
+
+    memset(r, 0, sizeof *r);
+    if (curl == NULL)
+        return -1;
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", h->port, path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    /* no "Expect: 100-continue" round trip */
+    list = curl_slist_append(list, "Expect:");
+    for (const char *const *hd = headers; hd && *hd; hd++)
+        list = curl_slist_append(list, *hd);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    if (body != NULL) {
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (r->body == NULL)
+        r->body = strdup("");
+    if (r->body_len > 0)
+        r->j = json_loadb(r->body, r->body_len, 0, NULL);
+    r->status = status;
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    return status;
+}
+
+long
+http_json(const struct harness *h, const char *method, const char *path, const char *if_match,
+          const char *body, struct http_resp *r)
+{
+    char im[80];
+    const char *headers[3] = {NULL, NULL, NULL};
+    int n = 0;
+    if (body != NULL)
+        headers[n++] = strcmp(method, "PATCH") == 0
+                           ? "Content-Type: application/merge-patch+json"
+                           : "Content-Type: application/json";
+    if (if_match != NULL) {
+        snprintf(im, sizeof im, "If-Match: %s", if_match);
+        headers[n++] = im;
+    }
+    return http_do(h, method, path, headers, body, body ? strlen(body) : 0, r);
+}
+
+char *
+harness_case_body(const char *title, const char *severity)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "nonconformity", "title",
+                          title, "source", "internal_audit", "severity", severity, "detected_at",
+                          "2026-11-20T10:00:00Z", "reported_by", "auditor@example.com");
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return text;
+}

@@ -1,0 +1,70 @@
+/*
+ * harness.h - what every integration test stands on: a fresh database of its
+ * own (created from CAPA_TEST_DATABASE_URL, migrated, dropped at the end), a
+ * real capa HTTP server on an ephemeral loopback port, and an HTTP client.
+ *
+ * Without CAPA_TEST_DATABASE_URL the tests fail, unless CAPA_TEST_OPT_OUT=1
+ * says a developer chose to skip them (ctest then reports them skipped).
+ */
+#ifndef CAPA_HARNESS_H
+#define CAPA_HARNESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "app.h"
+#include "server.h"
+
+struct harness {
+    char db_name[64];
+    char db_url[512];    /* conninfo of the test database */
+    char admin_url[512]; /* conninfo of the maintenance database */
+    struct app app;
+    struct api_server srv;
+    unsigned port;
+    bool serving;
+};
+
+/*
+ * Create and migrate the test database, start the server. Extra environment
+ * (CAPA_* settings) may be set by the caller before. Returns 0; on failure
+ * the test program exits non-zero (or 77, skipped, when opted out).
+ */
+int harness_start(struct harness *h, const char *name);
+void harness_stop(struct harness *h);
+
+/* An HTTP exchange with the server. */
+struct http_resp {
+    long status;
+    char *body;          /* NUL-terminated */
+    size_t body_len;
+    json_t *j;           /* body parsed as JSON, or NULL */
+    char etag[64];
+    char location[256];
+    char allow[128];
+    char retry_after[16];
+    char content_type[128];
+    char replayed[16];   /* Idempotent-Replayed */
+};
+void http_resp_cleanup(struct http_resp *r);
+
+/*
+ * Send method path with optional headers (NULL-terminated array of
+ * "Name: value") and body (length body_len; NULL: none). Returns the status,
+ * or -1 when the exchange failed.
+ */
+long http_do(const struct harness *h, const char *method, const char *path,
+             const char *const *headers, const char *body, size_t body_len,
+             struct http_resp *r);
+
+/* Shortcuts: JSON body with Content-Type application/json. */
+long http_json(const struct harness *h, const char *method, const char *path, const char *if_match,
+               const char *body, struct http_resp *r);
+
+/* Run one SQL statement on the test database as superuser; returns the first value or "". */
+char *harness_sql(const struct harness *h, const char *sql);
+
+/* A valid create body: a nonconformity with the given title. Caller frees. */
+char *harness_case_body(const char *title, const char *severity);
+
+#endif
