@@ -181,10 +181,7 @@ api_case_transitions(const struct _u_request *req, struct _u_response *resp, voi
     if (api_query(req, resp, no_params, &j_params) != ERR_OK)
         goto out;
     int rc = uc_case_transitions(app, api_path_id(req, id), &j_out, &st);
-    if (rc != ERR_OK)
-        api_problem(resp, rc, &st);
-    else
-        api_send_json(resp, 200, j_out);
+    api_answer_json(resp, rc, j_out, &st);
 out:
     uc_status_cleanup(&st);
     json_decref(j_params);
@@ -229,10 +226,7 @@ api_case_history(const struct _u_request *req, struct _u_response *resp, void *a
         goto out;
     }
     int rc = uc_case_history(app, api_path_id(req, id), after, limit, &j_page, &st);
-    if (rc != ERR_OK)
-        api_problem(resp, rc, &st);
-    else
-        api_send_json(resp, 200, j_page);
+    api_answer_json(resp, rc, j_page, &st);
 out:
     uc_status_cleanup(&st);
     json_decref(j_params);
@@ -252,10 +246,7 @@ api_case_verify(const struct _u_request *req, struct _u_response *resp, void *ar
     if (api_query(req, resp, no_params, &j_params) != ERR_OK)
         goto out;
     int rc = uc_case_verify(app, api_path_id(req, id), &j_result, &st);
-    if (rc != ERR_OK)
-        api_problem(resp, rc, &st);
-    else
-        api_send_json(resp, 200, j_result);
+    api_answer_json(resp, rc, j_result, &st);
 out:
     uc_status_cleanup(&st);
     json_decref(j_params);

@@ -248,6 +248,15 @@ api_send_json(struct _u_response *resp, unsigned status, const json_t *j)
 }
 
 void
+api_answer_json(struct _u_response *resp, int rc, const json_t *j, const struct uc_status *st)
+{
+    if (rc != ERR_OK)
+        api_problem(resp, rc, st);
+    else
+        api_send_json(resp, 200, j);
+}
+
+void
 api_send_case(struct _u_response *resp, unsigned status, const struct case_record *c)
 {
     json_t *j = case_to_json(c);

@@ -55,6 +55,10 @@ void api_send_json(struct _u_response *resp, unsigned status, const json_t *j);
 /* The case as JSON with ETag; 500 problem if it cannot be encoded. */
 void api_send_case(struct _u_response *resp, unsigned status, const struct case_record *c);
 
+/* A use case's outcome: j with status 200 when rc is 0, the problem of rc otherwise. */
+void api_answer_json(struct _u_response *resp, int rc, const json_t *j,
+                     const struct uc_status *st);
+
 /* Problem responses (problem.c). st may be NULL. */
 void api_problem(struct _u_response *resp, int err, const struct uc_status *st);
 void api_problem_detail(struct _u_response *resp, int err, const char *detail);

@@ -15,10 +15,7 @@ api_workflow_list(const struct _u_request *req, struct _u_response *resp, void *
     if (api_query(req, resp, no_params, &j_params) != ERR_OK)
         goto out;
     int rc = uc_workflow_list(app, &j_out, &st);
-    if (rc != ERR_OK)
-        api_problem(resp, rc, &st);
-    else
-        api_send_json(resp, 200, j_out);
+    api_answer_json(resp, rc, j_out, &st);
 out:
     uc_status_cleanup(&st);
     json_decref(j_params);

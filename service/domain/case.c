@@ -514,17 +514,17 @@ ts_or_null(const char *s)
 json_t *
 case_to_json(const struct case_record *c)
 {
-    json_t *j = case_editable_json(c);
-    if (j == NULL)
+    /* identity and state first, then what a client writes, then what is derived */
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "id", c->id, "key", c->key, "kind",
+                          case_kind_text(c->kind), "status", c->status, "version", c->version,
+                          "workflow_version", c->workflow_version);
+    json_t *j_editable = case_editable_json(c);
+    if (j == NULL || j_editable == NULL || json_object_update(j, j_editable) != 0) {
+        json_decref(j);
+        json_decref(j_editable);
         return NULL;
-    if (c->owner == NULL)
-        json_object_set_new(j, "owner", json_null());
-    json_object_set_new(j, "id", json_string(c->id));
-    json_object_set_new(j, "key", json_string(c->key));
-    json_object_set_new(j, "kind", json_string(case_kind_text(c->kind)));
-    json_object_set_new(j, "status", json_string(c->status));
-    json_object_set_new(j, "version", json_integer(c->version));
-    json_object_set_new(j, "workflow_version", json_integer(c->workflow_version));
+    }
+    json_decref(j_editable);
     json_object_set_new(j, "created_at", ts_or_null(c->created_at));
     json_object_set_new(j, "updated_at", ts_or_null(c->updated_at));
     json_object_set_new(j, "contain_due_at", ts_or_null(c->contain_due_at));

@@ -33,7 +33,10 @@ uc_status_cleanup(struct uc_status *st)
     memset(st, 0, sizeof *st);
 }
 
-/* Canonical JSON text: sorted keys, compact. Caller frees. */
+/*
+ * Canonical JSON text: sorted keys, compact. Caller frees. (json_pack's "s?"
+ * writes null for a NULL string, so optional members are always present.)
+ */
 static char *
 canonical(const json_t *j)
 {
@@ -45,8 +48,6 @@ actor_text(const struct principal *p)
 {
     json_t *j = json_pack("{s:s, s:s, s:s?}", "kind", p->kind, "subject", p->subject, "name",
                           p->name);
-    if (j != NULL && p->name == NULL)
-        json_object_set_new(j, "name", json_null());
     char *text = j ? canonical(j) : NULL;
     json_decref(j);
     return text;
@@ -277,8 +278,6 @@ uc_case_list(struct app *app, const json_t *j_params, json_t **j_page, struct uc
     }
     *j_page = json_pack("{s:O, s:s?}", "items", j_items, "next_cursor",
                         x.page.more ? cursor : NULL);
-    if (*j_page != NULL && !x.page.more)
-        json_object_set_new(*j_page, "next_cursor", json_null());
     rc = *j_page ? ERR_OK : ERR_INTERNAL;
 out:
     json_decref(j_items);
@@ -465,8 +464,6 @@ transition_tx(struct store_conn *c, void *arg)
         rc = ERR_INTERNAL;
         goto out;
     }
-    if (x->comment == NULL)
-        json_object_set_new(json_object_get(j_change, "transition"), "comment", json_null());
     rc = append_event(c, rec, "capa.case.transitioned", j_change, x->actor);
 out:
     wf_definition_free(def);
@@ -676,12 +673,6 @@ uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result,
                               x.reason);
         if (*j_result == NULL)
             rc = ERR_INTERNAL;
-        else {
-            if (!json_object_get(*j_result, "head"))
-                json_object_set_new(*j_result, "head", json_null());
-            if (!json_object_get(*j_result, "reason"))
-                json_object_set_new(*j_result, "reason", json_null());
-        }
     }
     case_record_cleanup(&x.rec);
     return rc;
