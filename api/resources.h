@@ -19,6 +19,9 @@ API_HANDLER(api_case_transition);
 API_HANDLER(api_case_transitions);
 API_HANDLER(api_case_history);
 API_HANDLER(api_case_verify);
+/* events.c */
+API_HANDLER(api_events_list);
+API_HANDLER(api_metrics);
 /* workflows.c */
 API_HANDLER(api_workflow_list);
 /* health.c */

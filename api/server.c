@@ -27,6 +27,7 @@ static const struct route routes[] = {
     {"GET", "/healthz", api_healthz},
     {"GET", "/readyz", api_readyz},
     {"GET", "/openapi.yaml", api_openapi},
+    {"GET", "/metrics", api_metrics},
     {"POST", "/v1/cases", api_case_create},
     {"GET", "/v1/cases", api_case_list},
     {"GET", "/v1/cases/:id", api_case_get},
@@ -36,6 +37,7 @@ static const struct route routes[] = {
     {"GET", "/v1/cases/:id/history", api_case_history},
     {"GET", "/v1/cases/:id/history/verify", api_case_verify},
     {"GET", "/v1/workflows", api_workflow_list},
+    {"GET", "/v1/events", api_events_list},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

@@ -4,8 +4,9 @@
 #     postgres.log, and the socket directory run/ - or /tmp/capa-<hash> when
 #     the checkout path is too long for a unix socket, see
 #     capa_local_socket_dir in deploy/lib.sh), created on the first run and
-#     reused, data kept, on later runs; it keeps running after capad exits.
-# (The in-process development Kafka cluster joins when the event relay lands.)
+#     reused, data kept, on later runs; it keeps running after capad exits;
+#   * librdkafka's in-process mock Kafka cluster (CAPA_KAFKA_BROKERS=mock):
+#     capad logs its bootstrap address, and kcat can consume the events live.
 #
 # CAPA_* variables already set in the environment win. In particular, with
 # CAPA_DATABASE_URL set no local cluster is started and that database is used.
@@ -37,6 +38,7 @@ if [[ -z ${CAPA_DATABASE_URL:-} ]]; then
     capa_log "postgres: stop it with: $as_owner$CAPA_PG_BIN/pg_ctl -D $local_dir/pgdata stop"
 fi
 export CAPA_DATABASE_URL
+export CAPA_KAFKA_BROKERS=${CAPA_KAFKA_BROKERS:-mock}
 
 capa_log "migrating $CAPA_DATABASE_URL"
 build/capad migrate
@@ -45,6 +47,10 @@ port=${CAPA_HTTP_PORT:-8080}
 cat <<EOF
 
 capa is starting on http://localhost:$port  (Ctrl-C stops it)
+
+Watch the events: capad logs the development Kafka address ("kcat -C -b ... -t
+capa.case-events") as it starts; or read them over HTTP:
+  curl -sS http://localhost:$port/v1/events
 
 Create a case:
   curl -sS -X POST http://localhost:$port/v1/cases -H 'Content-Type: application/json' -d '{"kind":"nonconformity","title":"Firewall rule review overdue","source":"internal_audit","severity":"minor","detected_at":"2026-11-20T10:00:00Z","reported_by":"isms.manager@example.com"}'

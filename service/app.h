@@ -1,6 +1,6 @@
 /*
- * app.h - the state shared by every request: configuration and the connection
- * pool. One instance lives in main(); the HTTP layer hands it to each
+ * app.h - the state shared by every request: configuration, the connection
+ * pool and the event relay. One instance lives in main(); the HTTP layer hands it to each
  * callback as ulfius user_data. No mutable globals elsewhere.
  */
 #ifndef CAPA_APP_H
@@ -9,9 +9,15 @@
 #include "config.h"
 #include "store.h"
 
+struct evt_mock;
+struct relay;
+
 struct app {
     struct cfg cfg;
     struct store_pool *pool;
+    struct evt_mock *kafka_mock;  /* CAPA_KAFKA_BROKERS=mock: the in-process cluster */
+    const char *kafka_bootstrap;  /* brokers the relay connects to; NULL: no relay */
+    struct relay *relay;          /* running relay, or NULL */
 };
 
 #endif

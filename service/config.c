@@ -46,6 +46,40 @@ bool_var(const char *name, bool *out, char *err, size_t err_size)
     return ERR_INVALID;
 }
 
+static bool
+any_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+static bool
+topic_valid(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < 250 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789._-") == n;
+}
+
+/* "mock", or host:port[,host:port...] */
+static bool
+brokers_valid(const char *s)
+{
+    if (strcmp(s, "mock") == 0)
+        return true;
+    char *copy = strdup(s), *save = NULL;
+    bool ok = copy != NULL;
+    for (char *b = ok ? strtok_r(copy, ",", &save) : NULL; b && ok; b = strtok_r(NULL, ",", &save)) {
+        char *colon = strrchr(b, ':'), *end;
+        long port = colon ? strtol(colon + 1, &end, 10) : 0;
+        ok = colon && colon != b && *end == '\0' && port >= 1 && port <= 65535 && any_text(b);
+    }
+    free(copy);
+    return ok;
+}
+
 int
 cfg_load(struct cfg *cfg, char *err, size_t err_size)
 {
@@ -76,6 +110,9 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         {"CAPA_DB_STATEMENT_TIMEOUT_MS", &cfg->db_statement_timeout_ms, 5000, 100, 600000},
         {"CAPA_DB_CONNECT_TIMEOUT_S", &cfg->db_connect_timeout_s, 5, 1, 300},
         {"CAPA_MAX_BODY_BYTES", &cfg->max_body_bytes, 1048576, 1024, 67108864},
+        {"CAPA_KAFKA_MESSAGE_TIMEOUT_MS", &cfg->kafka_message_timeout_ms, 30000, 1000, 3600000},
+        {"CAPA_RELAY_BATCH", &cfg->relay_batch, 500, 1, 10000},
+        {"CAPA_RELAY_POLL_MS", &cfg->relay_poll_ms, 1000, 10, 60000},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (int_var(ints[i].name, ints[i].def, ints[i].min, ints[i].max, &v, err, err_size))
@@ -92,6 +129,36 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
     }
     if (bool_var("CAPA_MIGRATE_ON_START", &cfg->migrate_on_start, err, err_size) != ERR_OK)
         return ERR_INVALID;
+    const struct {
+        const char *name;
+        char **field;
+        const char *def; /* NULL: unset stays NULL */
+        bool (*valid)(const char *);
+        const char *expected;
+    } texts[] = {
+        {"CAPA_KAFKA_BROKERS", &cfg->kafka_brokers, NULL, brokers_valid,
+         "\"mock\" or a comma-separated list of host:port"},
+        {"CAPA_KAFKA_TOPIC", &cfg->kafka_topic, "capa.case-events", topic_valid,
+         "a Kafka topic name: 1 to 249 of [a-zA-Z0-9._-]"},
+        {"CAPA_KAFKA_PROPERTIES", &cfg->kafka_properties, NULL, any_text, ""},
+        {"CAPA_EVENT_SOURCE", &cfg->event_source, "urn:capa", any_text, ""},
+        {"CAPA_EVENT_TYPE_PREFIX", &cfg->event_type_prefix, "capa.", any_text, ""},
+        {"CAPA_EVENT_SCHEMA_BASE", &cfg->event_schema_base,
+         "https://capa.example.org/schemas/events/", any_text, ""},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        s = getenv(texts[i].name);
+        if (s == NULL || *s == '\0')
+            s = texts[i].def;
+        if (s != NULL && (strlen(s) > 200 || !texts[i].valid(s))) {
+            snprintf(err, err_size, "%s must be %s, got \"%.64s\"", texts[i].name,
+                     texts[i].expected[0] ? texts[i].expected : "at most 200 printable characters",
+                     s);
+            return ERR_INVALID;
+        }
+        if (s != NULL && (*texts[i].field = strdup(s)) == NULL)
+            return ERR_INTERNAL;
+    }
     if (cfg->database_url == NULL || cfg->http_bind == NULL) {
         snprintf(err, err_size, "out of memory");
         return ERR_INTERNAL;
@@ -106,5 +173,11 @@ cfg_cleanup(struct cfg *cfg)
         return;
     free(cfg->database_url);
     free(cfg->http_bind);
+    free(cfg->kafka_brokers);
+    free(cfg->kafka_topic);
+    free(cfg->kafka_properties);
+    free(cfg->event_source);
+    free(cfg->event_type_prefix);
+    free(cfg->event_schema_base);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -14,7 +14,6 @@ static const char *const names[ERR__COUNT] = {
     [ERR_TOO_LARGE] = "too large",
     [ERR_UNSUPPORTED_MEDIA] = "unsupported media type",
     [ERR_METHOD] = "method not allowed",
-    [ERR_NOT_ACCEPTABLE] = "not acceptable",
     [ERR_RETRY] = "retry",
     [ERR_UNAVAILABLE] = "unavailable",
     [ERR_INTERNAL] = "internal",

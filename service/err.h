@@ -21,7 +21,6 @@ enum err {
     ERR_TOO_LARGE,            /* body over the limit (413) */
     ERR_UNSUPPORTED_MEDIA,    /* wrong Content-Type (415) */
     ERR_METHOD,               /* method not allowed on a known path (405) */
-    ERR_NOT_ACCEPTABLE,       /* no representation the client accepts (406) */
     ERR_RETRY,                /* serialization failure or deadlock: retry the transaction */
     ERR_UNAVAILABLE,          /* database unreachable or pool exhausted (503) */
     ERR_INTERNAL,             /* a bug or an unexpected failure (500) */

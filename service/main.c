@@ -1,7 +1,8 @@
 /*
  * main.c - capad: the capa corrective-action service.
  *
- *   capad serve [--migrate]  serve the HTTP API
+ *   capad serve [--migrate]  serve the HTTP API (and run the event relay)
+ *   capad relay              run only the event relay
  *   capad migrate            apply pending database migrations and exit
  *   capad version            print the version
  *   capad --help
@@ -16,6 +17,7 @@
 #include "app.h"
 #include "err.h"
 #include "log.h"
+#include "relay.h"
 #include "server.h"
 
 #define EXIT_USAGE 64
@@ -26,15 +28,20 @@ static const char usage[] =
     "usage: capad <command>\n"
     "\n"
     "commands:\n"
-    "  serve [--migrate]  serve the HTTP API; --migrate first applies pending migrations\n"
+    "  serve [--migrate]  serve the HTTP API and, with CAPA_KAFKA_BROKERS set, publish\n"
+    "                     events to Kafka; --migrate first applies pending migrations\n"
     "                     (as does CAPA_MIGRATE_ON_START=true)\n"
+    "  relay              only publish events to Kafka (CAPA_KAFKA_BROKERS required)\n"
     "  migrate            apply pending database migrations and exit\n"
     "  version            print the version and exit\n"
     "  --help             print this help\n"
     "\n"
     "configuration: CAPA_DATABASE_URL, CAPA_HTTP_BIND, CAPA_HTTP_PORT, CAPA_DB_POOL_SIZE,\n"
     "CAPA_DB_ACQUIRE_TIMEOUT_MS, CAPA_DB_STATEMENT_TIMEOUT_MS, CAPA_DB_CONNECT_TIMEOUT_S,\n"
-    "CAPA_MAX_BODY_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START (see README.md)\n";
+    "CAPA_MAX_BODY_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START, CAPA_KAFKA_BROKERS,\n"
+    "CAPA_KAFKA_TOPIC, CAPA_KAFKA_PROPERTIES, CAPA_KAFKA_MESSAGE_TIMEOUT_MS, CAPA_EVENT_SOURCE,\n"
+    "CAPA_EVENT_TYPE_PREFIX, CAPA_EVENT_SCHEMA_BASE, CAPA_RELAY_BATCH, CAPA_RELAY_POLL_MS\n"
+    "(see README.md)\n";
 
 #define STARTUP_ATTEMPTS 10
 
@@ -80,19 +87,35 @@ check_schema(const struct cfg *cfg, bool migrate)
     return 0;
 }
 
+#define RELAY_STOP_DEADLINE_MS 10000
+
+/* Block SIGINT and SIGTERM in every thread; the main thread waits for them. */
+static void
+block_signals(sigset_t *signals)
+{
+    sigemptyset(signals);
+    sigaddset(signals, SIGINT);
+    sigaddset(signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* serve (http) or relay (!http) until SIGTERM or SIGINT. */
 static int
-serve(struct app *app, bool migrate)
+serve(struct app *app, bool migrate, bool http)
 {
     struct api_server srv;
     sigset_t signals;
     int sig, rc;
 
+    if (!http && app->cfg.kafka_brokers == NULL) {
+        log_error("capad relay needs CAPA_KAFKA_BROKERS");
+        return EXIT_CONFIG;
+    }
     if ((rc = check_schema(&app->cfg, migrate || app->cfg.migrate_on_start)) != 0)
         return rc;
-    if (migrate || app->cfg.migrate_on_start) {
-        if ((rc = check_schema(&app->cfg, false)) != 0)
-            return rc;
-    }
+    if ((migrate || app->cfg.migrate_on_start) && (rc = check_schema(&app->cfg, false)) != 0)
+        return rc;
     struct store_pool_options po = {
         .url = app->cfg.database_url,
         .size = app->cfg.db_pool_size,
@@ -103,20 +126,26 @@ serve(struct app *app, bool migrate)
     };
     if (store_pool_new(&po, &app->pool) != ERR_OK)
         return 1;
-    /* the server's threads inherit the mask: only this thread takes the signals */
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    if (api_server_start(app, (unsigned)app->cfg.http_port, &srv) != ERR_OK)
-        return EXIT_UNAVAILABLE;
-    log_info("capad %s serving on http://%s:%d", CAPA_VERSION, app->cfg.http_bind,
-             app->cfg.http_port);
+    /* the server's and the relay's threads inherit the mask */
+    block_signals(&signals);
+    if (relay_launch(app) != ERR_OK) {
+        rc = 1;
+        goto out;
+    }
+    if (http && api_server_start(app, (unsigned)app->cfg.http_port, &srv) != ERR_OK) {
+        rc = EXIT_UNAVAILABLE;
+        goto out;
+    }
+    if (http)
+        log_info("capad %s serving on http://%s:%d", CAPA_VERSION, app->cfg.http_bind,
+                 app->cfg.http_port);
     sigwait(&signals, &sig);
     log_info("received %s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    api_server_stop(&srv);
-    return 0;
+    if (http)
+        api_server_stop(&srv);
+out:
+    relay_shutdown(app, RELAY_STOP_DEADLINE_MS);
+    return rc;
 }
 
 int
@@ -136,8 +165,10 @@ main(int argc, char **argv)
         return 0;
     }
     bool is_serve = strcmp(argv[1], "serve") == 0, is_migrate = strcmp(argv[1], "migrate") == 0;
+    bool is_relay = strcmp(argv[1], "relay") == 0;
     bool flag_migrate = is_serve && argc == 3 && strcmp(argv[2], "--migrate") == 0;
-    if ((!is_serve && !is_migrate) || argc > (is_serve ? 3 : 2) || (argc == 3 && !flag_migrate)) {
+    if ((!is_serve && !is_migrate && !is_relay) || argc > (is_serve ? 3 : 2) ||
+        (argc == 3 && !flag_migrate)) {
         fprintf(stderr, "capad: unknown command or argument\n\n%s", usage);
         return EXIT_USAGE;
     }
@@ -147,7 +178,7 @@ main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     log_set_level(app.cfg.log_level);
-    rc = is_migrate ? check_schema(&app.cfg, true) : serve(&app, flag_migrate);
+    rc = is_migrate ? check_schema(&app.cfg, true) : serve(&app, flag_migrate, is_serve);
     store_pool_free(app.pool);
     cfg_cleanup(&app.cfg);
     return rc;

@@ -182,7 +182,7 @@ int
 store_begin(struct store_conn *c)
 {
     int rc = db_exec(c, "BEGIN", 0, NULL, NULL);
-    if (rc == ERR_UNAVAILABLE && ensure_connected(c->pool, c) == ERR_OK)
+    if (rc == ERR_UNAVAILABLE && c->pool != NULL && ensure_connected(c->pool, c) == ERR_OK)
         rc = db_exec(c, "BEGIN", 0, NULL, NULL);
     return rc;
 }

@@ -141,6 +141,7 @@ struct log_row {
     struct chain_entry entry;
     const char *prev_hash;
     const char *hash;
+    const char *feed_position; /* "<txid>.<position>" (event reads only, else NULL) */
 };
 /*
  * Call fn for each row of a case with sequence > after, in sequence order, at
@@ -177,5 +178,55 @@ int store_workflow_list(struct store_conn *c, json_t **j_items);
  * absent and the guards that need them report unmet.
  */
 int store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out);
+
+/*
+ * Publication and the event feed (event_store.c).
+ *
+ * A session is a dedicated connection outside the pool, for the relay: it
+ * holds the relay's advisory lock (so exactly one relay publishes at a time,
+ * and another takes over when the holder's connection ends) and LISTENs for
+ * committed case-log rows.
+ */
+int store_session_open(const char *url, int connect_timeout_s, struct store_conn **out);
+void store_session_close(struct store_conn *s);
+/* Try to become the relay: *got tells whether this session holds the lock now. */
+int store_session_try_lock(struct store_conn *s, bool *got);
+int store_session_listen(struct store_conn *s);
+/*
+ * Wait at most timeout_ms for a notification of committed rows. *notified
+ * tells whether one came. ERR_UNAVAILABLE when the connection is lost.
+ */
+int store_session_wait(struct store_conn *s, int timeout_ms, bool *notified);
+
+/*
+ * The oldest unpublished rows, in position order, at most limit, skipping
+ * cases that have a row failed for good (their order must hold). Calls fn
+ * per row (feed_position filled). Returns fn's first non-zero result, or the
+ * store error.
+ */
+int store_events_unpublished(struct store_conn *c, int limit,
+                             int (*fn)(const struct log_row *row, void *ctx), void *ctx);
+/* Mark rows published (after a persisted delivery report). */
+int store_events_mark_published(struct store_conn *c, const long long *positions, int n);
+/* Count a failed attempt; with permanent, the row is failed for good with reason. */
+int store_events_mark_failed(struct store_conn *c, long long position, bool permanent,
+                             const char *reason);
+
+struct store_backlog {
+    long long unpublished;
+    double oldest_age_s;  /* 0 when none */
+    long long failed;     /* rows failed for good, waiting for an operator */
+};
+int store_events_backlog(struct store_conn *c, struct store_backlog *out);
+
+/*
+ * The feed: rows after (after_txid, after_position) in (txid, position)
+ * order, only from transactions older than every transaction still running,
+ * so a reader paging with the last row's feed position never misses a row
+ * that commits late. type_stored and case_id filter (NULL: all).
+ */
+int store_events_feed(struct store_conn *c, const char *after_txid, const char *after_position,
+                      const char *type_stored, const char *case_id, int limit,
+                      int (*fn)(const struct log_row *row, void *ctx), void *ctx);
 
 #endif

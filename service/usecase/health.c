@@ -1,5 +1,6 @@
 /* health.c - readiness of this instance (usecase.h). */
 #include "err.h"
+#include "relay.h"
 #include "usecase.h"
 
 bool
@@ -15,6 +16,10 @@ uc_ready(struct app *app, json_t **j_checks)
             migrations = ms.unknown > 0 ? "unknown" : ms.pending > 0 ? "pending" : "ok";
     }
     store_pool_release(app->pool, c);
-    *j_checks = json_pack("{s:s, s:s}", "database", database, "migrations", migrations);
+    struct relay_stats rs;
+    relay_stats(app->relay, &rs);
+    /* the relay informs, it does not gate: a Kafka outage must not stop writes */
+    *j_checks = json_pack("{s:s, s:s, s:s}", "database", database, "migrations", migrations,
+                          "relay", relay_state_name(rs.state));
     return database[0] == 'o' && migrations[0] == 'o' && migrations[1] == 'k';
 }

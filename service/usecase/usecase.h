@@ -91,10 +91,22 @@ int uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result,
 
 /*
  * Readiness: *j_checks = {"database": "ok" | "unreachable", "migrations":
- * "ok" | "pending" | "unknown" | "unchecked"} (new reference). Returns true
- * when every check is ok.
+ * "ok" | "pending" | "unknown" | "unchecked", "relay": "disabled" |
+ * "connecting" | "standby" | "leader"} (new reference). Returns true when the
+ * database and migrations are ok; the relay's state is information only.
  */
 bool uc_ready(struct app *app, json_t **j_checks);
+
+/*
+ * The event feed: {"items": [CloudEvents], "next_after": "<feed position>" |
+ * null}. Parameters (JSON object of strings): after (a feed position, from
+ * next_after or an event's feedposition), limit (1-1000, default 100), type
+ * (a CloudEvents type), case_id. ERR_BAD_REQUEST on bad parameters.
+ */
+int uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct uc_status *st);
+
+/* Prometheus text exposition of the service's own metrics (caller frees). */
+char *uc_metrics_text(struct app *app);
 
 /* {"items": [...]}: the newest workflow definition of each kind. */
 int uc_workflow_list(struct app *app, json_t **j_out, struct uc_status *st);

@@ -14,6 +14,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "relay.h"
 
 static void
 die(const char *what, const char *why)
@@ -118,6 +119,8 @@ harness_start(struct harness *h, const char *name)
     };
     if (store_pool_new(&po, &h->app.pool) != ERR_OK)
         die("pool", NULL);
+    if (relay_launch(&h->app) != ERR_OK)
+        die("cannot start the relay", NULL);
     h->port = free_port();
     if (api_server_start(&h->app, h->port, &h->srv) != ERR_OK)
         die("cannot start the server", NULL);
@@ -132,6 +135,7 @@ harness_stop(struct harness *h)
     char sql[256];
     if (h->serving)
         api_server_stop(&h->srv);
+    relay_shutdown(&h->app, 10000);
     store_pool_free(h->app.pool);
     cfg_cleanup(&h->app.cfg);
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", h->db_name);

@@ -3,6 +3,9 @@
  * own (created from CAPA_TEST_DATABASE_URL, migrated, dropped at the end), a
  * real capa HTTP server on an ephemeral loopback port, and an HTTP client.
  *
+ * With CAPA_KAFKA_BROKERS set (e.g. "mock", before harness_start) the relay
+ * runs too, as in capad serve; h.app.kafka_mock is then the mock cluster.
+ *
  * Without CAPA_TEST_DATABASE_URL the tests fail, unless CAPA_TEST_OPT_OUT=1
  * says a developer chose to skip them (ctest then reports them skipped).
  */
