@@ -98,7 +98,7 @@ api_case_get(const struct _u_request *req, struct _u_response *resp, void *arg)
     struct app *app = arg;
     struct case_record rec = {0};
     struct uc_status st;
-    json_t *j_params = NULL;
+    json_t *j_params = NULL, *j_case = NULL, *j_readiness = NULL;
 
     uc_status_init(&st);
     if (api_query(req, resp, no_params, &j_params) != ERR_OK)
@@ -113,11 +113,21 @@ api_case_get(const struct _u_request *req, struct _u_response *resp, void *arg)
         api_set_etag(resp, rec.version);
         goto out;
     }
-    api_send_case(resp, 200, &rec);
+    /* one case also shows what stands between it and closure */
+    if ((rc = uc_case_readiness(app, rec.id, &j_readiness, &st)) != ERR_OK ||
+        (j_case = case_to_json(&rec)) == NULL) {
+        api_problem(resp, rc ? rc : ERR_INTERNAL, &st);
+        goto out;
+    }
+    json_object_set(j_case, "readiness", j_readiness);
+    api_send_json(resp, 200, j_case);
+    api_set_etag(resp, rec.version);
 out:
     case_record_cleanup(&rec);
     uc_status_cleanup(&st);
     json_decref(j_params);
+    json_decref(j_case);
+    json_decref(j_readiness);
     return U_CALLBACK_COMPLETE;
 }
 

@@ -23,8 +23,8 @@ api_readyz(const struct _u_request *req, struct _u_response *resp, void *app)
     json_t *j_checks = NULL;
     (void)req;
     bool ready = uc_ready(app, &j_checks);
-    json_t *j = json_pack("{s:s, s:o?}", "status", ready ? "ready" : "not_ready", "checks",
-                          j_checks);
+    json_t *j =
+        json_pack("{s:s, s:o?}", "status", ready ? "ready" : "not_ready", "checks", j_checks);
     api_send_json(resp, ready ? 200 : 503, j);
     if (!ready)
         u_map_put(resp->map_header, "Retry-After", "5");

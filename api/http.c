@@ -18,21 +18,30 @@ api_header(const struct _u_request *req, const char *name)
 }
 
 const char *
-api_path_id(const struct _u_request *req, char buf[API_ID_MAX])
+api_path_segment(const struct _u_request *req, int n, char buf[API_ID_MAX])
 {
-    /* url_path is "/v1/cases/<id>..." (already percent-decoded by libmicrohttpd) */
+    /* url_path is already percent-decoded by libmicrohttpd */
     const char *p = req->url_path ? req->url_path : "";
     buf[0] = '\0';
-    for (int segment = 0; segment < 3 && p; segment++)
-        p = strchr(p + (segment ? 1 : 0), '/');
-    if (p == NULL)
-        return buf;
-    size_t n = strcspn(++p, "/");
-    if (n < API_ID_MAX) {
-        memcpy(buf, p, n);
-        buf[n] = '\0';
+    for (int segment = 0; segment <= n; segment++) {
+        if (*p != '/')
+            return buf;
+        p++;
+        if (segment < n)
+            p += strcspn(p, "/");
+    }
+    size_t len = strcspn(p, "/");
+    if (len > 0 && len < API_ID_MAX) {
+        memcpy(buf, p, len);
+        buf[len] = '\0';
     }
     return buf;
+}
+
+const char *
+api_path_id(const struct _u_request *req, char buf[API_ID_MAX])
+{
+    return api_path_segment(req, 2, buf); /* /v1/cases/<id>/... */
 }
 
 /* Whether the Content-Type's media type (before any ';') is media_type. */
@@ -149,8 +158,9 @@ api_query(const struct _u_request *req, struct _u_response *resp, const char *co
         if (eq)
             *eq = '\0';
         if (!url_decode(pair) || !url_decode(value) || !clean_text(pair) || !clean_text(value)) {
-            snprintf(detail, sizeof detail, "the query string has a bad escape or a control "
-                                            "character");
+            snprintf(detail, sizeof detail,
+                     "the query string has a bad escape or a control "
+                     "character");
         } else if (json_object_get(j, pair) != NULL) {
             snprintf(detail, sizeof detail, "query parameter %.64s is given more than once", pair);
         } else if (allowed != NULL && !in_list(allowed, pair)) {

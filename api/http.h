@@ -30,16 +30,16 @@
  * type only, parameters ignored). On error the problem is set on resp and
  * an error returned. *j_body is a new reference on success.
  */
-int api_body_json(const struct _u_request *req, struct _u_response *resp,
-                  const struct app *app, const char *media_type, json_t **j_body);
+int api_body_json(const struct _u_request *req, struct _u_response *resp, const struct app *app,
+                  const char *media_type, json_t **j_body);
 
 /*
  * Decode the query string. Names outside allowed (NULL-terminated; NULL
  * allows any), repeated names, bad percent-encoding, control characters and
  * invalid UTF-8 are 400. *j_params is a new reference on success.
  */
-int api_query(const struct _u_request *req, struct _u_response *resp,
-              const char *const *allowed, json_t **j_params);
+int api_query(const struct _u_request *req, struct _u_response *resp, const char *const *allowed,
+              json_t **j_params);
 
 /* A header value (case-insensitive name), or NULL. */
 const char *api_header(const struct _u_request *req, const char *name);
@@ -56,8 +56,7 @@ void api_send_json(struct _u_response *resp, unsigned status, const json_t *j);
 void api_send_case(struct _u_response *resp, unsigned status, const struct case_record *c);
 
 /* A use case's outcome: j with status 200 when rc is 0, the problem of rc otherwise. */
-void api_answer_json(struct _u_response *resp, int rc, const json_t *j,
-                     const struct uc_status *st);
+void api_answer_json(struct _u_response *resp, int rc, const json_t *j, const struct uc_status *st);
 
 /* Problem responses (problem.c). st may be NULL. */
 void api_problem(struct _u_response *resp, int err, const struct uc_status *st);
@@ -71,6 +70,8 @@ void api_problem_detail(struct _u_response *resp, int err, const char *detail);
  */
 #define API_ID_MAX 64
 const char *api_path_id(const struct _u_request *req, char buf[API_ID_MAX]);
+/* Segment n (0-based: "v1" is 0) of the request path, "" when missing or too long. */
+const char *api_path_segment(const struct _u_request *req, int n, char buf[API_ID_MAX]);
 
 /* Until authentication lands, every request acts as this principal. */
 extern const struct principal api_anonymous;

@@ -8,7 +8,8 @@
 
 #include <ulfius.h>
 
-#define API_HANDLER(name) int name(const struct _u_request *req, struct _u_response *resp, void *app)
+#define API_HANDLER(name)                                                                          \
+    int name(const struct _u_request *req, struct _u_response *resp, void *app)
 
 /* cases.c */
 API_HANDLER(api_case_create);
@@ -19,11 +20,24 @@ API_HANDLER(api_case_transition);
 API_HANDLER(api_case_transitions);
 API_HANDLER(api_case_history);
 API_HANDLER(api_case_verify);
+/* records.c */
+API_HANDLER(api_record_create);
+API_HANDLER(api_record_list);
+API_HANDLER(api_record_get);
+API_HANDLER(api_record_update);
+API_HANDLER(api_review_verdict);
+API_HANDLER(api_root_cause_put);
+API_HANDLER(api_link_remove);
+API_HANDLER(api_evidence_add);
+API_HANDLER(api_evidence_content);
+API_HANDLER(api_actions_list);
+API_HANDLER(api_controls_list);
 /* events.c */
 API_HANDLER(api_events_list);
 API_HANDLER(api_metrics);
 /* workflows.c */
 API_HANDLER(api_workflow_list);
+API_HANDLER(api_workflow_put);
 /* health.c */
 API_HANDLER(api_healthz);
 API_HANDLER(api_readyz);

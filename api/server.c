@@ -36,7 +36,40 @@ static const struct route routes[] = {
     {"POST", "/v1/cases/:id/transitions", api_case_transition},
     {"GET", "/v1/cases/:id/history", api_case_history},
     {"GET", "/v1/cases/:id/history/verify", api_case_verify},
+    {"GET", "/v1/cases/:id/corrections", api_record_list},
+    {"POST", "/v1/cases/:id/corrections", api_record_create},
+    {"GET", "/v1/cases/:id/corrections/:rid", api_record_get},
+    {"GET", "/v1/cases/:id/root-cause", api_record_get},
+    {"PUT", "/v1/cases/:id/root-cause", api_root_cause_put},
+    {"GET", "/v1/cases/:id/actions", api_record_list},
+    {"POST", "/v1/cases/:id/actions", api_record_create},
+    {"GET", "/v1/cases/:id/actions/:rid", api_record_get},
+    {"PATCH", "/v1/cases/:id/actions/:rid", api_record_update},
+    {"GET", "/v1/cases/:id/reviews", api_record_list},
+    {"POST", "/v1/cases/:id/reviews", api_record_create},
+    {"GET", "/v1/cases/:id/reviews/:rid", api_record_get},
+    {"POST", "/v1/cases/:id/reviews/:rid/verdict", api_review_verdict},
+    {"GET", "/v1/cases/:id/isms-changes", api_record_list},
+    {"POST", "/v1/cases/:id/isms-changes", api_record_create},
+    {"GET", "/v1/cases/:id/isms-changes/:rid", api_record_get},
+    {"GET", "/v1/cases/:id/links", api_record_list},
+    {"POST", "/v1/cases/:id/links", api_record_create},
+    {"GET", "/v1/cases/:id/links/:rid", api_record_get},
+    {"DELETE", "/v1/cases/:id/links/:rid", api_link_remove},
+    {"GET", "/v1/cases/:id/evidence", api_record_list},
+    {"POST", "/v1/cases/:id/evidence", api_evidence_add},
+    {"GET", "/v1/cases/:id/evidence/:rid", api_record_get},
+    {"GET", "/v1/cases/:id/evidence/:rid/content", api_evidence_content},
+    {"GET", "/v1/cases/:id/comments", api_record_list},
+    {"POST", "/v1/cases/:id/comments", api_record_create},
+    {"GET", "/v1/cases/:id/comments/:rid", api_record_get},
+    {"GET", "/v1/cases/:id/approvals", api_record_list},
+    {"POST", "/v1/cases/:id/approvals", api_record_create},
+    {"GET", "/v1/cases/:id/approvals/:rid", api_record_get},
+    {"GET", "/v1/actions", api_actions_list},
+    {"GET", "/v1/controls", api_controls_list},
     {"GET", "/v1/workflows", api_workflow_list},
+    {"PUT", "/v1/workflows/:kind", api_workflow_put},
     {"GET", "/v1/events", api_events_list},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
@@ -68,6 +101,7 @@ static int
 default_endpoint(const struct _u_request *req, struct _u_response *resp, void *app)
 {
     char allow[64] = "", path[512];
+    /* several routes share a path: list each method once */
     size_t off = 0;
     (void)app;
 
@@ -103,14 +137,23 @@ api_server_start(struct app *app, unsigned port, struct api_server *srv)
     if (ulfius_init_instance(inst, port, &srv->addr, NULL) != U_OK)
         return ERR_INTERNAL;
     /* one byte over the limit tells a too-large body from one at the limit */
-    inst->max_post_body_size = (size_t)app->cfg.max_body_bytes + 1;
+    inst->max_post_body_size =
+        (size_t)(app->cfg.evidence_max_bytes > app->cfg.max_body_bytes ? app->cfg.evidence_max_bytes
+                                                                       : app->cfg.max_body_bytes) +
+        1;
     /* values are validated by the handlers; ulfius would silently drop non-UTF-8 ones */
     inst->check_utf8 = 0;
     inst->allowed_post_processor = U_POST_PROCESS_NONE;
-    for (size_t i = 0; i < N_ROUTES; i++)
+    for (size_t i = 0; i < N_ROUTES; i++) {
         if (ulfius_add_endpoint_by_val(inst, routes[i].method, routes[i].path, NULL, 1,
                                        routes[i].handler, app) != U_OK)
             goto fail;
+        /* HEAD answers as GET does, without the body (libmicrohttpd drops it) */
+        if (strcmp(routes[i].method, "GET") == 0 &&
+            ulfius_add_endpoint_by_val(inst, "HEAD", routes[i].path, NULL, 1, routes[i].handler,
+                                       app) != U_OK)
+            goto fail;
+    }
     if (ulfius_set_default_endpoint(inst, default_endpoint, app) != U_OK)
         goto fail;
     if (ulfius_start_framework(inst) != U_OK) {

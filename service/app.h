@@ -15,9 +15,9 @@ struct relay;
 struct app {
     struct cfg cfg;
     struct store_pool *pool;
-    struct evt_mock *kafka_mock;  /* CAPA_KAFKA_BROKERS=mock: the in-process cluster */
-    const char *kafka_bootstrap;  /* brokers the relay connects to; NULL: no relay */
-    struct relay *relay;          /* running relay, or NULL */
+    struct evt_mock *kafka_mock; /* CAPA_KAFKA_BROKERS=mock: the in-process cluster */
+    const char *kafka_bootstrap; /* brokers the relay connects to; NULL: no relay */
+    struct relay *relay;         /* running relay, or NULL */
 };
 
 #endif

@@ -59,8 +59,9 @@ static bool
 topic_valid(const char *s)
 {
     size_t n = strlen(s);
-    return n > 0 && n < 250 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                         "0123456789._-") == n;
+    return n > 0 && n < 250 &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789._-") == n;
 }
 
 /* "mock", or host:port[,host:port...] */
@@ -71,7 +72,8 @@ brokers_valid(const char *s)
         return true;
     char *copy = strdup(s), *save = NULL;
     bool ok = copy != NULL;
-    for (char *b = ok ? strtok_r(copy, ",", &save) : NULL; b && ok; b = strtok_r(NULL, ",", &save)) {
+    for (char *b = ok ? strtok_r(copy, ",", &save) : NULL; b && ok;
+         b = strtok_r(NULL, ",", &save)) {
         char *colon = strrchr(b, ':'), *end;
         long port = colon ? strtol(colon + 1, &end, 10) : 0;
         ok = colon && colon != b && *end == '\0' && port >= 1 && port <= 65535 && any_text(b);
@@ -110,6 +112,7 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         {"CAPA_DB_STATEMENT_TIMEOUT_MS", &cfg->db_statement_timeout_ms, 5000, 100, 600000},
         {"CAPA_DB_CONNECT_TIMEOUT_S", &cfg->db_connect_timeout_s, 5, 1, 300},
         {"CAPA_MAX_BODY_BYTES", &cfg->max_body_bytes, 1048576, 1024, 67108864},
+        {"CAPA_EVIDENCE_MAX_BYTES", &cfg->evidence_max_bytes, 20971520, 1024, 1073741824},
         {"CAPA_KAFKA_MESSAGE_TIMEOUT_MS", &cfg->kafka_message_timeout_ms, 30000, 1000, 3600000},
         {"CAPA_RELAY_BATCH", &cfg->relay_batch, 500, 1, 10000},
         {"CAPA_RELAY_POLL_MS", &cfg->relay_poll_ms, 1000, 10, 60000},

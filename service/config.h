@@ -12,25 +12,26 @@
 #include <stddef.h>
 
 struct cfg {
-    char *database_url;          /* CAPA_DATABASE_URL (libpq URL or key=value string) */
-    char *http_bind;             /* CAPA_HTTP_BIND, IPv4 address */
-    int http_port;               /* CAPA_HTTP_PORT */
-    int db_pool_size;            /* CAPA_DB_POOL_SIZE */
-    int db_acquire_timeout_ms;   /* CAPA_DB_ACQUIRE_TIMEOUT_MS */
-    int db_statement_timeout_ms; /* CAPA_DB_STATEMENT_TIMEOUT_MS */
-    int db_connect_timeout_s;    /* CAPA_DB_CONNECT_TIMEOUT_S */
-    int max_body_bytes;          /* CAPA_MAX_BODY_BYTES */
-    int log_level;               /* CAPA_LOG_LEVEL */
-    bool migrate_on_start;       /* CAPA_MIGRATE_ON_START */
-    char *kafka_brokers;         /* CAPA_KAFKA_BROKERS: NULL (no relay), "mock" or a list */
-    char *kafka_topic;           /* CAPA_KAFKA_TOPIC */
-    char *kafka_properties;      /* CAPA_KAFKA_PROPERTIES, "k=v;k=v" or NULL */
+    char *database_url;           /* CAPA_DATABASE_URL (libpq URL or key=value string) */
+    char *http_bind;              /* CAPA_HTTP_BIND, IPv4 address */
+    int http_port;                /* CAPA_HTTP_PORT */
+    int db_pool_size;             /* CAPA_DB_POOL_SIZE */
+    int db_acquire_timeout_ms;    /* CAPA_DB_ACQUIRE_TIMEOUT_MS */
+    int db_statement_timeout_ms;  /* CAPA_DB_STATEMENT_TIMEOUT_MS */
+    int db_connect_timeout_s;     /* CAPA_DB_CONNECT_TIMEOUT_S */
+    int evidence_max_bytes;       /* CAPA_EVIDENCE_MAX_BYTES */
+    int max_body_bytes;           /* CAPA_MAX_BODY_BYTES */
+    int log_level;                /* CAPA_LOG_LEVEL */
+    bool migrate_on_start;        /* CAPA_MIGRATE_ON_START */
+    char *kafka_brokers;          /* CAPA_KAFKA_BROKERS: NULL (no relay), "mock" or a list */
+    char *kafka_topic;            /* CAPA_KAFKA_TOPIC */
+    char *kafka_properties;       /* CAPA_KAFKA_PROPERTIES, "k=v;k=v" or NULL */
     int kafka_message_timeout_ms; /* CAPA_KAFKA_MESSAGE_TIMEOUT_MS */
-    char *event_source;          /* CAPA_EVENT_SOURCE */
-    char *event_type_prefix;     /* CAPA_EVENT_TYPE_PREFIX */
-    char *event_schema_base;     /* CAPA_EVENT_SCHEMA_BASE */
-    int relay_batch;             /* CAPA_RELAY_BATCH */
-    int relay_poll_ms;           /* CAPA_RELAY_POLL_MS */
+    char *event_source;           /* CAPA_EVENT_SOURCE */
+    char *event_type_prefix;      /* CAPA_EVENT_TYPE_PREFIX */
+    char *event_schema_base;      /* CAPA_EVENT_SCHEMA_BASE */
+    int relay_batch;              /* CAPA_RELAY_BATCH */
+    int relay_poll_ms;            /* CAPA_RELAY_POLL_MS */
 };
 
 /*

@@ -10,20 +10,20 @@
 
 enum err {
     ERR_OK = 0,
-    ERR_INVALID,              /* request content fails validation (422) */
-    ERR_BAD_REQUEST,          /* malformed request: syntax, query parameters (400) */
-    ERR_NOT_FOUND,            /* no such resource (404) */
-    ERR_CONFLICT,             /* state conflict, e.g. a duplicate (409) */
-    ERR_TRANSITION,           /* the workflow refuses the move (409) */
-    ERR_PRECONDITION_FAILED,  /* If-Match does not match the version (412) */
+    ERR_INVALID,               /* request content fails validation (422) */
+    ERR_BAD_REQUEST,           /* malformed request: syntax, query parameters (400) */
+    ERR_NOT_FOUND,             /* no such resource (404) */
+    ERR_CONFLICT,              /* state conflict, e.g. a duplicate (409) */
+    ERR_TRANSITION,            /* the workflow refuses the move (409) */
+    ERR_PRECONDITION_FAILED,   /* If-Match does not match the version (412) */
     ERR_PRECONDITION_REQUIRED, /* If-Match missing (428) */
-    ERR_IDEMPOTENCY_MISMATCH, /* Idempotency-Key reused with another body (422) */
-    ERR_TOO_LARGE,            /* body over the limit (413) */
-    ERR_UNSUPPORTED_MEDIA,    /* wrong Content-Type (415) */
-    ERR_METHOD,               /* method not allowed on a known path (405) */
-    ERR_RETRY,                /* serialization failure or deadlock: retry the transaction */
-    ERR_UNAVAILABLE,          /* database unreachable or pool exhausted (503) */
-    ERR_INTERNAL,             /* a bug or an unexpected failure (500) */
+    ERR_IDEMPOTENCY_MISMATCH,  /* Idempotency-Key reused with another body (422) */
+    ERR_TOO_LARGE,             /* body over the limit (413) */
+    ERR_UNSUPPORTED_MEDIA,     /* wrong Content-Type (415) */
+    ERR_METHOD,                /* method not allowed on a known path (405) */
+    ERR_RETRY,                 /* serialization failure or deadlock: retry the transaction */
+    ERR_UNAVAILABLE,           /* database unreachable or pool exhausted (503) */
+    ERR_INTERNAL,              /* a bug or an unexpected failure (500) */
     ERR__COUNT
 };
 

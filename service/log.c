@@ -59,9 +59,9 @@ log_write(enum log_level level, const char *fmt, ...)
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    size_t off = (size_t)snprintf(line, sizeof line,
-                                  "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", ts,
-                                  (long)tv.tv_usec / 1000, level_names[level]);
+    size_t off =
+        (size_t)snprintf(line, sizeof line, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"",
+                         ts, (long)tv.tv_usec / 1000, level_names[level]);
     off = escape(line, sizeof line, off, msg);
     off += (size_t)snprintf(line + off, sizeof line - off, "\"}\n");
     fwrite(line, 1, off < sizeof line ? off : sizeof line - 1, stderr);

@@ -38,9 +38,10 @@ static const char usage[] =
     "\n"
     "configuration: CAPA_DATABASE_URL, CAPA_HTTP_BIND, CAPA_HTTP_PORT, CAPA_DB_POOL_SIZE,\n"
     "CAPA_DB_ACQUIRE_TIMEOUT_MS, CAPA_DB_STATEMENT_TIMEOUT_MS, CAPA_DB_CONNECT_TIMEOUT_S,\n"
-    "CAPA_MAX_BODY_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START, CAPA_KAFKA_BROKERS,\n"
-    "CAPA_KAFKA_TOPIC, CAPA_KAFKA_PROPERTIES, CAPA_KAFKA_MESSAGE_TIMEOUT_MS, CAPA_EVENT_SOURCE,\n"
-    "CAPA_EVENT_TYPE_PREFIX, CAPA_EVENT_SCHEMA_BASE, CAPA_RELAY_BATCH, CAPA_RELAY_POLL_MS\n"
+    "CAPA_MAX_BODY_BYTES, CAPA_EVIDENCE_MAX_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START,\n"
+    "CAPA_KAFKA_BROKERS, CAPA_KAFKA_TOPIC, CAPA_KAFKA_PROPERTIES, CAPA_KAFKA_MESSAGE_TIMEOUT_MS,\n"
+    "CAPA_EVENT_SOURCE, CAPA_EVENT_TYPE_PREFIX, CAPA_EVENT_SCHEMA_BASE, CAPA_RELAY_BATCH,\n"
+    "CAPA_RELAY_POLL_MS\n"
     "(see README.md)\n";
 
 #define STARTUP_ATTEMPTS 10
@@ -60,9 +61,9 @@ check_schema(const struct cfg *cfg, bool migrate)
             log_warn("database unreachable, attempt %d of %d in 1 s", attempt, STARTUP_ATTEMPTS);
             sleep(1);
         }
-        rc = migrate ? store_migrate(cfg->database_url, cfg->db_connect_timeout_s)
-                     : store_migrations_status_url(cfg->database_url, cfg->db_connect_timeout_s,
-                                                   &ms);
+        rc = migrate
+                 ? store_migrate(cfg->database_url, cfg->db_connect_timeout_s)
+                 : store_migrations_status_url(cfg->database_url, cfg->db_connect_timeout_s, &ms);
     }
     if (rc == ERR_UNAVAILABLE) {
         log_error("cannot reach the database after %d attempts", STARTUP_ATTEMPTS);

@@ -12,9 +12,8 @@ static const char *const kind_texts[CASE_KIND__COUNT] = {"nonconformity", "impro
 static const char *const severity_texts[CASE_SEV__COUNT] = {"major", "minor", "observation",
                                                             "none"};
 static const char *const source_texts[CASE_SRC__COUNT] = {
-    "internal_audit", "external_audit",   "certification_audit", "incident",
-    "management_review", "monitoring",    "risk_assessment",     "customer_complaint",
-    "supplier",       "self_identified"};
+    "internal_audit", "external_audit",  "certification_audit", "incident", "management_review",
+    "monitoring",     "risk_assessment", "customer_complaint",  "supplier", "self_identified"};
 
 static int
 text_index(const char *const *texts, int n, const char *s)
@@ -81,6 +80,7 @@ case_record_cleanup(struct case_record *c)
     json_decref(c->j_tags);
     json_decref(c->j_clause_refs);
     json_decref(c->j_external_refs);
+    json_decref(c->j_recurrences);
     memset(c, 0, sizeof *c);
 }
 
@@ -89,9 +89,8 @@ case_error_add(json_t *j_errors, const char *field, const char *code, const char
 {
     if (j_errors == NULL)
         return;
-    json_array_append_new(j_errors,
-                          json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "detail",
-                                    detail));
+    json_array_append_new(
+        j_errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "detail", detail));
 }
 
 /* Number of code points in valid UTF-8 (jansson guarantees validity). */
@@ -129,13 +128,9 @@ only_blank(const char *s)
     return true;
 }
 
-/*
- * Validate a text field. Returns the string (borrowed from j) or NULL after
- * recording an error. Empty text is refused when required.
- */
-static const char *
-text_field(const json_t *j, const char *field, size_t max, bool multiline, bool required,
-           json_t *j_errors)
+const char *
+case_text_field(const json_t *j, const char *field, size_t max, bool multiline, bool required,
+                json_t *j_errors)
 {
     char detail[128];
     if (!json_is_string(j)) {
@@ -164,8 +159,7 @@ text_field(const json_t *j, const char *field, size_t max, bool multiline, bool 
 }
 
 static int
-enum_field(const json_t *j, const char *field, const char *const *texts, int n,
-           json_t *j_errors)
+enum_field(const json_t *j, const char *field, const char *const *texts, int n, json_t *j_errors)
 {
     char detail[512];
     bool text = json_is_string(j) && json_string_length(j) == strlen(json_string_value(j));
@@ -243,7 +237,8 @@ string_list_field(const json_t *j, const char *field, bool (*valid)(const char *
         case_error_add(j_errors, field, "too_many", "must have at most 50 items");
         return NULL;
     }
-    json_array_foreach (j, i, item) {
+    json_array_foreach(j, i, item)
+    {
         snprintf(name, sizeof name, "%s[%zu]", field, i);
         if (!json_is_string(item) || json_string_length(item) != strlen(json_string_value(item))) {
             case_error_add(j_errors, name, "type", "must be a string");
@@ -279,9 +274,8 @@ system_valid(const char *s)
     return tag_valid(s) && strlen(s) <= 50;
 }
 
-/* external_refs: [{system, key, url?}], unique by (system, key). */
-static json_t *
-external_refs_field(const json_t *j, json_t *j_errors)
+json_t *
+case_external_refs_decode(const json_t *j, json_t *j_errors)
 {
     char name[96];
     size_t i;
@@ -296,7 +290,8 @@ external_refs_field(const json_t *j, json_t *j_errors)
         case_error_add(j_errors, "external_refs", "too_many", "must have at most 50 items");
         return NULL;
     }
-    json_array_foreach (j, i, item) {
+    json_array_foreach(j, i, item)
+    {
         const char *key;
         json_t *v;
         if (!json_is_object(item)) {
@@ -305,10 +300,11 @@ external_refs_field(const json_t *j, json_t *j_errors)
             ok = false;
             continue;
         }
-        json_object_foreach (item, key, v) {
+        json_object_foreach(item, key, v)
+        {
             snprintf(name, sizeof name, "external_refs[%zu].%.40s", i, key);
             if (strcmp(key, "system") == 0) {
-                const char *s = text_field(v, name, 50, false, true, j_errors);
+                const char *s = case_text_field(v, name, 50, false, true, j_errors);
                 if (s == NULL)
                     ok = false;
                 else if (!system_valid(s)) {
@@ -317,9 +313,9 @@ external_refs_field(const json_t *j, json_t *j_errors)
                     ok = false;
                 }
             } else if (strcmp(key, "key") == 0) {
-                ok = text_field(v, name, 100, false, true, j_errors) != NULL && ok;
+                ok = case_text_field(v, name, 100, false, true, j_errors) != NULL && ok;
             } else if (strcmp(key, "url") == 0) {
-                const char *s = text_field(v, name, 2000, false, true, j_errors);
+                const char *s = case_text_field(v, name, 2000, false, true, j_errors);
                 if (s == NULL)
                     ok = false;
                 else if (!url_valid(s)) {
@@ -353,13 +349,26 @@ external_refs_field(const json_t *j, json_t *j_errors)
 }
 
 /* Fields a client may write, and fields that exist but only the service writes. */
-static const char *const editable_fields[] = {
-    "title",  "description", "source", "severity",      "detected_at", "reported_by",
-    "owner",  "tags",        "clause_refs", "external_refs", NULL};
-static const char *const read_only_fields[] = {
-    "id",           "key",           "kind",         "status",     "version",
-    "workflow_version", "created_at", "updated_at",  "contain_due_at", "close_due_at",
-    "contained_at", "closed_at",     "overdue",      NULL};
+static const char *const editable_fields[] = {"title",       "description",   "source", "severity",
+                                              "detected_at", "reported_by",   "owner",  "tags",
+                                              "clause_refs", "external_refs", NULL};
+static const char *const read_only_fields[] = {"id",
+                                               "key",
+                                               "kind",
+                                               "status",
+                                               "version",
+                                               "workflow_version",
+                                               "created_at",
+                                               "updated_at",
+                                               "contain_due_at",
+                                               "close_due_at",
+                                               "contained_at",
+                                               "closed_at",
+                                               "overdue",
+                                               "reopened_count",
+                                               "recurrence_candidates",
+                                               "readiness",
+                                               NULL};
 
 static bool
 in_list(const char *const *list, const char *s)
@@ -384,15 +393,13 @@ decode_editable(const json_t *j, struct case_record *rec, json_t *j_errors)
     const char *s;
     int n_errors = (int)json_array_size(j_errors);
 
-    s = (v = json_object_get(j, "title")) ? text_field(v, "title", CASE_TITLE_MAX, false, true,
-                                                     j_errors)
-                                          : (case_error_add(j_errors, "title", "required",
-                                                            "is required"),
-                                             NULL);
+    s = (v = json_object_get(j, "title"))
+            ? case_text_field(v, "title", CASE_TITLE_MAX, false, true, j_errors)
+            : (case_error_add(j_errors, "title", "required", "is required"), NULL);
     rec->title = dup_or_null(s);
 
     v = json_object_get(j, "description");
-    s = v ? text_field(v, "description", CASE_DESCRIPTION_MAX, true, false, j_errors) : "";
+    s = v ? case_text_field(v, "description", CASE_DESCRIPTION_MAX, true, false, j_errors) : "";
     rec->description = dup_or_null(s);
 
     if ((v = json_object_get(j, "source")) != NULL) {
@@ -427,13 +434,14 @@ decode_editable(const json_t *j, struct case_record *rec, json_t *j_errors)
                        "must be an RFC 3339 date-time, e.g. 2026-11-29T08:30:00Z");
 
     s = (v = json_object_get(j, "reported_by"))
-            ? text_field(v, "reported_by", CASE_PERSON_MAX, false, true, j_errors)
+            ? case_text_field(v, "reported_by", CASE_PERSON_MAX, false, true, j_errors)
             : (case_error_add(j_errors, "reported_by", "required", "is required"), NULL);
     rec->reported_by = dup_or_null(s);
 
     v = json_object_get(j, "owner");
     if (v != NULL && !json_is_null(v))
-        rec->owner = dup_or_null(text_field(v, "owner", CASE_PERSON_MAX, false, true, j_errors));
+        rec->owner =
+            dup_or_null(case_text_field(v, "owner", CASE_PERSON_MAX, false, true, j_errors));
 
     v = json_object_get(j, "tags");
     rec->j_tags = v ? string_list_field(v, "tags", tag_valid,
@@ -448,7 +456,7 @@ decode_editable(const json_t *j, struct case_record *rec, json_t *j_errors)
                                                j_errors)
                            : json_array();
     v = json_object_get(j, "external_refs");
-    rec->j_external_refs = v ? external_refs_field(v, j_errors) : json_array();
+    rec->j_external_refs = v ? case_external_refs_decode(v, j_errors) : json_array();
 
     return (int)json_array_size(j_errors) > n_errors ? ERR_INVALID : ERR_OK;
 }
@@ -459,12 +467,14 @@ check_members(const json_t *j, const char *const *allowed, json_t *j_errors)
 {
     const char *key;
     json_t *v;
-    json_object_foreach ((json_t *)j, key, v) {
+    json_object_foreach((json_t *)j, key, v)
+    {
         (void)v;
         if (in_list(allowed, key))
             continue;
         if (in_list(read_only_fields, key))
-            case_error_add(j_errors, key, "read_only", "is set by the service and cannot be written");
+            case_error_add(j_errors, key, "read_only",
+                           "is set by the service and cannot be written");
         else
             case_error_add(j_errors, key, "unknown", "is not a field of a case");
     }
@@ -474,8 +484,8 @@ int
 case_input_decode(const json_t *j_body, struct case_record *rec, json_t *j_errors)
 {
     static const char *const create_fields[] = {
-        "kind",  "title", "description", "source",      "severity",      "detected_at",
-        "reported_by", "owner", "tags",  "clause_refs", "external_refs", NULL};
+        "kind",        "title", "description", "source",      "severity",      "detected_at",
+        "reported_by", "owner", "tags",        "clause_refs", "external_refs", NULL};
     const json_t *v;
     int n_errors = (int)json_array_size(j_errors);
 
@@ -532,6 +542,9 @@ case_to_json(const struct case_record *c)
     json_object_set_new(j, "contained_at", ts_or_null(c->contained_at));
     json_object_set_new(j, "closed_at", ts_or_null(c->closed_at));
     json_object_set_new(j, "overdue", json_boolean(c->overdue));
+    json_object_set_new(j, "reopened_count", json_integer(c->reopened_count));
+    json_object_set_new(j, "recurrence_candidates",
+                        c->j_recurrences ? json_incref(c->j_recurrences) : json_array());
     return j;
 }
 
@@ -544,9 +557,9 @@ case_diff_json(const json_t *before, const json_t *after)
         json_t *a = json_object_get(after, *f);
         if ((a == NULL && b == NULL) || (a != NULL && b != NULL && json_equal(a, b)))
             continue;
-        json_object_set_new(j_diff, *f,
-                            json_pack("{s:O, s:O}", "before", b ? b : json_null(), "after",
-                                      a ? a : json_null()));
+        json_object_set_new(
+            j_diff, *f,
+            json_pack("{s:O, s:O}", "before", b ? b : json_null(), "after", a ? a : json_null()));
     }
     return j_diff;
 }
@@ -650,7 +663,8 @@ int
 case_due_dates(struct case_record *c, int contain_days, int close_days)
 {
     c->contain_due_at[0] = c->close_due_at[0] = '\0';
-    if (contain_days >= 0 && dtime_add_days(c->detected_at, contain_days, c->contain_due_at) != ERR_OK)
+    if (contain_days >= 0 &&
+        dtime_add_days(c->detected_at, contain_days, c->contain_due_at) != ERR_OK)
         return ERR_INVALID;
     if (close_days >= 0 && dtime_add_days(c->detected_at, close_days, c->close_due_at) != ERR_OK)
         return ERR_INVALID;

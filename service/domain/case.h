@@ -54,7 +54,7 @@ enum case_source {
 #define CASE_TITLE_MAX 200
 #define CASE_DESCRIPTION_MAX 20000
 #define CASE_PERSON_MAX 200
-#define CASE_LIST_MAX 50       /* tags, clause refs, external refs */
+#define CASE_LIST_MAX 50 /* tags, clause refs, external refs */
 #define CASE_TAG_MAX 64
 
 /* Enum <-> text. *_from_text return -1 for unknown text. */
@@ -96,6 +96,8 @@ struct case_record {
     char contained_at[DTIME_LEN];
     char closed_at[DTIME_LEN];
     bool overdue;
+    int reopened_count;    /* effectiveness reviews that sent it back to analysis */
+    json_t *j_recurrences; /* earlier cases that look like recurrences (array) */
 };
 
 /* Release what the record owns and zero it. Accepts a zeroed record. */
@@ -138,6 +140,21 @@ int case_due_dates(struct case_record *c, int contain_days, int close_days);
 
 /* The next deadline: contain-by until contained, then close-by; "" when none. */
 const char *case_next_due(const struct case_record *c);
+
+/*
+ * Validate a text member: a string without NUL or control characters
+ * (multiline allows newlines and tabs), not blank when required, at most max
+ * characters. Returns the string (borrowed from j) or NULL after recording an
+ * error under field.
+ */
+const char *case_text_field(const json_t *j, const char *field, size_t max, bool multiline,
+                            bool required, json_t *j_errors);
+
+/*
+ * external_refs: [{system, key, url?}] unique by (system, key). Returns a new
+ * reference to a copy, or NULL after recording errors.
+ */
+json_t *case_external_refs_decode(const json_t *j, json_t *j_errors);
 
 /* Append one per-field error to j_errors (which may be NULL: then nothing). */
 void case_error_add(json_t *j_errors, const char *field, const char *code, const char *detail);

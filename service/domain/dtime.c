@@ -52,8 +52,7 @@ parse_date(const char *s, int *y, int *m, int *d)
     if (!digits(s, 4, y) || s[4] != '-' || !digits(s + 5, 2, m) || s[7] != '-' ||
         !digits(s + 8, 2, d))
         return false;
-    return *y >= 1900 && *y <= 9999 && *m >= 1 && *m <= 12 && *d >= 1 &&
-           *d <= month_days(*y, *m);
+    return *y >= 1900 && *y <= 9999 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= month_days(*y, *m);
 }
 
 /* Canonical text has a four-digit year from 1900: keep every result in that range. */
@@ -105,8 +104,7 @@ dtime_parse(const char *s, char out[DTIME_LEN])
         p++;
     } else if (*p == '+' || *p == '-') {
         int oh, om;
-        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 ||
-            om > 59)
+        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 || om > 59)
             return ERR_INVALID;
         offset = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
         p += 6;

@@ -14,7 +14,8 @@ mergepatch_apply(const json_t *target, const json_t *patch)
     if (j_result == NULL)
         return NULL;
     /* json_object_foreach wants a non-const object; it does not modify it */
-    json_object_foreach ((json_t *)patch, key, value) {
+    json_object_foreach((json_t *)patch, key, value)
+    {
         if (json_is_null(value)) {
             json_object_del(j_result, key);
             continue;

@@ -30,6 +30,7 @@ case_query_cleanup(struct case_query *q)
     free(q->tag);
     free(q->clause_ref);
     free(q->text);
+    free(q->control);
     memset(q, 0, sizeof *q);
 }
 
@@ -60,8 +61,10 @@ list_param(const char *name, const char *value, int (*from_text)(const char *),
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         bool ok = valid ? valid(tok) : from_text(tok) >= 0;
         if (!ok || ++count > 20) {
-            snprintf(detail, sizeof detail, "%.64s is not a valid value (a comma-separated list "
-                     "of at most 20)", tok);
+            snprintf(detail, sizeof detail,
+                     "%.64s is not a valid value (a comma-separated list "
+                     "of at most 20)",
+                     tok);
             case_error_add(j_errors, name, "invalid", detail);
             json_decref(j_list);
             j_list = NULL;
@@ -156,6 +159,16 @@ parse_one(const char *name, const char *value, struct case_query *q, json_t *j_e
             q->clause_ref = strdup(value);
         else
             case_error_add(j_errors, name, "invalid", "is not a valid clause reference");
+    } else if (strcmp(name, "control") == 0) {
+        if (strncmp(value, "A.", 2) == 0 && clause_like(value))
+            q->control = strdup(value);
+        else
+            case_error_add(j_errors, name, "invalid", "is not an Annex A control such as A.8.8");
+    } else if (strcmp(name, "has_recurrence") == 0) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
+            q->has_recurrence = strcmp(value, "true") == 0;
+        else
+            case_error_add(j_errors, name, "invalid", "must be true or false");
     } else if (strcmp(name, "q") == 0) {
         q->text = text_param(name, value, QUERY_TEXT_MAX, j_errors);
     } else if (strcmp(name, "overdue") == 0) {
@@ -209,8 +222,10 @@ case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_errors)
 
     memset(q, 0, sizeof *q);
     q->overdue = -1;
+    q->has_recurrence = -1;
     q->limit = QUERY_LIMIT_DEFAULT;
-    json_object_foreach ((json_t *)j_params, name, value) {
+    json_object_foreach((json_t *)j_params, name, value)
+    {
         if (!json_is_string(value))
             case_error_add(j_errors, name, "invalid", "must be text");
         else

@@ -18,15 +18,17 @@
 enum case_sort { CASE_SORT_CREATED_DESC, CASE_SORT_CREATED_ASC, CASE_SORT_DUE_ASC };
 
 struct case_query {
-    json_t *j_status;   /* arrays of strings, NULL: no filter */
+    json_t *j_status; /* arrays of strings, NULL: no filter */
     json_t *j_kind;
     json_t *j_severity;
     json_t *j_source;
-    char *owner;        /* NULL: no filter */
+    char *owner; /* NULL: no filter */
     char *tag;
     char *clause_ref;
-    char *text;         /* q */
-    int overdue;        /* -1: no filter, 0 or 1 */
+    char *text;                    /* q */
+    char *control;                 /* linked to this Annex A control */
+    int has_recurrence;            /* -1: no filter, 0 or 1 */
+    int overdue;                   /* -1: no filter, 0 or 1 */
     char created_after[DTIME_LEN]; /* "" : no bound */
     char created_before[DTIME_LEN];
     char detected_after[DTIME_LEN];

@@ -96,8 +96,7 @@ static const struct guard_entry guards[WF_GUARD__COUNT] = {
     [WF_GUARD_ACTIONS_FINISHED] = {"actions_finished",
                                    "every action must be done or cancelled, at least one done",
                                    g_actions_finished},
-    [WF_GUARD_REVIEW_SCHEDULED] = {"review_scheduled",
-                                   "an effectiveness review must be scheduled",
+    [WF_GUARD_REVIEW_SCHEDULED] = {"review_scheduled", "an effectiveness review must be scheduled",
                                    g_review_scheduled},
     [WF_GUARD_REVIEW_EFFECTIVE] = {"review_effective",
                                    "the latest effectiveness review must find the actions "
@@ -229,7 +228,8 @@ parse_states(const json_t *j_states, struct wf_definition *def, json_t *j_errors
         add_error(j_errors, "states", "too_many", "must have at most 32 states");
         return;
     }
-    json_array_foreach (j_states, i, j_state) {
+    json_array_foreach(j_states, i, j_state)
+    {
         snprintf(field, sizeof field, "states[%zu]", i);
         const char *name = json_string_value(json_object_get(j_state, "name"));
         if (!json_is_object(j_state) || name == NULL || !name_valid(name)) {
@@ -244,7 +244,8 @@ parse_states(const json_t *j_states, struct wf_definition *def, json_t *j_errors
         }
         const char *key;
         json_t *v;
-        json_object_foreach (j_state, key, v) {
+        json_object_foreach(j_state, key, v)
+        {
             (void)v;
             if (strcmp(key, "name") && strcmp(key, "terminal") && strcmp(key, "contained"))
                 add_error(j_errors, field, "unknown", "unknown member %s", key);
@@ -257,8 +258,7 @@ parse_states(const json_t *j_states, struct wf_definition *def, json_t *j_errors
 }
 
 static void
-parse_transition(const json_t *j_t, const char *field, struct wf_definition *def,
-                 json_t *j_errors)
+parse_transition(const json_t *j_t, const char *field, struct wf_definition *def, json_t *j_errors)
 {
     char name[96];
     size_t i;
@@ -271,7 +271,8 @@ parse_transition(const json_t *j_t, const char *field, struct wf_definition *def
         add_error(j_errors, field, "type", "must be an object");
         return;
     }
-    json_object_foreach ((json_t *)j_t, key, v) {
+    json_object_foreach((json_t *)j_t, key, v)
+    {
         if (strcmp(key, "from") && strcmp(key, "to") && strcmp(key, "guards") &&
             strcmp(key, "roles"))
             add_error(j_errors, field, "unknown", "unknown member %s", key);
@@ -297,7 +298,8 @@ parse_transition(const json_t *j_t, const char *field, struct wf_definition *def
         add_error(j_errors, name, "type", "must be an array of guard names");
     else if (json_array_size(j_guards) > WF_MAX_GUARDS)
         add_error(j_errors, name, "too_many", "must have at most 8 guards");
-    json_array_foreach (j_guards, i, v) {
+    json_array_foreach(j_guards, i, v)
+    {
         if (i >= WF_MAX_GUARDS)
             break; /* reported as too_many above */
         snprintf(name, sizeof name, "%s.guards[%zu]", field, i);
@@ -313,7 +315,8 @@ parse_transition(const json_t *j_t, const char *field, struct wf_definition *def
     snprintf(name, sizeof name, "%s.roles", field);
     if (!json_is_array(j_roles) || json_array_size(j_roles) == 0)
         add_error(j_errors, name, "required", "must be a non-empty array of role names");
-    json_array_foreach (j_roles, i, v) {
+    json_array_foreach(j_roles, i, v)
+    {
         snprintf(name, sizeof name, "%s.roles[%zu]", field, i);
         int r = json_is_string(v) ? wf_role_from_text(json_string_value(v)) : -1;
         if (r < 0)
@@ -353,7 +356,8 @@ parse_sla(const json_t *j_sla, struct wf_definition *def, json_t *j_errors)
         add_error(j_errors, "sla_days", "required", "must be an object keyed by severity");
         return;
     }
-    json_object_foreach ((json_t *)j_sla, key, v) {
+    json_object_foreach((json_t *)j_sla, key, v)
+    {
         snprintf(field, sizeof field, "sla_days.%.60s", key);
         int sev = case_severity_from_text(key);
         if (sev < 0 || !case_severity_allowed(def->kind, (enum case_severity)sev)) {
@@ -436,12 +440,12 @@ wf_definition_parse(const json_t *j, struct wf_definition **out, json_t *j_error
         rc = ERR_INTERNAL;
         goto out;
     }
-    json_object_foreach ((json_t *)j, key, v) {
+    json_object_foreach((json_t *)j, key, v)
+    {
         (void)v;
         if (strcmp(key, "kind") && strcmp(key, "initial") && strcmp(key, "states") &&
             strcmp(key, "transitions") && strcmp(key, "sla_days"))
-            add_error(j_errors, key, "unknown", "%s is not a member of a workflow definition",
-                      key);
+            add_error(j_errors, key, "unknown", "%s is not a member of a workflow definition", key);
     }
     int kind = case_kind_from_text(json_string_value(json_object_get(j, "kind")));
     if (kind < 0) {
@@ -459,10 +463,10 @@ wf_definition_parse(const json_t *j, struct wf_definition **out, json_t *j_error
         add_error(j_errors, "initial", "terminal", "the initial state cannot be terminal");
     const json_t *j_transitions = json_object_get(j, "transitions");
     if (!json_is_array(j_transitions) || json_array_size(j_transitions) > WF_MAX_TRANSITIONS)
-        add_error(j_errors, "transitions", "type",
-                  "must be an array of at most 128 transitions");
+        add_error(j_errors, "transitions", "type", "must be an array of at most 128 transitions");
     else
-        json_array_foreach (j_transitions, i, v) {
+        json_array_foreach(j_transitions, i, v)
+        {
             char field[64];
             snprintf(field, sizeof field, "transitions[%zu]", i);
             parse_transition(v, field, def, j_errors);
@@ -528,17 +532,16 @@ wf_options_json(const struct wf_definition *def, const char *from, const struct 
         evaluate(t, facts, &check);
         json_t *j_unmet = json_array();
         for (int g = 0; g < check.n_unmet; g++)
-            json_array_append_new(j_unmet, json_pack("{s:s, s:s}", "guard",
-                                                     wf_guard_name(check.unmet[g]), "detail",
-                                                     wf_guard_detail(check.unmet[g])));
+            json_array_append_new(j_unmet,
+                                  json_pack("{s:s, s:s}", "guard", wf_guard_name(check.unmet[g]),
+                                            "detail", wf_guard_detail(check.unmet[g])));
         json_t *j_roles = json_array();
         for (int r = 0; r < WF_ROLE__COUNT; r++)
             if (t->roles & (1u << r))
                 json_array_append_new(j_roles, json_string(role_names[r]));
-        json_array_append_new(j_options,
-                              json_pack("{s:s, s:b, s:o, s:o}", "to", def->states[t->to].name,
-                                        "allowed", check.n_unmet == 0, "roles", j_roles,
-                                        "unmet_guards", j_unmet));
+        json_array_append_new(
+            j_options, json_pack("{s:s, s:b, s:o, s:o}", "to", def->states[t->to].name, "allowed",
+                                 check.n_unmet == 0, "roles", j_roles, "unmet_guards", j_unmet));
     }
     return j_options;
 }
@@ -565,7 +568,8 @@ wf_request_decode(const json_t *j, char to[WF_NAME_MAX], const char **comment, j
         case_error_add(j_errors, "", "type", "the request body must be a JSON object");
         return ERR_INVALID;
     }
-    json_object_foreach ((json_t *)j, key, v) {
+    json_object_foreach((json_t *)j, key, v)
+    {
         if (strcmp(key, "to") == 0) {
             const char *s = json_string_value(v);
             if (s == NULL || json_string_length(v) != strlen(s) || !name_valid(s))
@@ -585,11 +589,44 @@ wf_request_decode(const json_t *j, char to[WF_NAME_MAX], const char **comment, j
             else
                 *comment = s;
         } else {
-            add_error(j_errors, key, "unknown", "%s is not a member of a transition request",
-                      key);
+            add_error(j_errors, key, "unknown", "%s is not a member of a transition request", key);
         }
     }
     if (json_object_get(j, "to") == NULL)
         case_error_add(j_errors, "to", "required", "is required");
     return (int)json_array_size(j_errors) > n_errors ? ERR_INVALID : ERR_OK;
+}
+
+static json_t *
+element(const char *clause, bool present, const char *detail)
+{
+    return json_pack("{s:s, s:b, s:s}", "clause", clause, "present", present, "detail", detail);
+}
+
+json_t *
+wf_readiness_json(const struct wf_facts *f)
+{
+    char reaction[64], actions[96], isms[64], evidence[64];
+    bool actions_done = f->actions_done > 0 && f->actions_open == 0;
+    snprintf(reaction, sizeof reaction, "%d correction(s) recorded", f->corrections);
+    snprintf(actions, sizeof actions, "%d action(s) done, %d open or in progress", f->actions_done,
+             f->actions_open);
+    snprintf(isms, sizeof isms, "%d ISMS change record(s)", f->isms_changes);
+    snprintf(evidence, sizeof evidence, "%d evidence file(s)", f->evidence);
+    bool effective = f->latest_verdict == WF_VERDICT_EFFECTIVE;
+    bool complete = f->corrections > 0 && f->root_cause_complete && actions_done && effective &&
+                    f->isms_changes > 0 && f->evidence > 0;
+    return json_pack(
+        "{s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "reaction",
+        element("10.2 a", f->corrections > 0, reaction), "cause",
+        element("10.2 b", f->root_cause_complete,
+                f->root_cause_complete ? "root cause analysed, similar nonconformities considered"
+                                       : "no root-cause analysis recorded"),
+        "actions", element("10.2 c", actions_done, actions), "effectiveness",
+        element("10.2 d", effective,
+                f->latest_verdict == WF_VERDICT_EFFECTIVE       ? "latest review: effective"
+                : f->latest_verdict == WF_VERDICT_NOT_EFFECTIVE ? "latest review: not effective"
+                                                                : "no verdict recorded"),
+        "isms_changes", element("10.2 e", f->isms_changes > 0, isms), "evidence",
+        element("10.2 f-g", f->evidence > 0, evidence), "complete", complete);
 }

@@ -66,11 +66,12 @@ struct wf_facts {
     int improvement_actions_planned; /* improvement actions with assignee and due date */
     int actions_open;                /* actions open or in progress */
     int actions_done;                /* actions done */
-    int reviews_scheduled;           /* effectiveness reviews scheduled */
+    int reviews_scheduled;           /* effectiveness reviews scheduled, no verdict yet */
     enum wf_verdict latest_verdict;  /* verdict of the latest effectiveness review */
     int isms_changes;                /* ISMS changes or a "none needed" decision */
     bool closure_approved;           /* an approval of step "closure" */
     bool improvement_approved;       /* an approval of step "approve" */
+    int evidence;                    /* evidence files (not a guard: readiness, 10.2 f-g) */
 };
 
 struct wf_state {
@@ -138,6 +139,14 @@ int wf_check(const struct wf_definition *def, const char *from, const char *to,
  */
 json_t *wf_options_json(const struct wf_definition *def, const char *from,
                         const struct wf_facts *facts);
+
+/*
+ * What stands between a case and closure, by element of ISO/IEC 27001:2022
+ * clause 10.2: {"reaction", "cause", "actions", "effectiveness",
+ * "isms_changes", "evidence": {"clause", "present", "detail"}, "complete"}.
+ * A new reference (NULL only when out of memory).
+ */
+json_t *wf_readiness_json(const struct wf_facts *f);
 
 /* The SLA days for a severity; both -1 when the definition has none. */
 void wf_sla_days(const struct wf_definition *def, enum case_severity sev, int *contain_days,

@@ -25,10 +25,10 @@ struct evt_record {
     const char *event_id;
     const char *case_id;
     int sequence;
-    const char *type;        /* as stored: "capa.case.created" */
+    const char *type; /* as stored: "capa.case.created" */
     const char *occurred_at;
-    const char *actor;       /* JSON text */
-    const char *data;        /* JSON text */
+    const char *actor;         /* JSON text */
+    const char *data;          /* JSON text */
     const char *feed_position; /* "<txid>.<position>" */
 };
 

@@ -159,8 +159,7 @@ evt_producer_free(struct evt_producer *p, int flush_ms)
         return;
     if (p->rk != NULL) {
         if (flush_ms > 0 && rd_kafka_flush(p->rk, flush_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
-            log_warn("kafka: %d message(s) still in flight at shutdown",
-                     rd_kafka_outq_len(p->rk));
+            log_warn("kafka: %d message(s) still in flight at shutdown", rd_kafka_outq_len(p->rk));
         /* reports of messages still queued arrive (as failures) during destroy */
         rd_kafka_destroy(p->rk);
     }

@@ -30,10 +30,10 @@ typedef void (*evt_delivery_fn)(void *msg_opaque, enum evt_delivery result, cons
                                 void *ctx);
 
 struct evt_producer_options {
-    const char *brokers;          /* bootstrap servers */
+    const char *brokers; /* bootstrap servers */
     const char *topic;
-    const char *properties;       /* extra librdkafka properties "k=v;k=v", or NULL */
-    int message_timeout_ms;       /* give up on a message after this long */
+    const char *properties; /* extra librdkafka properties "k=v;k=v", or NULL */
+    int message_timeout_ms; /* give up on a message after this long */
     evt_delivery_fn on_delivery;
     void *ctx;
 };

@@ -12,13 +12,14 @@
 #include "log.h"
 
 #define CASE_COLUMNS                                                                               \
-    "c.id, c.key, c.kind, c.workflow_id, w.version, c.status, c.title, c.description, "           \
+    "c.id, c.key, c.kind, c.workflow_id, w.version, c.status, c.title, c.description, "            \
     "c.source, c.severity, capa_ts(c.detected_at), c.reported_by, c.owner, "                       \
     "to_json(c.tags)::text, to_json(c.clause_refs)::text, c.external_refs::text, c.version, "      \
     "capa_ts(c.created_at), capa_ts(c.updated_at), capa_ts(c.contain_due_at), "                    \
     "capa_ts(c.close_due_at), capa_ts(c.contained_at), capa_ts(c.closed_at), "                     \
-    "case_is_overdue(c.closed_at, c.contained_at, c.contain_due_at, c.close_due_at)"
-#define CASE_N_COLUMNS 24
+    "case_is_overdue(c.closed_at, c.contained_at, c.contain_due_at, c.close_due_at), "             \
+    "c.reopened_count, c.recurrence_candidates::text"
+#define CASE_N_COLUMNS 26
 #define CASE_FROM " FROM cases c JOIN workflows w ON w.id = c.workflow_id "
 
 static void
@@ -69,6 +70,8 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     copy_text(rec->contained_at, sizeof rec->contained_at, db_value(res, row, 21));
     copy_text(rec->closed_at, sizeof rec->closed_at, db_value(res, row, 22));
     rec->overdue = strcmp(db_value(res, row, 23), "t") == 0;
+    rec->reopened_count = atoi(db_value(res, row, 24));
+    rec->j_recurrences = load_array(db_value(res, row, 25));
     return rec->title && rec->description && rec->reported_by ? ERR_OK : ERR_INTERNAL;
 }
 
@@ -120,9 +123,15 @@ store_case_insert(struct store_conn *c, struct case_record *rec)
 {
     struct case_params p = {0};
     PGresult *res = NULL;
+    char *recurrences = NULL;
     int rc = case_params_init(&p, rec);
     if (rc != ERR_OK)
         goto out;
+    if (rec->j_recurrences &&
+        (recurrences = json_dumps(rec->j_recurrences, JSON_COMPACT)) == NULL) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
     const char *params[] = {
         rec->id,
         rec->key,
@@ -146,23 +155,66 @@ store_case_insert(struct store_conn *c, struct case_record *rec)
         null_if_empty(rec->contained_at),
         null_if_empty(rec->closed_at),
         null_if_empty(case_next_due(rec)),
+        recurrences,
     };
     rc = db_exec(c,
                  "INSERT INTO cases (id, key, kind, workflow_id, status, title, description, "
                  " source, severity, detected_at, reported_by, owner, tags, clause_refs, "
                  " external_refs, version, created_at, updated_at, contain_due_at, close_due_at, "
-                 " contained_at, closed_at, next_due_at) "
+                 " contained_at, closed_at, next_due_at, recurrence_candidates) "
                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
                  " capa_text_array($13::jsonb), capa_text_array($14::jsonb), $15::jsonb, $16, "
-                 " $17, $17, $18, $19, $20, $21, coalesce($22::timestamptz, 'infinity')) "
+                 " $17, $17, $18, $19, $20, $21, coalesce($22::timestamptz, 'infinity'), "
+                 " coalesce($23::jsonb, '[]')) "
                  "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
                  " close_due_at)",
-                 22, params, &res);
+                 23, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:
     PQclear(res);
+    free(recurrences);
     case_params_cleanup(&p);
+    return rc;
+}
+
+int
+store_case_recurrences(struct store_conn *c, const struct case_record *rec, json_t **j_out)
+{
+    PGresult *res = NULL;
+    char *refs = json_dumps(rec->j_clause_refs, JSON_COMPACT | JSON_ENCODE_ANY);
+    const char *params[] = {rec->id, refs, rec->title};
+    int rc = refs ? ERR_OK : ERR_INTERNAL;
+
+    *j_out = NULL;
+    if (rc == ERR_OK)
+        rc = db_exec(
+            c,
+            "SELECT id, key, title, reason FROM ("
+            " SELECT DISTINCT ON (id) id, key, title, reason, score, created_at FROM ("
+            "  SELECT k.id, k.key, k.title, 'control' AS reason, 3.0 AS score, k.created_at "
+            "   FROM cases k JOIN case_records l ON l.case_id = k.id AND l.kind = 'link' "
+            "    AND l.removed_at IS NULL "
+            "   WHERE l.control_id = ANY (capa_text_array($2::jsonb)) "
+            "  UNION ALL "
+            "  SELECT k.id, k.key, k.title, 'clause_ref', 2.0, k.created_at FROM cases k "
+            "   WHERE k.clause_refs && capa_text_array($2::jsonb) "
+            "  UNION ALL "
+            "  SELECT k.id, k.key, k.title, 'similar_title', 1.0 + similarity(k.title, $3), "
+            "   k.created_at FROM cases k WHERE k.title % $3"
+            " ) candidates WHERE id <> $1::uuid ORDER BY id, score DESC"
+            ") best ORDER BY score DESC, created_at DESC LIMIT 5",
+            3, params, &res);
+    if (rc == ERR_OK) {
+        *j_out = json_array();
+        for (int row = 0; row < PQntuples(res); row++)
+            json_array_append_new(
+                *j_out, json_pack("{s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, row, 0), "key",
+                                  PQgetvalue(res, row, 1), "title", PQgetvalue(res, row, 2),
+                                  "reason", PQgetvalue(res, row, 3)));
+    }
+    PQclear(res);
+    free(refs);
     return rc;
 }
 
@@ -171,11 +223,12 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
 {
     struct case_params p = {0};
     PGresult *res = NULL;
-    char expected[16];
+    char expected[16], reopened[16];
     int rc = case_params_init(&p, rec);
     if (rc != ERR_OK)
         goto out;
     snprintf(expected, sizeof expected, "%d", expected_version);
+    snprintf(reopened, sizeof reopened, "%d", rec->reopened_count);
     const char *params[] = {
         rec->id,
         expected,
@@ -197,6 +250,7 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
         null_if_empty(rec->contained_at),
         null_if_empty(rec->closed_at),
         null_if_empty(case_next_due(rec)),
+        reopened,
     };
     rc = db_exec(c,
                  "UPDATE cases SET status = $3, title = $4, description = $5, source = $6, "
@@ -204,11 +258,11 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
                  " tags = capa_text_array($11::jsonb), clause_refs = capa_text_array($12::jsonb), "
                  " external_refs = $13::jsonb, version = $14, updated_at = $15, "
                  " contain_due_at = $16, close_due_at = $17, contained_at = $18, closed_at = $19, "
-                 " next_due_at = coalesce($20::timestamptz, 'infinity') "
+                 " next_due_at = coalesce($20::timestamptz, 'infinity'), reopened_count = $21 "
                  "WHERE id = $1 AND version = $2 "
                  "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
                  " close_due_at)",
-                 20, params, &res);
+                 21, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:
@@ -233,11 +287,11 @@ store_case_select(struct store_conn *c, const char *id_or_key, bool for_update,
                                 : "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.id = $1",
                      1, params, &res);
     else
-        rc = db_exec(c,
-                     for_update
-                         ? "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1 FOR UPDATE OF c"
-                         : "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1",
-                     1, params, &res);
+        rc =
+            db_exec(c,
+                    for_update ? "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1 FOR UPDATE OF c"
+                               : "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1",
+                    1, params, &res);
     if (rc != ERR_OK)
         goto out;
     if (PQntuples(res) == 0) {
@@ -270,7 +324,10 @@ out:
     "AND ($10::timestamptz IS NULL OR c.created_at < $10) "                                        \
     "AND ($11::timestamptz IS NULL OR c.detected_at >= $11) "                                      \
     "AND ($12::timestamptz IS NULL OR c.detected_at < $12) "                                       \
-    "AND ($13::text IS NULL OR c.search @@ websearch_to_tsquery('english', $13)) "
+    "AND ($13::text IS NULL OR c.search @@ websearch_to_tsquery('english', $13)) "                 \
+    "AND ($17::text IS NULL OR EXISTS (SELECT 1 FROM case_records l WHERE l.case_id = c.id "       \
+    "     AND l.kind = 'link' AND l.control_id = $17 AND l.removed_at IS NULL)) "                  \
+    "AND ($18::boolean IS NULL OR (jsonb_array_length(c.recurrence_candidates) > 0) = $18) "
 
 static const char *const list_sql[] = {
     [CASE_SORT_CREATED_DESC] =
@@ -314,7 +371,9 @@ store_case_list(struct store_conn *c, const struct case_query *q, struct case_pa
         q->owner,
         q->tag,
         q->clause_ref,
-        q->overdue < 0 ? NULL : q->overdue ? "true" : "false",
+        q->overdue < 0 ? NULL
+        : q->overdue   ? "true"
+                       : "false",
         null_if_empty(q->created_after),
         null_if_empty(q->created_before),
         null_if_empty(q->detected_after),
@@ -323,8 +382,12 @@ store_case_list(struct store_conn *c, const struct case_query *q, struct case_pa
         q->has_cursor ? q->after.key : NULL,
         q->has_cursor ? q->after.id : NULL,
         limit,
+        q->control,
+        q->has_recurrence < 0 ? NULL
+        : q->has_recurrence   ? "true"
+                              : "false",
     };
-    rc = db_exec(c, list_sql[q->sort], 16, params, &res);
+    rc = db_exec(c, list_sql[q->sort], 18, params, &res);
     if (rc != ERR_OK)
         goto out;
     int n = PQntuples(res);
@@ -418,8 +481,8 @@ store_log_append(struct store_conn *c, const struct chain_entry *e, const char *
 {
     char seq[16];
     snprintf(seq, sizeof seq, "%d", e->sequence);
-    const char *params[] = {e->event_id, e->case_id, seq,       e->type, e->actor,
-                            e->occurred_at, e->data, prev_hash, hash};
+    const char *params[] = {e->event_id,    e->case_id, seq,       e->type, e->actor,
+                            e->occurred_at, e->data,    prev_hash, hash};
     return db_exec(c,
                    "INSERT INTO case_events (event_id, case_id, sequence, type, actor, "
                    " occurred_at, data, prev_hash, hash) "
@@ -498,8 +561,8 @@ store_idem_claim(struct store_conn *c, const char *key, const char *request_hash
     if (rc != ERR_OK || PQntuples(res) == 1)
         goto out;
     PQclear(res);
-    rc = db_exec(c, "SELECT request_hash, case_id FROM idempotency_keys WHERE key = $1", 1,
-                 params, &res);
+    rc = db_exec(c, "SELECT request_hash, case_id FROM idempotency_keys WHERE key = $1", 1, params,
+                 &res);
     if (rc != ERR_OK)
         goto out;
     if (PQntuples(res) != 1) {
@@ -518,9 +581,52 @@ out:
 int
 store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out)
 {
-    (void)c;
+    PGresult *res = NULL;
+    const char *params[] = {rec->id};
+    /* the latest decision on an approval step, and the latest verdict, count */
+    int rc = db_exec(
+        c,
+        "SELECT count(*) FILTER (WHERE kind = 'correction'), "
+        " count(*) FILTER (WHERE kind = 'root_cause'), "
+        " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'corrective' "
+        "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "
+        " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'improvement' "
+        "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "
+        " count(*) FILTER (WHERE kind = 'action' AND data->>'status' IN ('open', 'in_progress')), "
+        " count(*) FILTER (WHERE kind = 'action' AND data->>'status' = 'done'), "
+        " count(*) FILTER (WHERE kind = 'review' AND NOT data ? 'verdict'), "
+        " (SELECT data->>'verdict' FROM case_records v WHERE v.case_id = $1 AND v.kind = 'review' "
+        "   AND v.data ? 'verdict' ORDER BY v.updated_at DESC, v.number DESC LIMIT 1), "
+        " count(*) FILTER (WHERE kind = 'isms_change'), "
+        " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = $1 "
+        "   AND a.kind = 'approval' AND a.data->>'step' = 'closure' ORDER BY a.number DESC LIMIT "
+        "1), "
+        " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = $1 "
+        "   AND a.kind = 'approval' AND a.data->>'step' = 'approve' ORDER BY a.number DESC LIMIT "
+        "1), "
+        " count(*) FILTER (WHERE kind = 'evidence') "
+        "FROM case_records WHERE case_id = $1",
+        1, params, &res);
     memset(out, 0, sizeof *out);
     out->severity = rec->severity;
-    out->latest_verdict = WF_VERDICT_NONE;
-    return ERR_OK;
+    if (rc == ERR_OK) {
+        const char *verdict = db_value(res, 0, 7);
+        out->corrections = atoi(PQgetvalue(res, 0, 0));
+        out->root_cause_complete = atoi(PQgetvalue(res, 0, 1)) > 0;
+        out->corrective_actions_planned = atoi(PQgetvalue(res, 0, 2));
+        out->improvement_actions_planned = atoi(PQgetvalue(res, 0, 3));
+        out->actions_open = atoi(PQgetvalue(res, 0, 4));
+        out->actions_done = atoi(PQgetvalue(res, 0, 5));
+        out->reviews_scheduled = atoi(PQgetvalue(res, 0, 6));
+        out->latest_verdict = verdict == NULL                     ? WF_VERDICT_NONE
+                              : strcmp(verdict, "effective") == 0 ? WF_VERDICT_EFFECTIVE
+                                                                  : WF_VERDICT_NOT_EFFECTIVE;
+        out->isms_changes = atoi(PQgetvalue(res, 0, 8));
+        out->closure_approved = db_value(res, 0, 9) && strcmp(db_value(res, 0, 9), "approve") == 0;
+        out->improvement_approved =
+            db_value(res, 0, 10) && strcmp(db_value(res, 0, 10), "approve") == 0;
+        out->evidence = atoi(PQgetvalue(res, 0, 11));
+    }
+    PQclear(res);
+    return rc;
 }

@@ -89,16 +89,14 @@ db_connect(const char *url, int connect_timeout_s, int statement_timeout_ms,
              "-c statement_timeout=%d -c lock_timeout=%d "
              "-c idle_in_transaction_session_timeout=%d -c TimeZone=UTC",
              statement_timeout_ms, statement_timeout_ms, statement_timeout_ms * 4);
-    const char *keys[] = {"dbname",     "connect_timeout",     "application_name",
-                          "options",    "keepalives",          "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", NULL};
-    const char *values[] = {url, timeout, application_name, options, "1", "30", "10", "3",
-                            NULL};
+    const char *keys[] = {
+        "dbname",          "connect_timeout",     "application_name", "options", "keepalives",
+        "keepalives_idle", "keepalives_interval", "keepalives_count", NULL};
+    const char *values[] = {url, timeout, application_name, options, "1", "30", "10", "3", NULL};
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
         /* the message may hold the host but never the password */
-        log_error("cannot connect to the database: %s",
-                  pg ? PQerrorMessage(pg) : "out of memory");
+        log_error("cannot connect to the database: %s", pg ? PQerrorMessage(pg) : "out of memory");
         PQfinish(pg);
         return NULL;
     }

@@ -20,13 +20,12 @@
 /* pg_advisory_lock key: "capa" in ASCII */
 #define MIGRATION_LOCK_KEY "1667330145"
 
-static const char create_table_sql[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version integer NOT NULL,"
-    " name text NOT NULL,"
-    " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now(),"
-    " CONSTRAINT schema_migrations_pkey PRIMARY KEY (version))";
+static const char create_table_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                       " version integer NOT NULL,"
+                                       " name text NOT NULL,"
+                                       " checksum text NOT NULL,"
+                                       " applied_at timestamptz NOT NULL DEFAULT now(),"
+                                       " CONSTRAINT schema_migrations_pkey PRIMARY KEY (version))";
 
 static int
 migration_version(const char *name)
@@ -167,7 +166,8 @@ store_migrate(const char *url, int connect_timeout_s)
         goto unlock;
     if (st.unknown > 0) {
         log_error("the database holds %d migration(s) this capad does not know or that differ "
-                  "from its own: refusing to migrate", st.unknown);
+                  "from its own: refusing to migrate",
+                  st.unknown);
         rc = ERR_CONFLICT;
         goto unlock;
     }

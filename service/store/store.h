@@ -26,15 +26,16 @@
 #include "case.h"
 #include "chain.h"
 #include "query.h"
+#include "records.h"
 #include "workflow.h"
 
 struct store_pool;
 struct store_conn;
 
 struct store_pool_options {
-    const char *url;         /* libpq URL or key=value connection string */
-    int size;                /* connections */
-    int acquire_timeout_ms;  /* wait for a free connection at most this long */
+    const char *url;        /* libpq URL or key=value connection string */
+    int size;               /* connections */
+    int acquire_timeout_ms; /* wait for a free connection at most this long */
     int statement_timeout_ms;
     int connect_timeout_s;
     const char *application_name;
@@ -83,10 +84,10 @@ int store_ping(struct store_conn *c);
 int store_migrate(const char *url, int connect_timeout_s);
 
 struct store_migrations_status {
-    int known;    /* compiled into this binary */
-    int applied;  /* recorded in schema_migrations and known */
-    int pending;  /* known, not applied */
-    int unknown;  /* applied but not known to this binary, or checksum differs */
+    int known;   /* compiled into this binary */
+    int applied; /* recorded in schema_migrations and known */
+    int pending; /* known, not applied */
+    int unknown; /* applied but not known to this binary, or checksum differs */
 };
 int store_migrations_status(struct store_conn *c, struct store_migrations_status *out);
 int store_migrations_status_url(const char *url, int connect_timeout_s,
@@ -103,6 +104,14 @@ int store_now(struct store_conn *c, char out[DTIME_LEN]);
  */
 int store_key_next(struct store_conn *c, const char *prefix, int *year, int *n,
                    char now[DTIME_LEN]);
+
+/*
+ * Earlier cases that look like recurrences of rec: linked to a control rec
+ * names in its clause refs, sharing a clause ref, or with a similar title
+ * (trigram similarity). At most 5, best first: [{"id", "key", "title",
+ * "reason"}] (new reference).
+ */
+int store_case_recurrences(struct store_conn *c, const struct case_record *rec, json_t **j_out);
 
 /* Insert a new case. Fills c->overdue from the database. */
 int store_case_insert(struct store_conn *c, struct case_record *rec);
@@ -123,8 +132,8 @@ int store_case_update(struct store_conn *c, struct case_record *rec, int expecte
 struct case_page {
     struct case_record *items;
     int n;
-    bool more;               /* another page follows */
-    struct cursor next;      /* the cursor of the page after, when more */
+    bool more;          /* another page follows */
+    struct cursor next; /* the cursor of the page after, when more */
 };
 int store_case_list(struct store_conn *c, const struct case_query *q, struct case_page *out);
 void store_case_page_cleanup(struct case_page *page);
@@ -168,16 +177,85 @@ int store_idem_claim(struct store_conn *c, const char *key, const char *request_
 int store_workflow_current(struct store_conn *c, enum case_kind kind, int *id, int *version,
                            json_t **j_definition);
 int store_workflow_by_id(struct store_conn *c, int id, int *version, json_t **j_definition);
+/*
+ * Store a definition as the next version of its kind: {kind, version,
+ * created_at, definition} (new reference). ERR_RETRY when another version
+ * was stored concurrently.
+ */
+int store_workflow_insert(struct store_conn *c, enum case_kind kind, const json_t *j_definition,
+                          json_t **j_out);
 /* [{kind, version, created_at, definition}] of the newest version of each kind. */
 int store_workflow_list(struct store_conn *c, json_t **j_items);
 
-/*
- * The facts the workflow guards read, from the case's records. Corrections,
- * root cause, actions, reviews, ISMS changes and approvals are not recorded
- * yet (they arrive with the corrective-action records), so every such fact is
- * absent and the guards that need them report unmet.
- */
+/* The facts the workflow guards read, from the case's records. */
 int store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out);
+
+/*
+ * Records beneath a case (record_store.c). A record row as stored; json
+ * members are owned references, clean up with store_record_cleanup.
+ */
+struct record_row {
+    char id[CHAIN_UUID_LEN];
+    char case_id[CHAIN_UUID_LEN];
+    enum rec_kind kind;
+    int number;
+    json_t *j_data;
+    int version;
+    char created_at[DTIME_LEN];
+    json_t *j_created_by;
+    char updated_at[DTIME_LEN];
+    json_t *j_updated_by;
+    char removed_at[DTIME_LEN]; /* "" unless removed (links) */
+};
+void store_record_cleanup(struct record_row *r);
+
+/*
+ * Insert r (id, case_id, kind, j_data, created_at, j_created_by set; the
+ * case row locked by the caller's transaction). Fills number (1, 2, ... per
+ * case and kind) and the updated_* copies.
+ */
+int store_record_insert(struct store_conn *c, struct record_row *r);
+/* Load one record of a case; for_update locks it. ERR_NOT_FOUND when none. */
+int store_record_select(struct store_conn *c, const char *case_id, enum rec_kind kind,
+                        const char *record_id, bool for_update, struct record_row *out);
+/* The newest record of a kind (the current root-cause analysis). ERR_NOT_FOUND when none. */
+int store_record_latest(struct store_conn *c, const char *case_id, enum rec_kind kind,
+                        struct record_row *out);
+/* Write r's data, updated_*, removed_at and version (already incremented) over expected_version. */
+int store_record_update(struct store_conn *c, const struct record_row *r, int expected_version);
+/*
+ * Every record of a kind of a case, in number order (links: also the links of
+ * other cases to this one, so both directions show). Calls fn per row.
+ */
+int store_record_list(struct store_conn *c, const char *case_id, enum rec_kind kind,
+                      int (*fn)(const struct record_row *r, void *ctx), void *ctx);
+
+/* Evidence bytes, written once with their record. */
+int store_evidence_insert(struct store_conn *c, const char *record_id, const void *bytes,
+                          size_t len);
+/* The bytes of an evidence record (*bytes malloc'd, caller frees). */
+int store_evidence_content(struct store_conn *c, const char *record_id, void **bytes, size_t *len);
+
+/* Whether an Annex A control is in the catalogue. */
+int store_control_exists(struct store_conn *c, const char *control_id, bool *exists);
+/* [{"id", "theme", "title"}] of the catalogue. */
+int store_controls_list(struct store_conn *c, json_t **j_items);
+
+/* Actions across cases (GET /v1/actions). */
+struct action_query {
+    const char *assignee;   /* NULL: any */
+    json_t *j_status;       /* array of statuses, NULL: any */
+    int overdue;            /* -1 any, 0, 1 */
+    const char *due_before; /* YYYY-MM-DD exclusive, NULL: none */
+    const char *due_after;  /* inclusive */
+    int limit;
+    const char *after_due; /* keyset: the last row's due date ("9999-12-31" for none) */
+    const char *after_id;
+};
+/* Calls fn per action row, ordered by due date (undated last) then id. */
+int store_actions_list(struct store_conn *c, const struct action_query *q,
+                       int (*fn)(const struct record_row *r, const char *case_key, void *ctx),
+                       void *ctx);
 
 /*
  * Publication and the event feed (event_store.c).
@@ -214,8 +292,8 @@ int store_events_mark_failed(struct store_conn *c, long long position, bool perm
 
 struct store_backlog {
     long long unpublished;
-    double oldest_age_s;  /* 0 when none */
-    long long failed;     /* rows failed for good, waiting for an operator */
+    double oldest_age_s; /* 0 when none */
+    long long failed;    /* rows failed for good, waiting for an operator */
 };
 int store_events_backlog(struct store_conn *c, struct store_backlog *out);
 

@@ -86,10 +86,10 @@ store_workflow_list(struct store_conn *c, json_t **j_items)
         json_t *j_def = NULL;
         if ((rc = load_definition(PQgetvalue(res, row, 3), &j_def)) != ERR_OK)
             goto out;
-        json_array_append_new(j_list, json_pack("{s:s, s:i, s:s, s:o}", "kind",
-                                                PQgetvalue(res, row, 0), "version",
-                                                atoi(PQgetvalue(res, row, 1)), "created_at",
-                                                PQgetvalue(res, row, 2), "definition", j_def));
+        json_array_append_new(j_list,
+                              json_pack("{s:s, s:i, s:s, s:o}", "kind", PQgetvalue(res, row, 0),
+                                        "version", atoi(PQgetvalue(res, row, 1)), "created_at",
+                                        PQgetvalue(res, row, 2), "definition", j_def));
     }
     *j_items = j_list;
     j_list = NULL;
@@ -97,4 +97,31 @@ out:
     json_decref(j_list);
     PQclear(res);
     return rc;
+}
+
+int
+store_workflow_insert(struct store_conn *c, enum case_kind kind, const json_t *j_definition,
+                      json_t **j_out)
+{
+    PGresult *res = NULL;
+    char *text = json_dumps(j_definition, JSON_COMPACT);
+    const char *params[] = {case_kind_text(kind), text};
+    int rc = text ? ERR_OK : ERR_INTERNAL;
+
+    *j_out = NULL;
+    if (rc == ERR_OK)
+        rc = db_exec(c,
+                     "INSERT INTO workflows (kind, version, definition) "
+                     "SELECT $1, coalesce(max(version), 0) + 1, $2::jsonb FROM workflows "
+                     "WHERE kind = $1 RETURNING version, capa_ts(created_at)",
+                     2, params, &res);
+    if (rc == ERR_CONFLICT)
+        rc = ERR_RETRY; /* two new versions at once: the loser tries again */
+    if (rc == ERR_OK)
+        *j_out = json_pack("{s:s, s:i, s:s, s:O}", "kind", params[0], "version",
+                           atoi(PQgetvalue(res, 0, 0)), "created_at", PQgetvalue(res, 0, 1),
+                           "definition", j_definition);
+    PQclear(res);
+    free(text);
+    return rc == ERR_OK && *j_out == NULL ? ERR_INTERNAL : rc;
 }

@@ -43,11 +43,11 @@ canonical(const json_t *j)
     return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
-static char *
-actor_text(const struct principal *p)
+char *
+uc_actor_text(const struct principal *p)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s?}", "kind", p->kind, "subject", p->subject, "name",
-                          p->name);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s?}", "kind", p->kind, "subject", p->subject, "name", p->name);
     char *text = j ? canonical(j) : NULL;
     json_decref(j);
     return text;
@@ -58,13 +58,13 @@ actor_text(const struct principal *p)
  * already the new one). j_data holds the change (borrowed); the snapshot of
  * rec is added as "case".
  */
-static int
-append_event(struct store_conn *c, const struct case_record *rec, const char *type,
-             const json_t *j_change, const struct principal *actor)
+int
+uc_append_event(struct store_conn *c, const struct case_record *rec, const char *type,
+                const json_t *j_change, const struct principal *actor)
 {
     char event_id[CHAIN_UUID_LEN], prev[CHAIN_HEX_LEN], hash[CHAIN_HEX_LEN];
     json_t *j_data = j_change ? json_deep_copy(j_change) : json_object();
-    char *data = NULL, *actor_json = actor_text(actor);
+    char *data = NULL, *actor_json = uc_actor_text(actor);
     int rc = ERR_INTERNAL;
 
     if (j_data == NULL || actor_json == NULL ||
@@ -95,9 +95,8 @@ out:
     return rc;
 }
 
-/* Load and validate the workflow a case runs under. */
-static int
-load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def)
+int
+uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def)
 {
     json_t *j_def = NULL, *j_errors = json_array();
     int version, rc = store_workflow_by_id(c, workflow_id, &version, &j_def);
@@ -108,6 +107,19 @@ load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def)
     json_decref(j_def);
     json_decref(j_errors);
     return rc;
+}
+
+int
+uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
+              const json_t *j_change, const struct principal *actor)
+{
+    int rc = store_now(c, rec->updated_at);
+    if (rc != ERR_OK)
+        return rc;
+    rec->version++;
+    if ((rc = store_case_update(c, rec, rec->version - 1)) != ERR_OK)
+        return rc;
+    return uc_append_event(c, rec, type, j_change, actor);
 }
 
 /* ---- create ---- */
@@ -176,9 +188,13 @@ create_tx(struct store_conn *c, void *arg)
         rc = ERR_INTERNAL;
         goto out;
     }
+    json_decref(rec->j_recurrences);
+    rec->j_recurrences = NULL;
+    if ((rc = store_case_recurrences(c, rec, &rec->j_recurrences)) != ERR_OK)
+        goto out;
     if ((rc = store_case_insert(c, rec)) != ERR_OK)
         goto out;
-    rc = append_event(c, rec, "capa.case.created", NULL, x->actor);
+    rc = uc_append_event(c, rec, "capa.case.created", NULL, x->actor);
 out:
     wf_definition_free(def);
     json_decref(j_def);
@@ -232,8 +248,7 @@ get_read(struct store_conn *c, void *arg)
 }
 
 int
-uc_case_get(struct app *app, const char *id_or_key, struct case_record *out,
-            struct uc_status *st)
+uc_case_get(struct app *app, const char *id_or_key, struct case_record *out, struct uc_status *st)
 {
     struct get_ctx x = {.id_or_key = id_or_key, .rec = out};
     (void)st;
@@ -276,8 +291,8 @@ uc_case_list(struct app *app, const json_t *j_params, json_t **j_page, struct uc
         rc = ERR_INTERNAL;
         goto out;
     }
-    *j_page = json_pack("{s:O, s:s?}", "items", j_items, "next_cursor",
-                        x.page.more ? cursor : NULL);
+    *j_page =
+        json_pack("{s:O, s:s?}", "items", j_items, "next_cursor", x.page.more ? cursor : NULL);
     rc = *j_page ? ERR_OK : ERR_INTERNAL;
 out:
     json_decref(j_items);
@@ -297,18 +312,17 @@ struct update_ctx {
     struct uc_status *st;
 };
 
-/* Load the case for writing and check the client's version. */
-static int
-lock_case(struct store_conn *c, const char *id_or_key, int if_match, struct case_record *rec,
-          struct uc_status *st)
+int
+uc_lock_case(struct store_conn *c, const char *id_or_key, int if_match, struct case_record *rec,
+             struct uc_status *st)
 {
     case_record_cleanup(rec);
     int rc = store_case_select(c, id_or_key, true, rec);
-    if (rc == ERR_OK && rec->version != if_match) {
+    if (rc == ERR_OK && if_match > 0 && rec->version != if_match) {
         st->current_version = rec->version;
         snprintf(st->detail, sizeof st->detail,
-                 "the case is at version %d, the request was made against version %d",
-                 rec->version, if_match);
+                 "the case is at version %d, the request was made against version %d", rec->version,
+                 if_match);
         rc = ERR_PRECONDITION_FAILED;
     }
     return rc;
@@ -324,14 +338,14 @@ update_tx(struct store_conn *c, void *arg)
     int rc, contain_days, close_days;
 
     json_array_clear(x->st->j_errors);
-    if ((rc = lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
+    if ((rc = uc_lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
         goto out;
     if ((rc = case_patch(rec, x->j_patch, &j_diff, x->st->j_errors)) != ERR_OK)
         goto out;
     if (json_object_size(j_diff) == 0)
         goto out; /* nothing changes: no new version, no event */
     if (json_object_get(j_diff, "severity") || json_object_get(j_diff, "detected_at")) {
-        if ((rc = load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
+        if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
             goto out;
         wf_sla_days(def, rec->severity, &contain_days, &close_days);
         if (case_due_dates(rec, contain_days, close_days) != ERR_OK) {
@@ -339,13 +353,8 @@ update_tx(struct store_conn *c, void *arg)
             goto out;
         }
     }
-    if ((rc = store_now(c, rec->updated_at)) != ERR_OK)
-        goto out;
-    rec->version++;
-    if ((rc = store_case_update(c, rec, rec->version - 1)) != ERR_OK)
-        goto out;
     j_change = json_pack("{s:O}", "changes", j_diff);
-    rc = append_event(c, rec, "capa.case.updated", j_change, x->actor);
+    rc = uc_case_touch(c, rec, "capa.case.updated", j_change, x->actor);
 out:
     wf_definition_free(def);
     json_decref(j_diff);
@@ -354,9 +363,8 @@ out:
 }
 
 int
-uc_case_update(struct app *app, const struct principal *actor, const char *id_or_key,
-               int if_match, const json_t *j_patch, struct case_record *out,
-               struct uc_status *st)
+uc_case_update(struct app *app, const struct principal *actor, const char *id_or_key, int if_match,
+               const json_t *j_patch, struct case_record *out, struct uc_status *st)
 {
     struct update_ctx x = {.actor = actor,
                            .id_or_key = id_or_key,
@@ -394,17 +402,16 @@ refusal(const struct wf_definition *def, const struct case_record *rec, const ch
 {
     json_t *j_unmet = json_array();
     for (int g = 0; g < check->n_unmet; g++)
-        json_array_append_new(j_unmet, json_pack("{s:s, s:s}", "guard",
-                                                 wf_guard_name(check->unmet[g]), "detail",
-                                                 wf_guard_detail(check->unmet[g])));
+        json_array_append_new(j_unmet,
+                              json_pack("{s:s, s:s}", "guard", wf_guard_name(check->unmet[g]),
+                                        "detail", wf_guard_detail(check->unmet[g])));
     json_decref(st->j_extra);
-    st->j_extra = json_pack("{s:s, s:s, s:o, s:o}", "current_status", rec->status, "requested",
-                            to, "unmet_guards", j_unmet, "allowed_transitions",
+    st->j_extra = json_pack("{s:s, s:s, s:o, s:o}", "current_status", rec->status, "requested", to,
+                            "unmet_guards", j_unmet, "allowed_transitions",
                             wf_options_json(def, rec->status, facts));
     if (check->transition == NULL) {
-        snprintf(st->detail, sizeof st->detail,
-                 "the %s workflow has no transition from %s to %s", case_kind_text(rec->kind),
-                 rec->status, to);
+        snprintf(st->detail, sizeof st->detail, "the %s workflow has no transition from %s to %s",
+                 case_kind_text(rec->kind), rec->status, to);
     } else {
         size_t off = (size_t)snprintf(st->detail, sizeof st->detail,
                                       "cannot move from %s to %s: unmet guard%s", rec->status, to,
@@ -415,6 +422,31 @@ refusal(const struct wf_definition *def, const struct case_record *rec, const ch
     }
 }
 
+int
+uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
+             const char *comment, const struct principal *actor)
+{
+    char from[CASE_STATUS_LEN];
+    json_t *j_change = NULL;
+    int rc;
+
+    snprintf(from, sizeof from, "%s", rec->status);
+    snprintf(rec->status, sizeof rec->status, "%s", target->name);
+    if ((rc = store_now(c, rec->updated_at)) != ERR_OK)
+        return rc;
+    if (target->contained && !rec->contained_at[0])
+        memcpy(rec->contained_at, rec->updated_at, DTIME_LEN);
+    rec->closed_at[0] = '\0';
+    if (target->terminal)
+        memcpy(rec->closed_at, rec->updated_at, DTIME_LEN);
+    j_change = json_pack("{s:{s:s, s:s, s:s?}, s:{s:{s:s, s:s}}}", "transition", "from", from, "to",
+                         rec->status, "comment", comment, "changes", "status", "before", from,
+                         "after", rec->status);
+    rc = j_change ? uc_case_touch(c, rec, "capa.case.transitioned", j_change, actor) : ERR_INTERNAL;
+    json_decref(j_change);
+    return rc;
+}
+
 static int
 transition_tx(struct store_conn *c, void *arg)
 {
@@ -423,13 +455,11 @@ transition_tx(struct store_conn *c, void *arg)
     struct wf_definition *def = NULL;
     struct wf_facts facts;
     struct wf_check check;
-    json_t *j_change = NULL;
-    char from[CASE_STATUS_LEN];
     int rc;
 
-    if ((rc = lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
+    if ((rc = uc_lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
         goto out;
-    if ((rc = load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
+    if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
         goto out;
     if ((rc = store_case_facts(c, rec, &facts)) != ERR_OK)
         goto out;
@@ -445,29 +475,9 @@ transition_tx(struct store_conn *c, void *arg)
     if (rc != ERR_OK)
         goto out;
 
-    const struct wf_state *target = &def->states[check.transition->to];
-    snprintf(from, sizeof from, "%s", rec->status);
-    snprintf(rec->status, sizeof rec->status, "%s", target->name);
-    if ((rc = store_now(c, rec->updated_at)) != ERR_OK)
-        goto out;
-    if (target->contained && !rec->contained_at[0])
-        memcpy(rec->contained_at, rec->updated_at, DTIME_LEN);
-    if (target->terminal)
-        memcpy(rec->closed_at, rec->updated_at, DTIME_LEN);
-    rec->version++;
-    if ((rc = store_case_update(c, rec, rec->version - 1)) != ERR_OK)
-        goto out;
-    j_change = json_pack("{s:{s:s, s:s, s:s?}, s:{s:{s:s, s:s}}}", "transition", "from", from,
-                         "to", rec->status, "comment", x->comment, "changes", "status", "before",
-                         from, "after", rec->status);
-    if (j_change == NULL) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
-    rc = append_event(c, rec, "capa.case.transitioned", j_change, x->actor);
+    rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment, x->actor);
 out:
     wf_definition_free(def);
-    json_decref(j_change);
     return rc;
 }
 
@@ -507,7 +517,7 @@ options_read(struct store_conn *c, void *arg)
     x->j_out = NULL;
     if ((rc = store_case_select(c, x->id_or_key, false, &rec)) != ERR_OK)
         goto out;
-    if ((rc = load_workflow(c, rec.workflow_id, &def)) != ERR_OK)
+    if ((rc = uc_load_workflow(c, rec.workflow_id, &def)) != ERR_OK)
         goto out;
     if ((rc = store_case_facts(c, &rec, &facts)) != ERR_OK)
         goto out;
@@ -523,8 +533,7 @@ out:
 }
 
 int
-uc_case_transitions(struct app *app, const char *id_or_key, json_t **j_out,
-                    struct uc_status *st)
+uc_case_transitions(struct app *app, const char *id_or_key, json_t **j_out, struct uc_status *st)
 {
     struct options_ctx x = {.id_or_key = id_or_key};
     (void)st;
@@ -552,9 +561,8 @@ history_row(const struct log_row *row, void *arg)
     json_t *j = json_pack("{s:I, s:s, s:s, s:i, s:s, s:o?, s:s, s:o?, s:s, s:s}", "position",
                           (json_int_t)row->position, "event_id", row->entry.event_id, "case_id",
                           row->entry.case_id, "sequence", row->entry.sequence, "type",
-                          row->entry.type, "actor", j_actor, "occurred_at",
-                          row->entry.occurred_at, "data", j_data, "prev_hash", row->prev_hash,
-                          "hash", row->hash);
+                          row->entry.type, "actor", j_actor, "occurred_at", row->entry.occurred_at,
+                          "data", j_data, "prev_hash", row->prev_hash, "hash", row->hash);
     if (j == NULL)
         return ERR_INTERNAL;
     json_array_append_new(x->j_items, j);
@@ -575,8 +583,8 @@ history_read(struct store_conn *c, void *arg)
 }
 
 int
-uc_case_history(struct app *app, const char *id_or_key, int after, int limit,
-                json_t **j_page, struct uc_status *st)
+uc_case_history(struct app *app, const char *id_or_key, int after, int limit, json_t **j_page,
+                struct uc_status *st)
 {
     struct history_ctx x = {
         .id_or_key = id_or_key, .after = after, .limit = limit, .j_items = json_array()};
@@ -589,8 +597,7 @@ uc_case_history(struct app *app, const char *id_or_key, int after, int limit,
             json_array_remove(x.j_items, (size_t)limit);
         json_t *j_last = json_array_get(x.j_items, json_array_size(x.j_items) - 1);
         *j_page = json_pack("{s:O, s:o}", "items", x.j_items, "next_after",
-                            more ? json_incref(json_object_get(j_last, "sequence"))
-                                 : json_null());
+                            more ? json_incref(json_object_get(j_last, "sequence")) : json_null());
         rc = *j_page ? ERR_OK : ERR_INTERNAL;
     }
     json_decref(x.j_items);
@@ -605,7 +612,7 @@ struct verify_ctx {
     struct case_record rec;
     int events;
     char expected_prev[CHAIN_HEX_LEN];
-    int first_invalid;     /* 0: none */
+    int first_invalid; /* 0: none */
     const char *reason;
 };
 
@@ -656,8 +663,7 @@ verify_read(struct store_conn *c, void *arg)
 }
 
 int
-uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result,
-               struct uc_status *st)
+uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result, struct uc_status *st)
 {
     struct verify_ctx x = {.id_or_key = id_or_key};
     (void)st;
@@ -665,12 +671,11 @@ uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result,
     int rc = uc_run_read(app, verify_read, &x);
     if (rc == ERR_OK) {
         bool valid = x.reason == NULL;
-        *j_result = json_pack("{s:s, s:b, s:i, s:s?, s:o, s:s?}", "case_id", x.rec.id, "valid",
-                              valid, "events", x.events, "head",
-                              x.events > 0 && valid ? x.expected_prev : NULL,
-                              "first_invalid_sequence",
-                              valid ? json_null() : json_integer(x.first_invalid), "reason",
-                              x.reason);
+        *j_result =
+            json_pack("{s:s, s:b, s:i, s:s?, s:o, s:s?}", "case_id", x.rec.id, "valid", valid,
+                      "events", x.events, "head", x.events > 0 && valid ? x.expected_prev : NULL,
+                      "first_invalid_sequence", valid ? json_null() : json_integer(x.first_invalid),
+                      "reason", x.reason);
         if (*j_result == NULL)
             rc = ERR_INTERNAL;
     }

@@ -78,7 +78,8 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
 
     *j_page = NULL;
     relay_options(cfg, &x.opts);
-    json_object_foreach ((json_t *)j_params, name, v) {
+    json_object_foreach((json_t *)j_params, name, v)
+    {
         const char *s = json_string_value(v);
         if (strcmp(name, "after") == 0) {
             after = s;
@@ -97,7 +98,8 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
             /* a type of this deployment: its prefix, then the stored name */
             size_t n = strlen(cfg->event_type_prefix);
             if (strncmp(s, cfg->event_type_prefix, n) != 0 || strlen(s + n) == 0 ||
-                strlen(s + n) > 100 || strspn(s + n, "abcdefghijklmnopqrstuvwxyz._") != strlen(s + n))
+                strlen(s + n) > 100 ||
+                strspn(s + n, "abcdefghijklmnopqrstuvwxyz._") != strlen(s + n))
                 case_error_add(st->j_errors, name, "invalid",
                                "must be an event type of this service, e.g. capa.case.created");
             else
@@ -121,7 +123,7 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
         goto out;
     json_t *j_last = json_array_get(x.j_items, json_array_size(x.j_items) - 1);
     /* where to go on from: the last event, else where this page started */
-    json_t *j_next = j_last ? json_incref(json_object_get(j_last, "feedposition"))
+    json_t *j_next = j_last  ? json_incref(json_object_get(j_last, "feedposition"))
                      : after ? json_string(after)
                              : json_null();
     *j_page = json_pack("{s:O, s:o}", "items", x.j_items, "next_after", j_next);

@@ -69,8 +69,7 @@ uc_metrics_text(struct app *app)
     for (int b = 0; b < RELAY_LATENCY_BUCKETS; b++)
         fprintf(f, "capa_relay_delivery_latency_seconds_bucket{le=\"%g\"} %lld\n",
                 relay_latency_bounds[b], rs.latency_buckets[b]);
-    fprintf(f, "capa_relay_delivery_latency_seconds_bucket{le=\"+Inf\"} %lld\n",
-            rs.latency_count);
+    fprintf(f, "capa_relay_delivery_latency_seconds_bucket{le=\"+Inf\"} %lld\n", rs.latency_count);
     fprintf(f, "capa_relay_delivery_latency_seconds_sum %.6f\n", rs.latency_sum);
     fprintf(f, "capa_relay_delivery_latency_seconds_count %lld\n", rs.latency_count);
 

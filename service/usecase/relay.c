@@ -13,8 +13,8 @@
 #include "kafka.h"
 #include "log.h"
 
-const double relay_latency_bounds[RELAY_LATENCY_BUCKETS] = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30};
+const double relay_latency_bounds[RELAY_LATENCY_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1,   0.25,   0.5,   1,    5,     30};
 
 #define LOCK_RETRY_MS 1000
 #define BACKOFF_MAX_MS 10000
@@ -70,8 +70,7 @@ relay_record(const struct log_row *row, struct evt_record *out)
 void
 relay_options(const struct cfg *cfg, struct evt_options *out)
 {
-    *out = (struct evt_options){cfg->event_source, cfg->event_type_prefix,
-                                cfg->event_schema_base};
+    *out = (struct evt_options){cfg->event_source, cfg->event_type_prefix, cfg->event_schema_base};
 }
 
 const char *
@@ -105,9 +104,9 @@ on_delivery(void *msg_opaque, enum evt_delivery result, const char *reason, void
     (void)ctx;
     if (s->result != SLOT_PENDING)
         return;
-    s->result = result == EVT_DELIVERED  ? SLOT_DELIVERED
-                : result == EVT_RETRY    ? SLOT_RETRY
-                                         : SLOT_FAILED;
+    s->result = result == EVT_DELIVERED ? SLOT_DELIVERED
+                : result == EVT_RETRY   ? SLOT_RETRY
+                                        : SLOT_FAILED;
     snprintf(s->reason, sizeof s->reason, "%s", reason ? reason : "");
     rd->pending--;
 }
@@ -385,9 +384,9 @@ relay_main(void *arg)
         }
         if (retries > 0) {
             /* brokers away or refusing: back off, up to 10 s */
-            backoff_ms = backoff_ms ? (backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                                        : backoff_ms * 2)
-                                    : 250;
+            backoff_ms = backoff_ms
+                             ? (backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff_ms * 2)
+                             : 250;
             pause_for(r, NULL, backoff_ms);
             continue;
         }

@@ -11,11 +11,48 @@
 #ifndef CAPA_TX_H
 #define CAPA_TX_H
 
+#include <jansson.h>
+
 #include "app.h"
 
 typedef int (*uc_fn)(struct store_conn *c, void *ctx);
 
 int uc_run_tx(struct app *app, uc_fn fn, void *ctx);
 int uc_run_read(struct app *app, uc_fn fn, void *ctx);
+
+/* Shared by the use cases of cases and of their records (cases.c). */
+struct principal;
+struct uc_status;
+struct wf_definition;
+
+/* The actor as canonical JSON text (caller frees). */
+char *uc_actor_text(const struct principal *p);
+/*
+ * Load a case for writing (row locked) and, when if_match > 0, check its
+ * version: ERR_PRECONDITION_FAILED with st filled when it differs.
+ */
+int uc_lock_case(struct store_conn *c, const char *id_or_key, int if_match, struct case_record *rec,
+                 struct uc_status *st);
+/* Load and validate the workflow a case runs under (free with wf_definition_free). */
+int uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def);
+/*
+ * Append the case-log row of a change of rec (already written, version the
+ * new one): data = j_change + the snapshot of rec as "case".
+ */
+int uc_append_event(struct store_conn *c, const struct case_record *rec, const char *type,
+                    const json_t *j_change, const struct principal *actor);
+/*
+ * A change beneath the case (a record): the case's version and updated_at
+ * move on, and the change is logged with its type.
+ */
+int uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
+                  const json_t *j_change, const struct principal *actor);
+/*
+ * Move rec to target (a state of its workflow, already allowed): status,
+ * contained_at/closed_at, version, and the capa.case.transitioned row.
+ */
+struct wf_state;
+int uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
+                 const char *comment, const struct principal *actor);
 
 #endif

@@ -20,12 +20,13 @@
 #include "app.h"
 #include "case.h"
 #include "query.h"
+#include "records.h"
 
 /* Who acts: recorded on every case-log row. */
 struct principal {
-    const char *kind;    /* "anonymous" until authentication exists */
+    const char *kind; /* "anonymous" until authentication exists */
     const char *subject;
-    const char *name;    /* may be NULL */
+    const char *name; /* may be NULL */
 };
 
 /* What a refusal tells the client. Owned members; clean up with uc_status_cleanup. */
@@ -82,12 +83,11 @@ int uc_case_transitions(struct app *app, const char *id_or_key, json_t **j_out,
                         struct uc_status *st);
 
 /* {"items": [...], "next_after": n | null}: the case log of one case. */
-int uc_case_history(struct app *app, const char *id_or_key, int after, int limit,
-                    json_t **j_page, struct uc_status *st);
+int uc_case_history(struct app *app, const char *id_or_key, int after, int limit, json_t **j_page,
+                    struct uc_status *st);
 
 /* Recompute the hash chain of a case: {"case_id", "valid", "events", "head", ...}. */
-int uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result,
-                   struct uc_status *st);
+int uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result, struct uc_status *st);
 
 /*
  * Readiness: *j_checks = {"database": "ok" | "unreachable", "migrations":
@@ -107,6 +107,69 @@ int uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, str
 
 /* Prometheus text exposition of the service's own metrics (caller frees). */
 char *uc_metrics_text(struct app *app);
+
+/*
+ * Records beneath a case (records.c): corrections, the root-cause analysis,
+ * actions, effectiveness reviews, ISMS changes, links, comments, approvals;
+ * evidence has its own calls. Every change bumps the case's version and is
+ * logged with its event type in the same transaction.
+ *
+ * Creates check case_if_match when it is > 0 (412 when stale); without it
+ * they append to the case as it is. Updates need record_if_match, the
+ * record's version. The record JSON is the content plus id, case_id, number,
+ * version and who created and last changed it.
+ */
+int uc_record_create(struct app *app, const struct principal *actor, const char *case_ref,
+                     enum rec_kind kind, const json_t *j_body, int case_if_match, json_t **j_record,
+                     struct uc_status *st);
+int uc_record_update(struct app *app, const struct principal *actor, const char *case_ref,
+                     enum rec_kind kind, const char *record_id, int record_if_match,
+                     const json_t *j_patch, json_t **j_record, struct uc_status *st);
+/* The current root-cause analysis is replaced as a whole: create or new revision. */
+int uc_root_cause_put(struct app *app, const struct principal *actor, const char *case_ref,
+                      const json_t *j_body, int if_match, json_t **j_record, struct uc_status *st);
+/* Remove a link (kept, marked removed; capa.link.removed). */
+int uc_link_remove(struct app *app, const struct principal *actor, const char *case_ref,
+                   const char *link_id, struct uc_status *st);
+/* {"items": [...]} of a kind; one record; the current root cause (ERR_NOT_FOUND when none). */
+int uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, json_t **j_out,
+                   struct uc_status *st);
+int uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, const char *record_id,
+                  json_t **j_record, struct uc_status *st);
+
+/*
+ * Evidence: bytes stored with their SHA-256; supersedes names an earlier
+ * evidence record of the case that this one replaces (NULL: none).
+ */
+int uc_evidence_add(struct app *app, const struct principal *actor, const char *case_ref,
+                    const char *filename, const char *media_type, const void *bytes, size_t len,
+                    const char *supersedes, int case_if_match, json_t **j_record,
+                    struct uc_status *st);
+/* The bytes of an evidence record with its metadata (caller frees *bytes, decrefs *j_record). */
+int uc_evidence_content(struct app *app, const char *case_ref, const char *evidence_id,
+                        void **bytes, size_t *len, json_t **j_record, struct uc_status *st);
+
+/* Readiness of a case for closure, by element of clause 10.2 (new reference). */
+int uc_case_readiness(struct app *app, const char *case_ref, json_t **j_out, struct uc_status *st);
+
+/*
+ * Actions across cases: {"items": [action + case_key + overdue], "next_cursor"}.
+ * Parameters: assignee, status (comma list), overdue (true|false), due_before,
+ * due_after (YYYY-MM-DD), limit (1-200), cursor. Ordered by due date, undated last.
+ */
+int uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct uc_status *st);
+
+/* {"items": [...]}: the Annex A control catalogue. */
+int uc_controls_list(struct app *app, json_t **j_out, struct uc_status *st);
+
+/*
+ * Replace the workflow of a kind ("nonconformity" | "improvement") with a new
+ * version, after validating it (ERR_INVALID naming each problem). Cases
+ * already open keep the version they started under. ERR_NOT_FOUND for an
+ * unknown kind.
+ */
+int uc_workflow_put(struct app *app, const char *kind, const json_t *j_definition, json_t **j_out,
+                    struct uc_status *st);
 
 /* {"items": [...]}: the newest workflow definition of each kind. */
 int uc_workflow_list(struct app *app, json_t **j_out, struct uc_status *st);

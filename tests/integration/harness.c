@@ -196,8 +196,8 @@ on_header(char *line, size_t size, size_t n, void *arg)
 }
 
 long
-http_do(const struct harness *h, const char *method, const char *path,
-        const char *const *headers, const char *body, size_t body_len, struct http_resp *r)
+http_do(const struct harness *h, const char *method, const char *path, const char *const *headers,
+        const char *body, size_t body_len, struct http_resp *r)
 {
     char url[2048];
     struct curl_slist *list = NULL;
@@ -247,9 +247,8 @@ http_json(const struct harness *h, const char *method, const char *path, const c
     const char *headers[3] = {NULL, NULL, NULL};
     int n = 0;
     if (body != NULL)
-        headers[n++] = strcmp(method, "PATCH") == 0
-                           ? "Content-Type: application/merge-patch+json"
-                           : "Content-Type: application/json";
+        headers[n++] = strcmp(method, "PATCH") == 0 ? "Content-Type: application/merge-patch+json"
+                                                    : "Content-Type: application/json";
     if (if_match != NULL) {
         snprintf(im, sizeof im, "If-Match: %s", if_match);
         headers[n++] = im;
@@ -260,8 +259,8 @@ http_json(const struct harness *h, const char *method, const char *path, const c
 char *
 harness_case_body(const char *title, const char *severity)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "nonconformity", "title",
-                          title, "source", "internal_audit", "severity", severity, "detected_at",
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kind", "nonconformity", "title", title,
+                          "source", "internal_audit", "severity", severity, "detected_at",
                           "2026-11-20T10:00:00Z", "reported_by", "auditor@example.com");
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);

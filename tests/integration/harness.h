@@ -39,15 +39,15 @@ void harness_stop(struct harness *h);
 /* An HTTP exchange with the server. */
 struct http_resp {
     long status;
-    char *body;          /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t body_len;
-    json_t *j;           /* body parsed as JSON, or NULL */
-    char etag[64];
+    json_t *j; /* body parsed as JSON, or NULL */
+    char etag[80];
     char location[256];
     char allow[128];
     char retry_after[16];
     char content_type[128];
-    char replayed[16];   /* Idempotent-Replayed */
+    char replayed[16]; /* Idempotent-Replayed */
 };
 void http_resp_cleanup(struct http_resp *r);
 
@@ -57,8 +57,7 @@ void http_resp_cleanup(struct http_resp *r);
  * or -1 when the exchange failed.
  */
 long http_do(const struct harness *h, const char *method, const char *path,
-             const char *const *headers, const char *body, size_t body_len,
-             struct http_resp *r);
+             const char *const *headers, const char *body, size_t body_len, struct http_resp *r);
 
 /* Shortcuts: JSON body with Content-Type application/json. */
 long http_json(const struct harness *h, const char *method, const char *path, const char *if_match,

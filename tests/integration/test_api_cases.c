@@ -60,9 +60,9 @@ has_field_error(const json_t *j_problem, const char *field, const char *code)
 {
     size_t i;
     json_t *e;
-    json_array_foreach (json_object_get(j_problem, "errors"), i, e)
-        if (strcmp(jstr(e, "field"), field) == 0 && strcmp(jstr(e, "code"), code) == 0)
-            return true;
+    json_array_foreach(json_object_get(j_problem, "errors"), i,
+                       e) if (strcmp(jstr(e, "field"), field) == 0 &&
+                              strcmp(jstr(e, "code"), code) == 0) return true;
     return false;
 }
 
@@ -119,9 +119,8 @@ test_case_lifecycle_happy_path(void **state)
 
     /* patch */
     snprintf(path, sizeof path, "/v1/cases/%s", id);
-    assert_int_equal(http_json(&h, "PATCH", path, "\"1\"", "{\"owner\":\"ciso\",\"tags\":null}",
-                               &r),
-                     200);
+    assert_int_equal(
+        http_json(&h, "PATCH", path, "\"1\"", "{\"owner\":\"ciso\",\"tags\":null}", &r), 200);
     assert_string_equal(jstr(r.j, "owner"), "ciso");
     assert_int_equal(json_array_size(json_object_get(r.j, "tags")), 0);
     assert_int_equal(jint(r.j, "version"), 2);
@@ -185,15 +184,14 @@ test_case_lifecycle_happy_path(void **state)
         assert_int_equal(jint(json_object_get(json_object_get(e, "data"), "case"), "version"),
                          (json_int_t)i + 1);
         if (i > 0)
-            assert_string_equal(jstr(e, "prev_hash"),
-                                jstr(json_array_get(j_items, i - 1), "hash"));
+            assert_string_equal(jstr(e, "prev_hash"), jstr(json_array_get(j_items, i - 1), "hash"));
     }
-    json_t *j_changes = json_object_get(json_object_get(json_array_get(j_items, 1), "data"),
-                                        "changes");
+    json_t *j_changes =
+        json_object_get(json_object_get(json_array_get(j_items, 1), "data"), "changes");
     assert_string_equal(jstr(json_object_get(j_changes, "owner"), "before"), "ops-lead");
     assert_string_equal(jstr(json_object_get(j_changes, "owner"), "after"), "ciso");
-    json_t *j_tr = json_object_get(json_object_get(json_array_get(j_items, 2), "data"),
-                                   "transition");
+    json_t *j_tr =
+        json_object_get(json_object_get(json_array_get(j_items, 2), "data"), "transition");
     assert_string_equal(jstr(j_tr, "from"), "reported");
     assert_string_equal(jstr(j_tr, "to"), "rejected");
     assert_string_equal(jstr(j_tr, "comment"), "duplicate of NC-2026-0001");
@@ -304,9 +302,8 @@ test_case_errors_each_status(void **state)
     assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=1000", NULL, NULL, &r), 400);
     assert_true(has_field_error(r.j, "limit", "invalid"));
     http_resp_cleanup(&r);
-    assert_int_equal(http_json(&h, "GET", "/v1/cases?status=reported&status=closed", NULL, NULL,
-                               &r),
-                     400);
+    assert_int_equal(
+        http_json(&h, "GET", "/v1/cases?status=reported&status=closed", NULL, NULL, &r), 400);
     http_resp_cleanup(&r);
     char with_query[300];
     snprintf(with_query, sizeof with_query, "%s?id=other", path);
@@ -314,22 +311,20 @@ test_case_errors_each_status(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, "W/\"1\"", "{\"title\":\"x\"}", &r), 400);
     http_resp_cleanup(&r);
-    const char *bad_key[] = {"Content-Type: application/json", "Idempotency-Key: has space",
-                             NULL};
+    const char *bad_key[] = {"Content-Type: application/json", "Idempotency-Key: has space", NULL};
     char *body = harness_case_body("x", "minor");
     assert_int_equal(http_do(&h, "POST", "/v1/cases", bad_key, body, strlen(body), &r), 400);
     http_resp_cleanup(&r);
 
     /* 404 */
-    assert_int_equal(http_json(&h, "GET", "/v1/cases/00000000-0000-4000-8000-000000000000",
-                               NULL, NULL, &r),
-                     404);
+    assert_int_equal(
+        http_json(&h, "GET", "/v1/cases/00000000-0000-4000-8000-000000000000", NULL, NULL, &r),
+        404);
     assert_problem(&r, 404, "not-found");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/cases/NC-1999-0001", NULL, NULL, &r), 404);
     http_resp_cleanup(&r);
-    assert_int_equal(http_json(&h, "GET", "/v1/cases/..%2F..%2Fetc%2Fpasswd", NULL, NULL, &r),
-                     404);
+    assert_int_equal(http_json(&h, "GET", "/v1/cases/..%2F..%2Fetc%2Fpasswd", NULL, NULL, &r), 404);
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/nothing", NULL, NULL, &r), 404);
     http_resp_cleanup(&r);
@@ -472,9 +467,8 @@ test_case_list_filters_and_sort(void **state)
     assert_string_equal(jstr(r.j, "status"), "proposed");
     http_resp_cleanup(&r);
 
-    assert_int_equal(http_json(&h, "GET", "/v1/cases?kind=improvement&clause_ref=A.5.18", NULL,
-                               NULL, &r),
-                     200);
+    assert_int_equal(
+        http_json(&h, "GET", "/v1/cases?kind=improvement&clause_ref=A.5.18", NULL, NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 1);
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/cases?q=spreadsheets", NULL, NULL, &r), 200);
@@ -492,14 +486,13 @@ test_case_list_filters_and_sort(void **state)
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 1);
     http_resp_cleanup(&r);
     /* detected long ago, not contained: overdue */
-    assert_int_equal(http_json(&h, "GET", "/v1/cases?overdue=true&kind=improvement", NULL, NULL,
-                               &r),
-                     200);
+    assert_int_equal(
+        http_json(&h, "GET", "/v1/cases?overdue=true&kind=improvement", NULL, NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 1);
     http_resp_cleanup(&r);
-    assert_int_equal(http_json(&h, "GET", "/v1/cases?status=proposed,reported&source=nope",
-                               NULL, NULL, &r),
-                     400);
+    assert_int_equal(
+        http_json(&h, "GET", "/v1/cases?status=proposed,reported&source=nope", NULL, NULL, &r),
+        400);
     assert_true(has_field_error(r.j, "source", "invalid"));
     http_resp_cleanup(&r);
 
@@ -547,7 +540,8 @@ test_case_list_pages_with_cursor(void **state)
             assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
             size_t i;
             json_t *item;
-            json_array_foreach (json_object_get(r.j, "items"), i, item) {
+            json_array_foreach(json_object_get(r.j, "items"), i, item)
+            {
                 assert_null(json_object_get(j_seen, jstr(item, "id")));
                 json_object_set_new(j_seen, jstr(item, "id"), json_true());
                 total++;
@@ -584,7 +578,8 @@ test_workflows_list_defaults(void **state)
     bool nc = false, ofi = false;
     size_t i;
     json_t *w;
-    json_array_foreach (items, i, w) {
+    json_array_foreach(items, i, w)
+    {
         const char *kind = jstr(w, "kind");
         json_t *def = json_object_get(w, "definition");
         if (strcmp(kind, "nonconformity") == 0) {

@@ -628,7 +628,8 @@ page_pass(struct page_writer *w, const char *sort, bool descending, json_t *j_pr
         else if (next == NULL && !json_is_null(json_object_get(r.j, "next_cursor")))
             snprintf(err, err_size, "sort %s page %d: next_cursor neither text nor null", name,
                      pages);
-        json_array_foreach (j_items, i, item) {
+        json_array_foreach(j_items, i, item)
+        {
             const char *id = jstr(item, "id");
             char order[128];
             if (err[0])

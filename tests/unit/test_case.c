@@ -65,7 +65,8 @@ has_error(const json_t *j_errors, const char *field, const char *code)
 {
     size_t i;
     json_t *e;
-    json_array_foreach (j_errors, i, e) {
+    json_array_foreach(j_errors, i, e)
+    {
         if (strcmp(json_string_value(json_object_get(e, "field")), field) == 0 &&
             strcmp(json_string_value(json_object_get(e, "code")), code) == 0)
             return true;
@@ -79,7 +80,8 @@ error_shape_ok(const json_t *j_errors)
 {
     size_t i;
     json_t *e;
-    json_array_foreach (j_errors, i, e) {
+    json_array_foreach(j_errors, i, e)
+    {
         if (!json_is_object(e) || json_object_size(e) != 3 ||
             !json_is_string(json_object_get(e, "field")) ||
             !json_is_string(json_object_get(e, "code")) ||
@@ -1057,14 +1059,15 @@ test_case_to_json_all_fields(void **state)
              " \"updated_at\": \"2026-11-30T09:00:00.000000Z\","
              " \"contain_due_at\": \"2026-12-01T08:30:00.000000Z\","
              " \"close_due_at\": \"2026-12-29T08:30:00.000000Z\","
-             " \"contained_at\": null, \"closed_at\": null, \"overdue\": true}");
+             " \"contained_at\": null, \"closed_at\": null, \"overdue\": true,"
+             " \"reopened_count\": 0, \"recurrence_candidates\": []}");
     if (!json_equal(j, want)) {
         char *got = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
         print_error("case_to_json: %s\n", got);
         free(got);
         fail();
     }
-    assert_int_equal(json_object_size(j), 23);
+    assert_int_equal(json_object_size(j), 25);
     json_decref(want);
     json_decref(j);
     case_record_cleanup(&rec);

@@ -184,7 +184,8 @@ has_error(const json_t *j_errors, const char *field, const char *code)
 {
     size_t i;
     json_t *e;
-    json_array_foreach (j_errors, i, e) {
+    json_array_foreach(j_errors, i, e)
+    {
         const char *f = json_string_value(json_object_get(e, "field"));
         const char *c = json_string_value(json_object_get(e, "code"));
         if (f && c && strcmp(f, field) == 0 && strcmp(c, code) == 0)
@@ -208,7 +209,8 @@ expect_definition_error(json_t *j, const char *field, const char *code, bool onl
               (!only || json_array_size(j_errors) == 1);
     size_t i;
     json_t *e;
-    json_array_foreach (j_errors, i, e) {
+    json_array_foreach(j_errors, i, e)
+    {
         ok = ok && json_object_size(e) == 3 && json_string_length(json_object_get(e, "detail")) > 0;
     }
     if (!ok) {

@@ -1,0 +1,632 @@
+/* records.c - validation of the records beneath a case (records.h). */
+#include "records.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "case.h"
+#include "chain.h"
+#include "dtime.h"
+#include "err.h"
+#include "mergepatch.h"
+
+static const struct {
+    const char *name;
+    const char *segment;
+    const char *event;
+} kinds[REC__COUNT] = {
+    [REC_CORRECTION] = {"correction", "corrections", "capa.correction.recorded"},
+    [REC_ROOT_CAUSE] = {"root_cause", "root-cause", "capa.rootcause.recorded"},
+    [REC_ACTION] = {"action", "actions", "capa.action.created"},
+    [REC_REVIEW] = {"review", "reviews", "capa.review.scheduled"},
+    [REC_ISMS_CHANGE] = {"isms_change", "isms-changes", "capa.isms_change.recorded"},
+    [REC_LINK] = {"link", "links", "capa.link.added"},
+    [REC_EVIDENCE] = {"evidence", "evidence", "capa.evidence.added"},
+    [REC_COMMENT] = {"comment", "comments", "capa.comment.added"},
+    [REC_APPROVAL] = {"approval", "approvals", "capa.approval.recorded"},
+};
+
+const char *
+rec_kind_name(enum rec_kind k)
+{
+    return kinds[k].name;
+}
+
+const char *
+rec_kind_segment(enum rec_kind k)
+{
+    return kinds[k].segment;
+}
+
+const char *
+rec_event_type(enum rec_kind k)
+{
+    return kinds[k].event;
+}
+
+int
+rec_kind_from_segment(const char *segment)
+{
+    for (int k = 0; k < REC__COUNT; k++)
+        if (strcmp(kinds[k].segment, segment) == 0)
+            return k;
+    return -1;
+}
+
+/* ---- fields ---- */
+
+enum ftype {
+    F_TEXT,      /* one line */
+    F_MULTILINE, /* free text */
+    F_DATETIME,  /* RFC 3339 -> canonical */
+    F_DATE,      /* YYYY-MM-DD */
+    F_ENUM,      /* one of values */
+    F_NAME,      /* lower-case identifier, e.g. an approval step */
+    F_CASE_REF,  /* a case id or key (resolved by the use case) */
+    F_CONTROL,   /* an Annex A control id such as A.8.8 (checked against the catalogue later) */
+    F_IDS,       /* array of UUIDs (at most 50, unique) */
+    F_ANY,       /* validated by the kind's own check */
+};
+
+struct field {
+    const char *name;
+    enum ftype type;
+    bool required;
+    size_t max;
+    const char *const *values; /* F_ENUM */
+};
+
+static void
+enum_detail(const char *const *values, char *out, size_t size)
+{
+    size_t off = (size_t)snprintf(out, size, "must be one of:");
+    for (int i = 0; values[i] && off < size; i++)
+        off += (size_t)snprintf(out + off, size - off, "%s %s", i ? "," : "", values[i]);
+}
+
+static bool
+in_values(const char *const *values, const char *s)
+{
+    for (; *values; values++)
+        if (strcmp(*values, s) == 0)
+            return true;
+    return false;
+}
+
+static bool
+date_valid(const char *s)
+{
+    char canon[DTIME_LEN];
+    return strlen(s) == 10 && dtime_parse_date(s, canon) == ERR_OK;
+}
+
+static bool
+name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || s[0] < 'a' || s[0] > 'z')
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+/* "A.<theme>.<number>": A.5.1 ... A.8.34 */
+static bool
+control_valid(const char *s)
+{
+    size_t theme, number;
+    if (strncmp(s, "A.", 2) != 0)
+        return false;
+    s += 2;
+    theme = strspn(s, "0123456789");
+    if (theme < 1 || theme > 2 || s[theme] != '.')
+        return false;
+    s += theme + 1;
+    number = strspn(s, "0123456789");
+    return number >= 1 && number <= 3 && s[number] == '\0';
+}
+
+/* Validate one member into out (canonical). Returns false after recording an error. */
+static bool
+decode_field(const struct field *f, const json_t *v, json_t *out, json_t *j_errors)
+{
+    char detail[256], canon[DTIME_LEN];
+    const char *s = NULL;
+
+    if (f->type == F_ANY) {
+        json_object_set(out, f->name, (json_t *)v);
+        return true;
+    }
+    if (f->type == F_IDS) {
+        size_t i;
+        json_t *item;
+        if (!json_is_array(v) || json_array_size(v) > 50) {
+            case_error_add(j_errors, f->name, "type", "must be an array of at most 50 ids");
+            return false;
+        }
+        json_array_foreach(v, i, item)
+        {
+            if (!chain_is_uuid(json_string_value(item))) {
+                case_error_add(j_errors, f->name, "format", "every item must be a UUID");
+                return false;
+            }
+            for (size_t k = 0; k < i; k++) {
+                if (json_equal(json_array_get(v, k), item)) {
+                    case_error_add(j_errors, f->name, "duplicate", "an id appears twice");
+                    return false;
+                }
+            }
+        }
+        json_object_set(out, f->name, (json_t *)v);
+        return true;
+    }
+    /* blank text is refused even in an optional member: leave it out (or null) instead */
+    s = case_text_field(v, f->name, f->max ? f->max : REC_SHORT_MAX, f->type == F_MULTILINE, true,
+                        j_errors);
+    if (s == NULL)
+        return false;
+    switch (f->type) {
+    case F_DATETIME:
+        if (dtime_parse(s, canon) != ERR_OK) {
+            case_error_add(j_errors, f->name, "format", "must be an RFC 3339 date-time");
+            return false;
+        }
+        s = canon;
+        break;
+    case F_DATE:
+        if (!date_valid(s)) {
+            case_error_add(j_errors, f->name, "format", "must be a date YYYY-MM-DD");
+            return false;
+        }
+        break;
+    case F_ENUM:
+        if (!in_values(f->values, s)) {
+            enum_detail(f->values, detail, sizeof detail);
+            case_error_add(j_errors, f->name, "enum", detail);
+            return false;
+        }
+        break;
+    case F_NAME:
+        if (!name_valid(s)) {
+            case_error_add(j_errors, f->name, "format",
+                           "must be 1 to 63 lower-case letters, digits or '_'");
+            return false;
+        }
+        break;
+    case F_CASE_REF:
+        if (!chain_is_uuid(s) && !case_key_valid(s)) {
+            case_error_add(j_errors, f->name, "format", "must be a case id or key");
+            return false;
+        }
+        break;
+    case F_CONTROL:
+        if (!control_valid(s)) {
+            case_error_add(j_errors, f->name, "format",
+                           "must be an ISO/IEC 27001:2022 Annex A control such as A.8.8");
+            return false;
+        }
+        break;
+    default:
+        break;
+    }
+    json_object_set_new(out, f->name, json_string(s));
+    return true;
+}
+
+/*
+ * Decode j against fields: unknown members and missing required ones are
+ * errors; null leaves an optional member out. Returns the content (new
+ * reference; partial when errors were recorded).
+ */
+static json_t *
+decode_fields(const json_t *j, const struct field *fields, json_t *j_errors)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(j)) {
+        case_error_add(j_errors, "", "type", "the request body must be a JSON object");
+        return out;
+    }
+    json_object_foreach((json_t *)j, key, v)
+    {
+        const struct field *f = fields;
+        while (f->name && strcmp(f->name, key) != 0)
+            f++;
+        if (f->name == NULL)
+            case_error_add(j_errors, key, "unknown", "is not a member of this record");
+        else if (!json_is_null(v))
+            decode_field(f, v, out, j_errors);
+    }
+    for (const struct field *f = fields; f->name; f++) {
+        const json_t *given = json_object_get(j, f->name);
+        if (f->required && (given == NULL || json_is_null(given)))
+            case_error_add(j_errors, f->name, "required", "is required");
+    }
+    return out;
+}
+
+static const char *
+str(const json_t *j, const char *key)
+{
+    return json_string_value(json_object_get(j, key));
+}
+
+/* ---- kinds ---- */
+
+static const char *const methods[] = {"five_whys", "fishbone", "fault_tree", "other", NULL};
+static const char *const yes_no_unknown[] = {"yes", "no", "unknown", NULL};
+static const char *const action_types[] = {"correction",  "corrective",  "preventive",
+                                           "improvement", "isms_change", NULL};
+static const char *const action_statuses[] = {"open", "in_progress", "done", "cancelled", NULL};
+static const char *const verdicts[] = {"effective", "not_effective", NULL};
+static const char *const isms_decisions[] = {"change", "none_needed", NULL};
+static const char *const isms_types[] = {"policy", "control", "risk", "asset", "document", NULL};
+static const char *const link_types[] = {"related_case", "recurrence_of", "duplicate_of", "control",
+                                         NULL};
+static const char *const decisions[] = {"approve", "reject", NULL};
+
+static const struct field correction_fields[] = {
+    {"description", F_MULTILINE, true, REC_TEXT_MAX, NULL},
+    {"performed_by", F_TEXT, true, 200, NULL},
+    {"performed_at", F_DATETIME, true, 64, NULL},
+    {NULL, 0, false, 0, NULL}};
+
+static const struct field root_cause_fields[] = {
+    {"method", F_ENUM, true, 32, methods},
+    {"analysis", F_ANY, true, 0, NULL},
+    {"root_cause", F_MULTILINE, true, REC_TEXT_MAX, NULL},
+    {"similar_exist", F_ENUM, true, 16, yes_no_unknown},
+    {"similar_where", F_MULTILINE, false, REC_TEXT_MAX, NULL},
+    {"similar_cases", F_IDS, false, 0, NULL},
+    {NULL, 0, false, 0, NULL}};
+
+static const struct field action_fields[] = {
+    {"type", F_ENUM, true, 32, action_types},
+    {"title", F_TEXT, true, 200, NULL},
+    {"description", F_MULTILINE, false, REC_TEXT_MAX, NULL},
+    {"assignee", F_TEXT, false, 200, NULL},
+    {"due_date", F_DATE, false, 64, NULL},
+    {"status", F_ENUM, false, 16, action_statuses},
+    {"completion_note", F_MULTILINE, false, REC_TEXT_MAX, NULL},
+    {"reason", F_MULTILINE, false, REC_TEXT_MAX, NULL},
+    {"external_refs", F_ANY, false, 0, NULL},
+    {NULL, 0, false, 0, NULL}};
+
+static const struct field review_fields[] = {{"scheduled_for", F_DATE, true, 64, NULL},
+                                             {"reviewer", F_TEXT, true, 200, NULL},
+                                             {"criteria", F_MULTILINE, true, REC_TEXT_MAX, NULL},
+                                             {NULL, 0, false, 0, NULL}};
+
+static const struct field verdict_fields[] = {{"verdict", F_ENUM, true, 16, verdicts},
+                                              {"rationale", F_MULTILINE, true, REC_TEXT_MAX, NULL},
+                                              {"evidence", F_IDS, false, 0, NULL},
+                                              {NULL, 0, false, 0, NULL}};
+
+static const struct field isms_fields[] = {
+    {"decision", F_ENUM, true, 16, isms_decisions},
+    {"type", F_ENUM, false, 16, isms_types},
+    {"reference", F_TEXT, false, 200, NULL},
+    {"description", F_MULTILINE, false, REC_TEXT_MAX, NULL},
+    {"justification", F_MULTILINE, false, REC_TEXT_MAX, NULL},
+    {NULL, 0, false, 0, NULL}};
+
+static const struct field link_fields[] = {{"type", F_ENUM, true, 16, link_types},
+                                           {"target_case", F_CASE_REF, false, 64, NULL},
+                                           {"control", F_CONTROL, false, 16, NULL},
+                                           {NULL, 0, false, 0, NULL}};
+
+static const struct field comment_fields[] = {{"body", F_MULTILINE, true, REC_TEXT_MAX, NULL},
+                                              {NULL, 0, false, 0, NULL}};
+
+static const struct field approval_fields[] = {{"step", F_NAME, true, 63, NULL},
+                                               {"decision", F_ENUM, true, 16, decisions},
+                                               {"comment", F_MULTILINE, false, REC_TEXT_MAX, NULL},
+                                               {NULL, 0, false, 0, NULL}};
+
+static const struct field *const create_fields[REC__COUNT] = {
+    [REC_CORRECTION] = correction_fields, [REC_ROOT_CAUSE] = root_cause_fields,
+    [REC_ACTION] = action_fields,         [REC_REVIEW] = review_fields,
+    [REC_ISMS_CHANGE] = isms_fields,      [REC_LINK] = link_fields,
+    [REC_COMMENT] = comment_fields,       [REC_APPROVAL] = approval_fields,
+};
+
+/* A list of 1..max non-blank strings of at most 1000 characters. */
+static bool
+text_list(const json_t *v, const char *field, size_t max, json_t *j_errors)
+{
+    char name[96];
+    size_t i;
+    json_t *item;
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > max) {
+        snprintf(name, sizeof name, "must be an array of 1 to %zu texts", max);
+        case_error_add(j_errors, field, "type", name);
+        return false;
+    }
+    json_array_foreach(v, i, item)
+    {
+        snprintf(name, sizeof name, "%s[%zu]", field, i);
+        if (case_text_field(item, name, REC_SHORT_MAX, true, true, j_errors) == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* The structured analysis, validated per method. */
+static void
+check_analysis(const char *method, const json_t *a, json_t *j_errors)
+{
+    char name[96];
+    size_t i;
+    json_t *item;
+
+    if (method == NULL || a == NULL)
+        return;
+    if (strcmp(method, "five_whys") == 0) {
+        /* an ordered chain of why/because pairs */
+        if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 10) {
+            case_error_add(j_errors, "analysis", "type",
+                           "five_whys: an array of 1 to 10 {\"why\", \"because\"} steps");
+            return;
+        }
+        json_array_foreach(a, i, item)
+        {
+            snprintf(name, sizeof name, "analysis[%zu]", i);
+            if (!json_is_object(item) || json_object_size(item) != 2) {
+                case_error_add(j_errors, name, "type",
+                               "must be {\"why\": text, \"because\": text}");
+                continue;
+            }
+            snprintf(name, sizeof name, "analysis[%zu].why", i);
+            case_text_field(json_object_get(item, "why"), name, REC_SHORT_MAX, true, true,
+                            j_errors);
+            snprintf(name, sizeof name, "analysis[%zu].because", i);
+            case_text_field(json_object_get(item, "because"), name, REC_SHORT_MAX, true, true,
+                            j_errors);
+        }
+    } else if (strcmp(method, "fishbone") == 0) {
+        /* categories, each with its causes */
+        if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 12) {
+            case_error_add(j_errors, "analysis", "type",
+                           "fishbone: an array of 1 to 12 {\"category\", \"causes\": [...]}");
+            return;
+        }
+        json_array_foreach(a, i, item)
+        {
+            snprintf(name, sizeof name, "analysis[%zu]", i);
+            if (!json_is_object(item) || json_object_size(item) != 2) {
+                case_error_add(j_errors, name, "type",
+                               "must be {\"category\": text, \"causes\": [text, ...]}");
+                continue;
+            }
+            snprintf(name, sizeof name, "analysis[%zu].category", i);
+            case_text_field(json_object_get(item, "category"), name, 200, false, true, j_errors);
+            snprintf(name, sizeof name, "analysis[%zu].causes", i);
+            text_list(json_object_get(item, "causes"), name, 20, j_errors);
+        }
+    } else if (strcmp(method, "fault_tree") == 0) {
+        if (!json_is_object(a) || json_object_size(a) != 2) {
+            case_error_add(j_errors, "analysis", "type",
+                           "fault_tree: {\"top_event\": text, \"causes\": [text, ...]}");
+            return;
+        }
+        case_text_field(json_object_get(a, "top_event"), "analysis.top_event", REC_SHORT_MAX, true,
+                        true, j_errors);
+        text_list(json_object_get(a, "causes"), "analysis.causes", 50, j_errors);
+    } else {
+        case_text_field(a, "analysis", REC_TEXT_MAX, true, true, j_errors);
+    }
+}
+
+/* Checks across members, per kind. */
+static void
+check_content(enum rec_kind k, const json_t *c, json_t *j_errors)
+{
+    switch (k) {
+    case REC_ROOT_CAUSE:
+        check_analysis(str(c, "method"), json_object_get(c, "analysis"), j_errors);
+        if (str(c, "similar_exist") && strcmp(str(c, "similar_exist"), "yes") == 0 &&
+            str(c, "similar_where") == NULL &&
+            json_array_size(json_object_get(c, "similar_cases")) == 0)
+            case_error_add(j_errors, "similar_where", "required",
+                           "where similar nonconformities exist or could occur is required when "
+                           "similar_exist is yes (or give similar_cases)");
+        break;
+    case REC_ACTION: {
+        const json_t *refs = json_object_get(c, "external_refs");
+        json_decref(refs ? case_external_refs_decode(refs, j_errors) : NULL);
+        const char *status = str(c, "status");
+        if (status && strcmp(status, "done") == 0 && str(c, "completion_note") == NULL)
+            case_error_add(j_errors, "completion_note", "required",
+                           "a completion note is required to mark an action done");
+        if (status && strcmp(status, "cancelled") == 0 && str(c, "reason") == NULL)
+            case_error_add(j_errors, "reason", "required",
+                           "a reason is required to cancel an action");
+        break;
+    }
+    case REC_ISMS_CHANGE:
+        if (str(c, "decision") && strcmp(str(c, "decision"), "change") == 0) {
+            const char *need[] = {"type", "reference", "description"};
+            for (int i = 0; i < 3; i++)
+                if (str(c, need[i]) == NULL)
+                    case_error_add(j_errors, need[i], "required", "is required for an ISMS change");
+            if (str(c, "justification"))
+                case_error_add(j_errors, "justification", "unexpected",
+                               "belongs to a none_needed decision");
+        } else if (str(c, "decision")) {
+            if (str(c, "justification") == NULL)
+                case_error_add(j_errors, "justification", "required",
+                               "a decision that no ISMS change is needed must be justified");
+            const char *none[] = {"type", "reference", "description"};
+            for (int i = 0; i < 3; i++)
+                if (str(c, none[i]))
+                    case_error_add(j_errors, none[i], "unexpected",
+                                   "belongs to an ISMS change, not to a none_needed decision");
+        }
+        break;
+    case REC_LINK: {
+        const char *type = str(c, "type");
+        bool control = type && strcmp(type, "control") == 0;
+        if (type && control && str(c, "control") == NULL)
+            case_error_add(j_errors, "control", "required", "is required for a control link");
+        if (type && !control && str(c, "target_case") == NULL)
+            case_error_add(j_errors, "target_case", "required", "is required for a case link");
+        if (type && control && str(c, "target_case"))
+            case_error_add(j_errors, "target_case", "unexpected", "a control link names no case");
+        if (type && !control && str(c, "control"))
+            case_error_add(j_errors, "control", "unexpected", "a case link names no control");
+        break;
+    }
+    case REC_APPROVAL:
+        if (str(c, "decision") && strcmp(str(c, "decision"), "reject") == 0 &&
+            str(c, "comment") == NULL)
+            case_error_add(j_errors, "comment", "required", "a rejection needs a comment");
+        break;
+    default:
+        break;
+    }
+}
+
+int
+rec_validate_create(enum rec_kind k, const json_t *j_body, json_t **content, json_t *j_errors)
+{
+    int n_errors = (int)json_array_size(j_errors);
+    *content = NULL;
+    if (create_fields[k] == NULL) {
+        case_error_add(j_errors, "", "unsupported", "this record is not created from JSON");
+        return ERR_INVALID;
+    }
+    json_t *c = decode_fields(j_body, create_fields[k], j_errors);
+    if (k == REC_ACTION) {
+        /* an action starts open; its status moves by update only */
+        if (json_object_get(c, "status") || json_object_get(c, "completion_note") ||
+            json_object_get(c, "reason"))
+            case_error_add(j_errors, "status", "read_only",
+                           "an action is created open; change its status with PATCH");
+        json_object_set_new(c, "status", json_string("open"));
+    }
+    if ((int)json_array_size(j_errors) == n_errors)
+        check_content(k, c, j_errors);
+    if ((int)json_array_size(j_errors) > n_errors) {
+        json_decref(c);
+        return ERR_INVALID;
+    }
+    *content = c;
+    return ERR_OK;
+}
+
+/* open -> in_progress -> done | cancelled; open -> done | cancelled; in_progress -> open */
+static bool
+action_move_allowed(const char *from, const char *to)
+{
+    if (strcmp(from, to) == 0)
+        return true;
+    if (strcmp(from, "done") == 0 || strcmp(from, "cancelled") == 0)
+        return false;
+    return true;
+}
+
+int
+rec_validate_update(enum rec_kind k, const json_t *current, const json_t *j_patch, json_t **content,
+                    const char **event_type, json_t *j_errors)
+{
+    int n_errors = (int)json_array_size(j_errors);
+    json_t *merged = NULL, *c = NULL;
+
+    *content = NULL;
+    *event_type = NULL;
+    if (!json_is_object(j_patch)) {
+        case_error_add(j_errors, "", "type", "the request body must be a JSON object");
+        return ERR_INVALID;
+    }
+    switch (k) {
+    case REC_ACTION: {
+        merged = mergepatch_apply(current, j_patch);
+        c = decode_fields(merged, action_fields, j_errors);
+        const char *from = str(current, "status"), *to = str(c, "status");
+        if (to == NULL)
+            case_error_add(j_errors, "status", "required", "an action always has a status");
+        else if (!action_move_allowed(from, to)) {
+            char detail[128];
+            snprintf(detail, sizeof detail, "an action that is %s cannot become %s", from, to);
+            case_error_add(j_errors, "status", "transition", detail);
+        } else if (strcmp(from, "done") == 0 || strcmp(from, "cancelled") == 0) {
+            if (!json_equal(current, c))
+                case_error_add(j_errors, "status", "closed",
+                               "a done or cancelled action cannot change");
+        }
+        *event_type = to && strcmp(to, "done") == 0 && strcmp(from, "done") != 0
+                          ? "capa.action.completed"
+                      : to && strcmp(to, "cancelled") == 0 && strcmp(from, "cancelled") != 0
+                          ? "capa.action.cancelled"
+                          : "capa.action.updated";
+        break;
+    }
+    case REC_REVIEW:
+        if (json_object_get(current, "verdict") != NULL) {
+            case_error_add(j_errors, "verdict", "recorded",
+                           "this review's verdict is recorded; schedule a new review");
+            break;
+        }
+        c = decode_fields(j_patch, verdict_fields, j_errors);
+        if ((int)json_array_size(j_errors) == n_errors) {
+            json_t *with = json_deep_copy(current);
+            json_object_update(with, c);
+            json_decref(c);
+            c = with;
+        }
+        *event_type = "capa.review.recorded";
+        break;
+    case REC_ROOT_CAUSE:
+        /* a new revision replaces the analysis; the old one stays in the log */
+        c = decode_fields(j_patch, root_cause_fields, j_errors);
+        *event_type = "capa.rootcause.recorded";
+        break;
+    default:
+        json_decref(merged);
+        return ERR_CONFLICT;
+    }
+    if ((int)json_array_size(j_errors) == n_errors)
+        check_content(k, c, j_errors);
+    json_decref(merged);
+    if ((int)json_array_size(j_errors) > n_errors) {
+        json_decref(c);
+        return ERR_INVALID;
+    }
+    *content = c;
+    return ERR_OK;
+}
+
+bool
+rec_action_overdue(const json_t *content, const char *today)
+{
+    const char *status = str(content, "status"), *due = str(content, "due_date");
+    return status && due && (strcmp(status, "open") == 0 || strcmp(status, "in_progress") == 0) &&
+           strcmp(due, today) < 0;
+}
+
+bool
+rec_filename_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 255 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == '/' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+bool
+rec_media_type_valid(const char *s)
+{
+    size_t n = strlen(s), type = strcspn(s, "/");
+    const char *token = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&-^_.+";
+    if (n == 0 || n > 255 || type == 0 || type == n || strspn(s, token) != type)
+        return false;
+    size_t sub = strspn(s + type + 1, token);
+    const char *rest = s + type + 1 + sub;
+    return sub > 0 && (*rest == '\0' || *rest == ';' || *rest == ' ');
+}

@@ -1,0 +1,748 @@
+/*
+ * records.c - the use cases of the records beneath a case (usecase.h):
+ * create, update, list and read them, evidence, readiness, the control
+ * catalogue. Each change locks the case, writes the record, and moves the
+ * case's version on with a logged event, in one transaction.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cursor.h"
+#include "dtime.h"
+#include "err.h"
+#include "log.h"
+#include "tx.h"
+#include "usecase.h"
+#include "workflow.h"
+
+static const struct principal system_actor = {.kind = "system", .subject = "capa"};
+
+/* The record as clients and events see it: its content plus identity and authorship. */
+static json_t *
+record_json(const struct record_row *r)
+{
+    json_t *j =
+        json_pack("{s:s, s:s, s:i}", "id", r->id, "case_id", r->case_id, "number", r->number);
+    if (j == NULL)
+        return NULL;
+    json_object_update(j, r->j_data);
+    json_object_set_new(j, "version", json_integer(r->version));
+    json_object_set_new(j, "created_at", json_string(r->created_at));
+    json_object_set(j, "created_by", r->j_created_by);
+    json_object_set_new(j, "updated_at", json_string(r->updated_at));
+    json_object_set(j, "updated_by", r->j_updated_by);
+    if (r->kind == REC_LINK)
+        json_object_set_new(j, "removed_at",
+                            r->removed_at[0] ? json_string(r->removed_at) : json_null());
+    return j;
+}
+
+static json_t *
+actor_json(const struct principal *p)
+{
+    return json_pack("{s:s, s:s, s:s?}", "kind", p->kind, "subject", p->subject, "name", p->name);
+}
+
+/* Log a record change on its case: {"record": ..., "changes"?: ...} + the case snapshot. */
+static int
+touch_with_record(struct store_conn *c, struct case_record *rec, const char *type,
+                  const struct record_row *r, const json_t *j_changes,
+                  const struct principal *actor, json_t **j_record)
+{
+    json_t *j_rec = record_json(r);
+    json_t *j_change = j_rec ? json_pack("{s:O}", "record", j_rec) : NULL;
+    int rc = ERR_INTERNAL;
+    if (j_change != NULL) {
+        if (j_changes != NULL)
+            json_object_set(j_change, "changes", (json_t *)j_changes);
+        rc = uc_case_touch(c, rec, type, j_change, actor);
+    }
+    if (rc == ERR_OK && j_record != NULL)
+        *j_record = json_incref(j_rec);
+    json_decref(j_change);
+    json_decref(j_rec);
+    return rc;
+}
+
+/* Records other than comments and links wait for a case that is still open. */
+static int
+check_open(struct store_conn *c, const struct case_record *rec, enum rec_kind kind,
+           struct uc_status *st)
+{
+    struct wf_definition *def = NULL;
+    int rc = uc_load_workflow(c, rec->workflow_id, &def);
+    if (rc != ERR_OK)
+        return rc;
+    int s = wf_state_find(def, rec->status);
+    if (s >= 0 && def->states[s].terminal && kind != REC_COMMENT && kind != REC_LINK) {
+        snprintf(st->detail, sizeof st->detail,
+                 "case %s is %s: its %s records cannot change any more", rec->key, rec->status,
+                 rec_kind_name(kind));
+        rc = ERR_CONFLICT;
+    }
+    wf_definition_free(def);
+    return rc;
+}
+
+/* Links: the target case must exist (and not be this one), the control be in the catalogue. */
+static int
+resolve_link(struct store_conn *c, const struct case_record *rec, json_t *content,
+             struct uc_status *st)
+{
+    const char *target = json_string_value(json_object_get(content, "target_case"));
+    const char *control = json_string_value(json_object_get(content, "control"));
+    if (control != NULL) {
+        bool exists = false;
+        int rc = store_control_exists(c, control, &exists);
+        if (rc == ERR_OK && !exists) {
+            case_error_add(st->j_errors, "control", "unknown",
+                           "is not an ISO/IEC 27001:2022 Annex A control (see /v1/controls)");
+            rc = ERR_INVALID;
+        }
+        return rc;
+    }
+    struct case_record other = {0};
+    int rc = store_case_select(c, target, false, &other);
+    if (rc == ERR_NOT_FOUND) {
+        case_error_add(st->j_errors, "target_case", "unknown", "no case has this id or key");
+        rc = ERR_INVALID;
+    } else if (rc == ERR_OK && strcmp(other.id, rec->id) == 0) {
+        case_error_add(st->j_errors, "target_case", "self", "a case cannot be linked to itself");
+        rc = ERR_INVALID;
+    } else if (rc == ERR_OK) {
+        json_object_del(content, "target_case");
+        json_object_set_new(content, "target_case_id", json_string(other.id));
+        json_object_set_new(content, "target_case_key", json_string(other.key));
+    }
+    case_record_cleanup(&other);
+    return rc;
+}
+
+/* ---- create ---- */
+
+struct create_ctx {
+    const struct principal *actor;
+    const char *case_ref;
+    enum rec_kind kind;
+    const json_t *content; /* validated */
+    int case_if_match;
+    json_t *j_record;
+    struct uc_status *st;
+    /* evidence */
+    const void *bytes;
+    size_t len;
+    const char *supersedes;
+};
+
+static int
+insert_record(struct store_conn *c, struct create_ctx *x, struct case_record *rec,
+              struct record_row *r)
+{
+    int rc;
+    r->j_data = json_deep_copy(x->content);
+    r->j_created_by = actor_json(x->actor);
+    r->kind = x->kind;
+    snprintf(r->case_id, sizeof r->case_id, "%s", rec->id);
+    if (r->j_data == NULL || r->j_created_by == NULL || chain_uuid_v4(r->id) != ERR_OK)
+        return ERR_INTERNAL;
+    if (x->kind == REC_LINK && (rc = resolve_link(c, rec, r->j_data, x->st)) != ERR_OK)
+        return rc;
+    if (x->kind == REC_EVIDENCE && x->supersedes != NULL) {
+        struct record_row old = {0};
+        rc = store_record_select(c, rec->id, REC_EVIDENCE, x->supersedes, false, &old);
+        store_record_cleanup(&old);
+        if (rc == ERR_NOT_FOUND) {
+            case_error_add(x->st->j_errors, "supersedes", "unknown",
+                           "is not an evidence record of this case");
+            return ERR_INVALID;
+        }
+        if (rc != ERR_OK)
+            return rc;
+    }
+    if ((rc = store_now(c, r->created_at)) != ERR_OK)
+        return rc;
+    if ((rc = store_record_insert(c, r)) != ERR_OK)
+        return rc;
+    return x->kind == REC_EVIDENCE ? store_evidence_insert(c, r->id, x->bytes, x->len) : ERR_OK;
+}
+
+static int
+create_tx(struct store_conn *c, void *arg)
+{
+    struct create_ctx *x = arg;
+    struct case_record rec = {0};
+    struct record_row r = {0};
+    int rc;
+
+    json_decref(x->j_record);
+    x->j_record = NULL;
+    json_array_clear(x->st->j_errors);
+    if ((rc = uc_lock_case(c, x->case_ref, x->case_if_match, &rec, x->st)) != ERR_OK)
+        goto out;
+    if ((rc = check_open(c, &rec, x->kind, x->st)) != ERR_OK)
+        goto out;
+    if ((rc = insert_record(c, x, &rec, &r)) != ERR_OK)
+        goto out;
+    rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->actor, &x->j_record);
+out:
+    store_record_cleanup(&r);
+    case_record_cleanup(&rec);
+    return rc;
+}
+
+int
+uc_record_create(struct app *app, const struct principal *actor, const char *case_ref,
+                 enum rec_kind kind, const json_t *j_body, int case_if_match, json_t **j_record,
+                 struct uc_status *st)
+{
+    json_t *content = NULL;
+    struct create_ctx x = {.actor = actor,
+                           .case_ref = case_ref,
+                           .kind = kind,
+                           .case_if_match = case_if_match,
+                           .st = st};
+    int rc = rec_validate_create(kind, j_body, &content, st->j_errors);
+    *j_record = NULL;
+    if (rc != ERR_OK)
+        return rc;
+    x.content = content;
+    rc = uc_run_tx(app, create_tx, &x);
+    *j_record = x.j_record;
+    json_decref(content);
+    return rc;
+}
+
+/* ---- update ---- */
+
+struct update_ctx {
+    const struct principal *actor;
+    const char *case_ref;
+    enum rec_kind kind;
+    const char *record_id; /* NULL: the latest (root cause) */
+    int record_if_match;   /* 0: none (root cause put) */
+    const json_t *j_patch;
+    bool create_if_missing; /* root cause put */
+    json_t *j_record;
+    struct uc_status *st;
+};
+
+/*
+ * A not_effective verdict sends the case back to analysis, when its workflow
+ * has an "analysed" state and the case is past it: a transition by the system,
+ * logged like any other, and counted.
+ */
+static int
+reopen_after_verdict(struct store_conn *c, struct case_record *rec)
+{
+    struct wf_definition *def = NULL;
+    int rc = uc_load_workflow(c, rec->workflow_id, &def);
+    if (rc != ERR_OK)
+        return rc;
+    /* only a case past analysis goes back (states are listed in workflow order) */
+    int target = wf_state_find(def, "analysed"), now = wf_state_find(def, rec->status);
+    if (target >= 0 && now > target && !def->states[now].terminal) {
+        rec->reopened_count++;
+        rc = uc_case_move(c, rec, &def->states[target],
+                          "an effectiveness review found the actions not effective", &system_actor);
+    }
+    wf_definition_free(def);
+    return rc;
+}
+
+static json_t *
+content_diff(const json_t *before, const json_t *after)
+{
+    json_t *j = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)after, key, v)
+    {
+        json_t *b = json_object_get(before, key);
+        if (b == NULL || !json_equal(b, v))
+            json_object_set_new(j, key,
+                                json_pack("{s:O, s:O}", "before", b ? b : json_null(), "after", v));
+    }
+    json_object_foreach((json_t *)before, key, v) if (json_object_get(after, key) == NULL)
+        json_object_set_new(j, key, json_pack("{s:O, s:n}", "before", v, "after"));
+    return j;
+}
+
+static int
+update_tx(struct store_conn *c, void *arg)
+{
+    struct update_ctx *x = arg;
+    struct case_record rec = {0};
+    struct record_row r = {0};
+    json_t *content = NULL, *j_changes = NULL;
+    const char *event_type = NULL;
+    int rc;
+
+    json_decref(x->j_record);
+    x->j_record = NULL;
+    json_array_clear(x->st->j_errors);
+    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK)
+        goto out;
+    rc = x->record_id ? store_record_select(c, rec.id, x->kind, x->record_id, true, &r)
+                      : store_record_latest(c, rec.id, x->kind, &r);
+    if (rc == ERR_NOT_FOUND && x->create_if_missing) {
+        struct create_ctx cx = {.actor = x->actor, .kind = x->kind, .st = x->st};
+        if ((rc = rec_validate_create(x->kind, x->j_patch, &content, x->st->j_errors)))
+            goto out;
+        cx.content = content;
+        if ((rc = check_open(c, &rec, x->kind, x->st)) || (rc = insert_record(c, &cx, &rec, &r)))
+            goto out;
+        rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->actor, &x->j_record);
+        goto out;
+    }
+    if (rc != ERR_OK)
+        goto out;
+    if (x->record_if_match > 0 && r.version != x->record_if_match) {
+        x->st->current_version = r.version;
+        snprintf(x->st->detail, sizeof x->st->detail,
+                 "the record is at version %d, the request was made against version %d", r.version,
+                 x->record_if_match);
+        rc = ERR_PRECONDITION_FAILED;
+        goto out;
+    }
+    if ((rc = check_open(c, &rec, x->kind, x->st)) != ERR_OK)
+        goto out;
+    rc = rec_validate_update(x->kind, r.j_data, x->j_patch, &content, &event_type, x->st->j_errors);
+    if (rc == ERR_CONFLICT)
+        snprintf(x->st->detail, sizeof x->st->detail, "a %s cannot be changed",
+                 rec_kind_name(x->kind));
+    if (rc != ERR_OK)
+        goto out;
+    if (json_equal(content, r.j_data)) {
+        x->j_record = record_json(&r); /* nothing changes */
+        goto out;
+    }
+    j_changes = content_diff(r.j_data, content);
+    json_decref(r.j_data);
+    r.j_data = json_incref(content);
+    json_decref(r.j_updated_by);
+    r.j_updated_by = actor_json(x->actor);
+    r.version++;
+    if ((rc = store_now(c, r.updated_at)) || (rc = store_record_update(c, &r, r.version - 1)))
+        goto out;
+    rc = touch_with_record(c, &rec, event_type, &r, j_changes, x->actor, &x->j_record);
+    const char *verdict = json_string_value(json_object_get(content, "verdict"));
+    if (rc == ERR_OK && x->kind == REC_REVIEW && verdict && strcmp(verdict, "not_effective") == 0)
+        rc = reopen_after_verdict(c, &rec);
+out:
+    json_decref(content);
+    json_decref(j_changes);
+    store_record_cleanup(&r);
+    case_record_cleanup(&rec);
+    return rc;
+}
+
+int
+uc_record_update(struct app *app, const struct principal *actor, const char *case_ref,
+                 enum rec_kind kind, const char *record_id, int record_if_match,
+                 const json_t *j_patch, json_t **j_record, struct uc_status *st)
+{
+    struct update_ctx x = {.actor = actor,
+                           .case_ref = case_ref,
+                           .kind = kind,
+                           .record_id = record_id,
+                           .record_if_match = record_if_match,
+                           .j_patch = j_patch,
+                           .st = st};
+    int rc = uc_run_tx(app, update_tx, &x);
+    *j_record = x.j_record;
+    return rc;
+}
+
+int
+uc_root_cause_put(struct app *app, const struct principal *actor, const char *case_ref,
+                  const json_t *j_body, int if_match, json_t **j_record, struct uc_status *st)
+{
+    struct update_ctx x = {.actor = actor,
+                           .case_ref = case_ref,
+                           .kind = REC_ROOT_CAUSE,
+                           .record_if_match = if_match,
+                           .j_patch = j_body,
+                           .create_if_missing = true,
+                           .st = st};
+    int rc = uc_run_tx(app, update_tx, &x);
+    *j_record = x.j_record;
+    return rc;
+}
+
+/* ---- link removal ---- */
+
+struct remove_ctx {
+    const struct principal *actor;
+    const char *case_ref;
+    const char *link_id;
+    struct uc_status *st;
+};
+
+static int
+remove_tx(struct store_conn *c, void *arg)
+{
+    struct remove_ctx *x = arg;
+    struct case_record rec = {0};
+    struct record_row r = {0};
+    int rc;
+
+    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK)
+        goto out;
+    if ((rc = store_record_select(c, rec.id, REC_LINK, x->link_id, true, &r)) != ERR_OK)
+        goto out;
+    if (r.removed_at[0]) {
+        snprintf(x->st->detail, sizeof x->st->detail, "the link was removed at %s", r.removed_at);
+        rc = ERR_CONFLICT;
+        goto out;
+    }
+    json_decref(r.j_updated_by);
+    r.j_updated_by = actor_json(x->actor);
+    r.version++;
+    if ((rc = store_now(c, r.updated_at)) != ERR_OK)
+        goto out;
+    memcpy(r.removed_at, r.updated_at, DTIME_LEN);
+    if ((rc = store_record_update(c, &r, r.version - 1)) != ERR_OK)
+        goto out;
+    rc = touch_with_record(c, &rec, "capa.link.removed", &r, NULL, x->actor, NULL);
+out:
+    store_record_cleanup(&r);
+    case_record_cleanup(&rec);
+    return rc;
+}
+
+int
+uc_link_remove(struct app *app, const struct principal *actor, const char *case_ref,
+               const char *link_id, struct uc_status *st)
+{
+    struct remove_ctx x = {.actor = actor, .case_ref = case_ref, .link_id = link_id, .st = st};
+    return uc_run_tx(app, remove_tx, &x);
+}
+
+/* ---- reads ---- */
+
+struct read_ctx {
+    const char *case_ref;
+    enum rec_kind kind;
+    const char *record_id;
+    json_t *j_out;
+    struct wf_facts facts;
+    bool want_bytes; /* evidence: read the content too */
+    void *bytes;
+    size_t len;
+};
+
+static int
+append_record(const struct record_row *r, void *arg)
+{
+    struct read_ctx *x = arg;
+    json_t *j = record_json(r);
+    if (j == NULL)
+        return ERR_INTERNAL;
+    json_array_append_new(x->j_out, j);
+    return ERR_OK;
+}
+
+static int
+list_read(struct store_conn *c, void *arg)
+{
+    struct read_ctx *x = arg;
+    struct case_record rec = {0};
+    json_decref(x->j_out);
+    x->j_out = json_array();
+    int rc = store_case_select(c, x->case_ref, false, &rec);
+    if (rc == ERR_OK)
+        rc = store_record_list(c, rec.id, x->kind, append_record, x);
+    case_record_cleanup(&rec);
+    return rc;
+}
+
+int
+uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, json_t **j_out,
+               struct uc_status *st)
+{
+    struct read_ctx x = {.case_ref = case_ref, .kind = kind};
+    (void)st;
+    int rc = uc_run_read(app, list_read, &x);
+    *j_out = rc == ERR_OK ? json_pack("{s:O}", "items", x.j_out) : NULL;
+    json_decref(x.j_out);
+    return rc == ERR_OK && *j_out == NULL ? ERR_INTERNAL : rc;
+}
+
+static int
+get_read(struct store_conn *c, void *arg)
+{
+    struct read_ctx *x = arg;
+    struct case_record rec = {0};
+    struct record_row r = {0};
+    json_decref(x->j_out);
+    x->j_out = NULL;
+    free(x->bytes);
+    x->bytes = NULL;
+    int rc = store_case_select(c, x->case_ref, false, &rec);
+    if (rc == ERR_OK)
+        rc = x->record_id ? store_record_select(c, rec.id, x->kind, x->record_id, false, &r)
+                          : store_record_latest(c, rec.id, x->kind, &r);
+    if (rc == ERR_OK && x->want_bytes)
+        rc = store_evidence_content(c, r.id, &x->bytes, &x->len);
+    if (rc == ERR_OK && (x->j_out = record_json(&r)) == NULL)
+        rc = ERR_INTERNAL;
+    store_record_cleanup(&r);
+    case_record_cleanup(&rec);
+    return rc;
+}
+
+int
+uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, const char *record_id,
+              json_t **j_record, struct uc_status *st)
+{
+    struct read_ctx x = {.case_ref = case_ref, .kind = kind, .record_id = record_id};
+    (void)st;
+    int rc = uc_run_read(app, get_read, &x);
+    *j_record = x.j_out;
+    return rc;
+}
+
+/* ---- evidence ---- */
+
+int
+uc_evidence_add(struct app *app, const struct principal *actor, const char *case_ref,
+                const char *filename, const char *media_type, const void *bytes, size_t len,
+                const char *supersedes, int case_if_match, json_t **j_record, struct uc_status *st)
+{
+    char sha[CHAIN_HEX_LEN];
+    json_t *content = NULL;
+    struct create_ctx x = {.actor = actor,
+                           .case_ref = case_ref,
+                           .kind = REC_EVIDENCE,
+                           .case_if_match = case_if_match,
+                           .st = st,
+                           .bytes = bytes,
+                           .len = len,
+                           .supersedes = supersedes};
+    int rc;
+
+    *j_record = NULL;
+    if (!rec_filename_valid(filename))
+        case_error_add(st->j_errors, "filename", "format",
+                       "must be 1 to 255 bytes without '/', '\\\\' or control characters");
+    if (!rec_media_type_valid(media_type))
+        case_error_add(st->j_errors, "media_type", "format", "must be a media type type/subtype");
+    if (supersedes != NULL && !chain_is_uuid(supersedes))
+        case_error_add(st->j_errors, "supersedes", "format", "must be an evidence id");
+    if (json_array_size(st->j_errors) > 0)
+        return ERR_INVALID;
+    if (chain_sha256_hex(bytes, len, sha) != ERR_OK)
+        return ERR_INTERNAL;
+    content =
+        json_pack("{s:s, s:s, s:I, s:s, s:s?}", "filename", filename, "media_type", media_type,
+                  "size", (json_int_t)len, "sha256", sha, "supersedes", supersedes);
+    if (content == NULL)
+        return ERR_INTERNAL;
+    x.content = content;
+    rc = uc_run_tx(app, create_tx, &x);
+    *j_record = x.j_record;
+    json_decref(content);
+    return rc;
+}
+
+int
+uc_evidence_content(struct app *app, const char *case_ref, const char *evidence_id, void **bytes,
+                    size_t *len, json_t **j_record, struct uc_status *st)
+{
+    struct read_ctx x = {
+        .case_ref = case_ref, .kind = REC_EVIDENCE, .record_id = evidence_id, .want_bytes = true};
+    (void)st;
+    int rc = uc_run_read(app, get_read, &x);
+    *bytes = rc == ERR_OK ? x.bytes : NULL;
+    *len = rc == ERR_OK ? x.len : 0;
+    *j_record = x.j_out;
+    if (rc != ERR_OK) {
+        free(x.bytes);
+        json_decref(x.j_out);
+        *j_record = NULL;
+    }
+    return rc;
+}
+
+/* ---- readiness, controls ---- */
+
+static int
+facts_read(struct store_conn *c, void *arg)
+{
+    struct read_ctx *x = arg;
+    struct case_record rec = {0};
+    int rc = store_case_select(c, x->case_ref, false, &rec);
+    if (rc == ERR_OK)
+        rc = store_case_facts(c, &rec, &x->facts);
+    case_record_cleanup(&rec);
+    return rc;
+}
+
+int
+uc_case_readiness(struct app *app, const char *case_ref, json_t **j_out, struct uc_status *st)
+{
+    struct read_ctx x = {.case_ref = case_ref};
+    (void)st;
+    *j_out = NULL;
+    int rc = uc_run_read(app, facts_read, &x);
+    if (rc == ERR_OK && (*j_out = wf_readiness_json(&x.facts)) == NULL)
+        rc = ERR_INTERNAL;
+    return rc;
+}
+
+static int
+controls_read(struct store_conn *c, void *arg)
+{
+    struct read_ctx *x = arg;
+    json_decref(x->j_out);
+    return store_controls_list(c, &x->j_out);
+}
+
+int
+uc_controls_list(struct app *app, json_t **j_out, struct uc_status *st)
+{
+    struct read_ctx x = {0};
+    (void)st;
+    int rc = uc_run_read(app, controls_read, &x);
+    *j_out = rc == ERR_OK ? json_pack("{s:o}", "items", x.j_out) : NULL;
+    if (rc != ERR_OK)
+        json_decref(x.j_out);
+    return rc == ERR_OK && *j_out == NULL ? ERR_INTERNAL : rc;
+}
+
+/* ---- actions across cases ---- */
+
+struct actions_ctx {
+    struct action_query q;
+    char today[11];
+    json_t *j_items;
+    struct cursor last;
+};
+
+static int
+append_action(const struct record_row *r, const char *case_key, void *arg)
+{
+    struct actions_ctx *x = arg;
+    json_t *j = record_json(r);
+    if (j == NULL)
+        return ERR_INTERNAL;
+    json_object_set_new(j, "case_key", json_string(case_key));
+    json_object_set_new(j, "overdue", json_boolean(rec_action_overdue(r->j_data, x->today)));
+    json_array_append_new(x->j_items, j);
+    return ERR_OK;
+}
+
+static int
+actions_read(struct store_conn *c, void *arg)
+{
+    struct actions_ctx *x = arg;
+    char now[DTIME_LEN];
+    json_array_clear(x->j_items);
+    int rc = store_now(c, now);
+    if (rc == ERR_OK) {
+        snprintf(x->today, sizeof x->today, "%.10s", now);
+        rc = store_actions_list(c, &x->q, append_action, x);
+    }
+    return rc;
+}
+
+static bool
+iso_date(const char *s)
+{
+    char canon[DTIME_LEN];
+    return s && strlen(s) == 10 && dtime_parse_date(s, canon) == ERR_OK;
+}
+
+int
+uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct uc_status *st)
+{
+    struct actions_ctx x = {.q = {.overdue = -1, .limit = 50}, .j_items = json_array()};
+    struct cursor after;
+    char next[CURSOR_MAX];
+    const char *name;
+    json_t *v;
+    int rc;
+
+    *j_page = NULL;
+    json_object_foreach((json_t *)j_params, name, v)
+    {
+        const char *s = json_string_value(v);
+        if (strcmp(name, "assignee") == 0 && s[0] && strlen(s) <= 200) {
+            x.q.assignee = s;
+        } else if (strcmp(name, "status") == 0) {
+            json_decref(x.q.j_status);
+            x.q.j_status = json_array();
+            char *copy = strdup(s), *save = NULL;
+            for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (strcmp(t, "open") && strcmp(t, "in_progress") && strcmp(t, "done") &&
+                    strcmp(t, "cancelled"))
+                    case_error_add(st->j_errors, name, "invalid",
+                                   "must be a comma list of open, in_progress, done, cancelled");
+                json_array_append_new(x.q.j_status, json_string(t));
+            }
+            free(copy);
+            if (json_array_size(x.q.j_status) == 0)
+                case_error_add(st->j_errors, name, "invalid", "must not be empty");
+        } else if (strcmp(name, "overdue") == 0 &&
+                   (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
+            x.q.overdue = strcmp(s, "true") == 0;
+        } else if (strcmp(name, "due_before") == 0 && iso_date(s)) {
+            x.q.due_before = s;
+        } else if (strcmp(name, "due_after") == 0 && iso_date(s)) {
+            x.q.due_after = s;
+        } else if (strcmp(name, "limit") == 0) {
+            char *end;
+            long n = strtol(s, &end, 10);
+            if (*s == '\0' || *end != '\0' || n < 1 || n > 200)
+                case_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 200");
+            else
+                x.q.limit = (int)n;
+        } else if (strcmp(name, "cursor") == 0) {
+            if (cursor_decode(s, &after) != ERR_OK || strcmp(after.sort, "actions") != 0 ||
+                !iso_date(after.key) || !chain_is_uuid(after.id)) {
+                case_error_add(st->j_errors, name, "invalid", "is not a cursor of this list");
+            } else {
+                x.last = after;
+                x.q.after_due = x.last.key;
+                x.q.after_id = x.last.id;
+            }
+        } else if (strcmp(name, "assignee") == 0 || strcmp(name, "overdue") == 0 ||
+                   strcmp(name, "due_before") == 0 || strcmp(name, "due_after") == 0) {
+            case_error_add(st->j_errors, name, "invalid",
+                           "assignee: 1 to 200 characters; overdue: true or false; dates: "
+                           "YYYY-MM-DD");
+        } else {
+            case_error_add(st->j_errors, name, "unknown",
+                           "is not a query parameter of this endpoint");
+        }
+    }
+    if (json_array_size(st->j_errors) > 0) {
+        snprintf(st->detail, sizeof st->detail, "see errors for each query parameter");
+        rc = ERR_BAD_REQUEST;
+        goto out;
+    }
+    /* one more than the page tells whether another follows */
+    x.q.limit++;
+    if ((rc = uc_run_read(app, actions_read, &x)) != ERR_OK)
+        goto out;
+    bool more = (int)json_array_size(x.j_items) == x.q.limit;
+    if (more) {
+        json_array_remove(x.j_items, json_array_size(x.j_items) - 1);
+        json_t *last = json_array_get(x.j_items, json_array_size(x.j_items) - 1);
+        const char *due = json_string_value(json_object_get(last, "due_date"));
+        snprintf(x.last.sort, sizeof x.last.sort, "actions");
+        snprintf(x.last.key, sizeof x.last.key, "%s", due ? due : "9999-12-31");
+        snprintf(x.last.id, sizeof x.last.id, "%s", json_string_value(json_object_get(last, "id")));
+        if (cursor_encode(&x.last, next) != ERR_OK) {
+            rc = ERR_INTERNAL;
+            goto out;
+        }
+    }
+    *j_page = json_pack("{s:O, s:s?}", "items", x.j_items, "next_cursor", more ? next : NULL);
+    rc = *j_page ? ERR_OK : ERR_INTERNAL;
+out:
+    json_decref(x.j_items);
+    json_decref(x.q.j_status);
+    return rc;
+}

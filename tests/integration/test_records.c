@@ -1,0 +1,1744 @@
+/*
+ * test_records.c - the records of ISO/IEC 27001:2022 clause 10.2 beneath a
+ * case, over real HTTP against a real database: each workflow guard refusing
+ * until its record exists, the not-effective review that reopens a case, the
+ * improvement workflow, evidence files, links and recurrences, actions across
+ * cases, validation, and custom workflows (run last: workflows are global).
+ *
+ * With CAPA_EVENT_SAMPLES_DIR set, the last test writes every event of the
+ * feed there, for the JSON Schema checks of another stage.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "harness.h"
+
+#define MIB (1024 * 1024)
+#define EVIDENCE_MAX (6 * MIB)
+
+static struct harness h;
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+static const char *
+jstr(const json_t *j, const char *key)
+{
+    return json_string_value(json_object_get(j, key));
+}
+
+static json_int_t
+jint(const json_t *j, const char *key)
+{
+    return json_integer_value(json_object_get(j, key));
+}
+
+static void
+assert_problem(const struct http_resp *r, long status, const char *slug)
+{
+    char type[128];
+    assert_int_equal(r->status, status);
+    assert_string_equal(r->content_type, "application/problem+json");
+    assert_non_null(r->j);
+    snprintf(type, sizeof type, "https://capa.example.org/problems/%s", slug);
+    assert_string_equal(jstr(r->j, "type"), type);
+    assert_int_equal(jint(r->j, "status"), status);
+}
+
+/* Whether a problem's errors name a field with a code. */
+static bool
+has_field_error(const json_t *j_problem, const char *field, const char *code)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(j_problem, "errors"), i,
+                       e) if (strcmp(jstr(e, "field"), field) == 0 &&
+                              strcmp(jstr(e, "code"), code) == 0) return true;
+    return false;
+}
+
+/* A 422 validation problem naming field with code. */
+static void
+assert_field_error(const struct http_resp *r, const char *field, const char *code)
+{
+    assert_problem(r, 422, "validation");
+    if (!has_field_error(r->j, field, code))
+        fail_msg("expected error %s/%s in %s", field, code, r->body);
+}
+
+/* POST a JSON body to path; returns the status. */
+static long
+post(const char *path, const char *body, struct http_resp *r)
+{
+    return http_json(&h, "POST", path, NULL, body, r);
+}
+
+/* Create a case from a JSON body; returns the response JSON (caller decrefs). */
+static json_t *
+create_case_json(const char *body)
+{
+    struct http_resp r;
+    if (post("/v1/cases", body, &r) != 201)
+        fail_msg("POST /v1/cases: %ld %s", r.status, r.body);
+    json_t *j = json_incref(r.j);
+    http_resp_cleanup(&r);
+    return j;
+}
+
+/* Create a nonconformity; copies its id and key (37 and 32 bytes). */
+static void
+create_nc(const char *title, const char *severity, char id[37], char key[32])
+{
+    char *body = harness_case_body(title, severity);
+    json_t *j = create_case_json(body);
+    snprintf(id, 37, "%s", jstr(j, "id"));
+    if (key != NULL)
+        snprintf(key, 32, "%s", jstr(j, "key"));
+    json_decref(j);
+    free(body);
+}
+
+/* GET /v1/cases/{id}: the case with its readiness (caller decrefs). */
+static json_t *
+get_case(const char *id)
+{
+    struct http_resp r;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    json_t *j = json_incref(r.j);
+    http_resp_cleanup(&r);
+    return j;
+}
+
+static int
+case_version(const char *id)
+{
+    json_t *j = get_case(id);
+    int v = (int)jint(j, "version");
+    json_decref(j);
+    return v;
+}
+
+/* Ask for a transition with the case's current ETag. */
+static long
+transition(const char *id, const char *to, const char *comment, struct http_resp *r)
+{
+    char path[128], etag[24];
+    json_t *j = json_pack("{s:s, s:s?}", "to", to, "comment", comment);
+    char *body = json_dumps(j, JSON_COMPACT);
+    snprintf(path, sizeof path, "/v1/cases/%s/transitions", id);
+    snprintf(etag, sizeof etag, "\"%d\"", case_version(id));
+    long status = http_json(&h, "POST", path, etag, body, r);
+    free(body);
+    json_decref(j);
+    return status;
+}
+
+/* The transition succeeds: the case is in state to. */
+static void
+move_ok(const char *id, const char *to)
+{
+    struct http_resp r;
+    if (transition(id, to, NULL, &r) != 200)
+        fail_msg("moving %s to %s: %ld %s", id, to, r.status, r.body);
+    assert_string_equal(jstr(r.j, "status"), to);
+    http_resp_cleanup(&r);
+}
+
+/* The transition is refused, by exactly the guards named (NULL-terminated). */
+static void
+refused(const char *id, const char *to, const char *const *guards)
+{
+    struct http_resp r;
+    size_t n = 0, i;
+    json_t *e;
+    if (transition(id, to, NULL, &r) != 409)
+        fail_msg("moving %s to %s should be refused: %ld %s", id, to, r.status, r.body);
+    assert_problem(&r, 409, "transition-not-allowed");
+    assert_string_equal(jstr(r.j, "requested"), to);
+    json_t *j_unmet = json_object_get(r.j, "unmet_guards");
+    while (guards[n])
+        n++;
+    if (json_array_size(j_unmet) != n)
+        fail_msg("moving to %s: expected %zu unmet guards, got %s", to, n, r.body);
+    for (size_t g = 0; g < n; g++) {
+        bool found = false;
+        json_array_foreach(j_unmet, i, e) found = found || strcmp(jstr(e, "guard"), guards[g]) == 0;
+        if (!found)
+            fail_msg("moving to %s: guard %s not named in %s", to, guards[g], r.body);
+    }
+    http_resp_cleanup(&r);
+}
+
+/* POST a record beneath a case; returns its id (caller frees). */
+static char *
+add_record(const char *case_id, const char *segment, const char *body)
+{
+    struct http_resp r;
+    char path[160];
+    snprintf(path, sizeof path, "/v1/cases/%s/%s", case_id, segment);
+    if (post(path, body, &r) != 201)
+        fail_msg("POST %s %s: %ld %s", path, body, r.status, r.body);
+    char *id = strdup(jstr(r.j, "id"));
+    char location[256];
+    snprintf(location, sizeof location, "%s/%s", path, id);
+    assert_string_equal(r.location, location);
+    assert_string_equal(jstr(r.j, "case_id"), case_id);
+    assert_string_equal(jstr(json_object_get(r.j, "created_by"), "kind"), "anonymous");
+    http_resp_cleanup(&r);
+    return id;
+}
+
+/* PATCH an action with its current ETag; returns the status, r holds the answer. */
+static long
+patch_action(const char *case_id, const char *action_id, const char *body, struct http_resp *r)
+{
+    struct http_resp g;
+    char path[200];
+    snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", case_id, action_id);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &g), 200);
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", g.etag);
+    assert_true(etag[0] != '\0');
+    http_resp_cleanup(&g);
+    return http_json(&h, "PATCH", path, etag, body, r);
+}
+
+static void
+patch_action_ok(const char *case_id, const char *action_id, const char *body)
+{
+    struct http_resp r;
+    if (patch_action(case_id, action_id, body, &r) != 200)
+        fail_msg("PATCH action %s %s: %ld %s", action_id, body, r.status, r.body);
+    http_resp_cleanup(&r);
+}
+
+/* Record a verdict on a review; returns the status. */
+static long
+verdict(const char *case_id, const char *review_id, const char *body, struct http_resp *r)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/v1/cases/%s/reviews/%s/verdict", case_id, review_id);
+    return post(path, body, r);
+}
+
+/* The whole history of a case (caller decrefs the items array). */
+static json_t *
+history(const char *id)
+{
+    struct http_resp r;
+    char path[160];
+    snprintf(path, sizeof path, "/v1/cases/%s/history?limit=500", id);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    assert_true(json_is_null(json_object_get(r.j, "next_after")));
+    json_t *j = json_incref(json_object_get(r.j, "items"));
+    http_resp_cleanup(&r);
+    return j;
+}
+
+static void
+assert_history_valid(const char *id, int events)
+{
+    struct http_resp r;
+    char path[160];
+    snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    if (!json_is_true(json_object_get(r.j, "valid")))
+        fail_msg("history of %s is not valid: %s", id, r.body);
+    assert_int_equal(jint(r.j, "events"), events);
+    http_resp_cleanup(&r);
+}
+
+/* Whether an items array holds an item whose member key is value. */
+static bool
+items_have(const json_t *j_items, const char *key, const char *value)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(j_items, i,
+                       e) if (jstr(e, key) && strcmp(jstr(e, key), value) == 0) return true;
+    return false;
+}
+
+/* GET a list path; returns its items (caller decrefs). */
+static json_t *
+list_items(const char *path)
+{
+    struct http_resp r;
+    if (http_json(&h, "GET", path, NULL, NULL, &r) != 200)
+        fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    json_t *j = json_incref(json_object_get(r.j, "items"));
+    assert_non_null(j);
+    http_resp_cleanup(&r);
+    return j;
+}
+
+/* Standard record bodies. */
+#define CORRECTION                                                                                 \
+    "{\"description\":\"Blocked the exposed port at the edge firewall\","                          \
+    "\"performed_by\":\"ops-lead\",\"performed_at\":\"2026-11-21T09:00:00Z\"}"
+#define ROOT_CAUSE                                                                                 \
+    "{\"method\":\"five_whys\",\"analysis\":["                                                     \
+    "{\"why\":\"Why was the port open?\",\"because\":\"A temporary rule was never removed\"},"     \
+    "{\"why\":\"Why was it never removed?\",\"because\":\"Rules have no expiry date\"}],"          \
+    "\"root_cause\":\"Firewall rules carry no owner or expiry\","                                  \
+    "\"similar_exist\":\"yes\",\"similar_where\":\"the DMZ and the office firewalls\"}"
+#define REVIEW                                                                                     \
+    "{\"scheduled_for\":\"2027-01-15\",\"reviewer\":\"internal-audit\","                           \
+    "\"criteria\":\"No rule without owner and expiry in the next quarterly export\"}"
+
+/* Drive a nonconformity from reported to analysed. */
+static void
+to_analysed(const char *id)
+{
+    free(add_record(id, "corrections", CORRECTION));
+    move_ok(id, "contained");
+    struct http_resp r;
+    char path[128];
+    snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
+    if (http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r) != 200)
+        fail_msg("PUT root-cause: %ld %s", r.status, r.body);
+    http_resp_cleanup(&r);
+    move_ok(id, "analysed");
+}
+
+/* ---- 1. a major nonconformity from reported to closed ---------------------------------- */
+
+static void
+test_major_nonconformity_reported_to_closed(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char id[37], path[200];
+    static const char *const produced[] = {
+        "capa.case.created",      "capa.case.updated",         "capa.correction.recorded",
+        "capa.case.transitioned", "capa.rootcause.recorded",   "capa.action.created",
+        "capa.action.updated",    "capa.action.completed",     "capa.review.scheduled",
+        "capa.review.recorded",   "capa.isms_change.recorded", "capa.approval.recorded",
+        "capa.evidence.added",    "capa.comment.added",        NULL};
+
+    create_nc("Temporary firewall rule left open", "major", id, NULL);
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    assert_int_equal(http_json(&h, "PATCH", path, "\"1\"", "{\"owner\":\"network-lead\"}", &r),
+                     200);
+    http_resp_cleanup(&r);
+
+    /* reported -> contained: has_correction */
+    refused(id, "contained", (const char *const[]){"has_correction", NULL});
+    char *correction = add_record(id, "corrections", CORRECTION);
+    snprintf(path, sizeof path, "/v1/cases/%s/corrections/%s", id, correction);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.j, "performed_at"), "2026-11-21T09:00:00.000000Z");
+    assert_int_equal(jint(r.j, "number"), 1);
+    http_resp_cleanup(&r);
+    move_ok(id, "contained");
+
+    /* contained -> analysed: root_cause_complete */
+    refused(id, "analysed", (const char *const[]){"root_cause_complete", NULL});
+    snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 404);
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 200);
+    assert_string_equal(jstr(r.j, "method"), "five_whys");
+    assert_string_equal(jstr(r.j, "similar_exist"), "yes");
+    assert_int_equal(json_array_size(json_object_get(r.j, "analysis")), 2);
+    http_resp_cleanup(&r);
+    move_ok(id, "analysed");
+
+    /* analysed -> actions_in_progress: a corrective action with assignee and due date */
+    refused(id, "actions_in_progress", (const char *const[]){"corrective_action_planned", NULL});
+    char *a1 = add_record(id, "actions",
+                          "{\"type\":\"corrective\",\"title\":\"Give every rule an owner\","
+                          "\"due_date\":\"2099-03-31\"}");
+    /* a preventive action, assigned and dated, does not plan the correction either */
+    char *a2 = add_record(id, "actions",
+                          "{\"type\":\"preventive\",\"title\":\"Expire temporary rules\","
+                          "\"assignee\":\"network-lead\",\"due_date\":\"2099-04-30\"}");
+    /* without an assignee the corrective action does not count */
+    refused(id, "actions_in_progress", (const char *const[]){"corrective_action_planned", NULL});
+    snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", id, a1);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.j, "status"), "open");
+    assert_string_equal(r.etag, "\"1\"");
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "PATCH", path, NULL, "{\"assignee\":\"ops-lead\"}", &r), 428);
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "PATCH", path, "\"7\"", "{\"assignee\":\"ops-lead\"}", &r), 412);
+    http_resp_cleanup(&r);
+    patch_action_ok(id, a1, "{\"assignee\":\"ops-lead\"}");
+    move_ok(id, "actions_in_progress");
+
+    /* actions_in_progress -> verifying: actions_finished and review_scheduled */
+    refused(id, "verifying", (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    patch_action_ok(id, a1, "{\"status\":\"in_progress\"}");
+    /* done needs a completion note */
+    assert_int_equal(patch_action(id, a1, "{\"status\":\"done\"}", &r), 422);
+    assert_field_error(&r, "completion_note", "required");
+    http_resp_cleanup(&r);
+    patch_action_ok(id, a1,
+                    "{\"status\":\"done\",\"completion_note\":\"Owners set on all 212 rules\"}");
+    /* one action still open: not finished */
+    refused(id, "verifying", (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    patch_action_ok(id, a2,
+                    "{\"status\":\"done\",\"completion_note\":\"Expiry enforced by the "
+                    "rule template\"}");
+    /* a done action cannot change any more */
+    assert_int_equal(patch_action(id, a2, "{\"status\":\"open\"}", &r), 422);
+    assert_field_error(&r, "status", "transition");
+    http_resp_cleanup(&r);
+    refused(id, "verifying", (const char *const[]){"review_scheduled", NULL});
+    char *review = add_record(id, "reviews", REVIEW);
+    move_ok(id, "verifying");
+
+    /* verifying -> closed: review_effective, isms_change_decided, closure_approved_if_major */
+    refused(id, "closed",
+            (const char *const[]){"review_effective", "isms_change_decided",
+                                  "closure_approved_if_major", NULL});
+    assert_int_equal(verdict(id, review,
+                             "{\"verdict\":\"effective\",\"rationale\":\"The quarterly export "
+                             "shows owners and expiry on every rule\"}",
+                             &r),
+                     200);
+    assert_string_equal(jstr(r.j, "verdict"), "effective");
+    assert_string_equal(jstr(r.j, "reviewer"), "internal-audit");
+    http_resp_cleanup(&r);
+    refused(id, "closed",
+            (const char *const[]){"isms_change_decided", "closure_approved_if_major", NULL});
+    free(add_record(id, "isms-changes",
+                    "{\"decision\":\"change\",\"type\":\"policy\",\"reference\":\"POL-NET-04\","
+                    "\"description\":\"Firewall rules need an owner and an expiry date\"}"));
+    refused(id, "closed", (const char *const[]){"closure_approved_if_major", NULL});
+    /* a rejected closure does not approve; the latest decision counts */
+    free(add_record(id, "approvals",
+                    "{\"step\":\"closure\",\"decision\":\"reject\","
+                    "\"comment\":\"attach the rule export first\"}"));
+    refused(id, "closed", (const char *const[]){"closure_approved_if_major", NULL});
+
+    /* evidence, a comment, the approval */
+    snprintf(path, sizeof path, "/v1/cases/%s/evidence?filename=rule-export.csv", id);
+    const char *csv = "rule,owner,expires\n1,ops-lead,2027-03-31\n";
+    const char *hd[] = {"Content-Type: text/csv", NULL};
+    assert_int_equal(http_do(&h, "POST", path, hd, csv, strlen(csv), &r), 201);
+    assert_int_equal(jint(r.j, "size"), (json_int_t)strlen(csv));
+    assert_string_equal(jstr(r.j, "media_type"), "text/csv");
+    http_resp_cleanup(&r);
+    free(add_record(id, "comments", "{\"body\":\"Export attached\"}"));
+    free(add_record(id, "approvals", "{\"step\":\"closure\",\"decision\":\"approve\"}"));
+    move_ok(id, "closed");
+
+    /* readiness: every element of 10.2 present */
+    json_t *j_case = get_case(id);
+    assert_string_equal(jstr(j_case, "status"), "closed");
+    assert_non_null(jstr(j_case, "closed_at"));
+    assert_non_null(jstr(j_case, "contained_at"));
+    json_t *j_ready = json_object_get(j_case, "readiness");
+    const char *elements[] = {"reaction",      "cause",        "actions",
+                              "effectiveness", "isms_changes", "evidence"};
+    for (size_t i = 0; i < 6; i++) {
+        json_t *e = json_object_get(j_ready, elements[i]);
+        if (!json_is_true(json_object_get(e, "present")))
+            fail_msg("readiness %s not present", elements[i]);
+        assert_non_null(jstr(e, "clause"));
+    }
+    assert_true(json_is_true(json_object_get(j_ready, "complete")));
+    int version = (int)jint(j_case, "version");
+    json_decref(j_case);
+
+    /* the history: every change, each by the anonymous actor, sequence = case version */
+    assert_history_valid(id, version);
+    json_t *j_items = history(id);
+    assert_int_equal(json_array_size(j_items), version);
+    size_t i;
+    json_t *e;
+    json_array_foreach(j_items, i, e)
+    {
+        json_t *j_actor = json_object_get(e, "actor");
+        assert_string_equal(jstr(j_actor, "kind"), "anonymous");
+        assert_non_null(jstr(j_actor, "subject"));
+        assert_int_equal(jint(e, "sequence"), (json_int_t)i + 1);
+        assert_int_equal(jint(json_object_get(json_object_get(e, "data"), "case"), "version"),
+                         (json_int_t)i + 1);
+        /* every type is one this test produced */
+        bool known = false;
+        for (const char *const *t = produced; *t; t++)
+            known = known || strcmp(*t, jstr(e, "type")) == 0;
+        if (!known)
+            fail_msg("unexpected event type %s", jstr(e, "type"));
+        if (strncmp(jstr(e, "type"), "capa.case.", 10) != 0)
+            assert_non_null(jstr(json_object_get(json_object_get(e, "data"), "record"), "id"));
+    }
+    for (const char *const *t = produced; *t; t++)
+        if (!items_have(j_items, "type", *t))
+            fail_msg("the history has no %s event", *t);
+    /* the completion is the action's change from in_progress to done */
+    bool completed = false;
+    json_array_foreach(j_items, i, e)
+    {
+        if (strcmp(jstr(e, "type"), "capa.action.completed") != 0)
+            continue;
+        json_t *j_status =
+            json_object_get(json_object_get(json_object_get(e, "data"), "changes"), "status");
+        assert_string_equal(jstr(j_status, "after"), "done");
+        completed = true;
+    }
+    assert_true(completed);
+    json_decref(j_items);
+
+    /* a closed case takes no more actions */
+    snprintf(path, sizeof path, "/v1/cases/%s/actions", id);
+    assert_int_equal(post(path, "{\"type\":\"corrective\",\"title\":\"late\"}", &r), 409);
+    http_resp_cleanup(&r);
+    free(correction);
+    free(a1);
+    free(a2);
+    free(review);
+}
+
+/* ---- 2. a not-effective verdict reopens the case ---------------------------------------- */
+
+static void
+test_not_effective_verdict_reopens_case(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char id[37];
+
+    create_nc("Backup restore test failed", "minor", id, NULL);
+    to_analysed(id);
+    char *a1 = add_record(id, "actions",
+                          "{\"type\":\"corrective\",\"title\":\"Fix the restore script\","
+                          "\"assignee\":\"ops-lead\",\"due_date\":\"2099-01-31\"}");
+    char *a2 = add_record(id, "actions",
+                          "{\"type\":\"preventive\",\"title\":\"Buy a second tape drive\"}");
+    move_ok(id, "actions_in_progress");
+    patch_action_ok(id, a1, "{\"status\":\"done\",\"completion_note\":\"script fixed\"}");
+    /* one done and one cancelled (with a reason) finish the actions */
+    assert_int_equal(patch_action(id, a2, "{\"status\":\"cancelled\"}", &r), 422);
+    assert_field_error(&r, "reason", "required");
+    http_resp_cleanup(&r);
+    patch_action_ok(id, a2, "{\"status\":\"cancelled\",\"reason\":\"a cloud copy replaces it\"}");
+    char *review1 = add_record(id, "reviews", REVIEW);
+    move_ok(id, "verifying");
+
+    /* not effective: back to analysed, by the system */
+    int before = case_version(id);
+    assert_int_equal(verdict(id, review1,
+                             "{\"verdict\":\"not_effective\",\"rationale\":\"the restore of "
+                             "December failed again\"}",
+                             &r),
+                     200);
+    assert_string_equal(jstr(r.j, "verdict"), "not_effective");
+    http_resp_cleanup(&r);
+    json_t *j_case = get_case(id);
+    assert_string_equal(jstr(j_case, "status"), "analysed");
+    assert_int_equal(jint(j_case, "reopened_count"), 1);
+    assert_int_equal(jint(j_case, "version"), before + 2);
+    json_t *j_ready = json_object_get(j_case, "readiness");
+    assert_false(
+        json_is_true(json_object_get(json_object_get(j_ready, "effectiveness"), "present")));
+    assert_false(json_is_true(json_object_get(j_ready, "complete")));
+    json_decref(j_case);
+
+    json_t *j_items = history(id);
+    size_t n = json_array_size(j_items);
+    assert_int_equal(n, before + 2);
+    json_t *j_rec = json_array_get(j_items, n - 2), *j_tr = json_array_get(j_items, n - 1);
+    assert_string_equal(jstr(j_rec, "type"), "capa.review.recorded");
+    assert_string_equal(jstr(json_object_get(j_rec, "actor"), "kind"), "anonymous");
+    assert_string_equal(jstr(j_tr, "type"), "capa.case.transitioned");
+    assert_string_equal(jstr(json_object_get(j_tr, "actor"), "kind"), "system");
+    json_t *j_move = json_object_get(json_object_get(j_tr, "data"), "transition");
+    assert_string_equal(jstr(j_move, "from"), "verifying");
+    assert_string_equal(jstr(j_move, "to"), "analysed");
+    assert_int_equal(jint(json_object_get(json_object_get(j_tr, "data"), "case"), "reopened_count"),
+                     1);
+    bool cancelled = items_have(j_items, "type", "capa.action.cancelled");
+    json_decref(j_items);
+    assert_true(cancelled);
+    assert_history_valid(id, before + 2);
+
+    /* the verdict is recorded: the review cannot take another */
+    assert_int_equal(verdict(id, review1, "{\"verdict\":\"effective\",\"rationale\":\"x\"}", &r),
+                     422);
+    assert_field_error(&r, "verdict", "recorded");
+    http_resp_cleanup(&r);
+
+    /* back to verifying: the done corrective action still plans; a NEW review is needed */
+    move_ok(id, "actions_in_progress");
+    refused(id, "verifying", (const char *const[]){"review_scheduled", NULL});
+    char *review2 = add_record(id, "reviews", REVIEW);
+    move_ok(id, "verifying");
+    assert_int_equal(verdict(id, review2,
+                             "{\"verdict\":\"effective\",\"rationale\":\"January restore "
+                             "succeeded\"}",
+                             &r),
+                     200);
+    http_resp_cleanup(&r);
+    j_case = get_case(id);
+    assert_string_equal(jstr(j_case, "status"), "verifying");
+    assert_int_equal(jint(j_case, "reopened_count"), 1);
+    assert_true(json_is_true(json_object_get(
+        json_object_get(json_object_get(j_case, "readiness"), "effectiveness"), "present")));
+    json_decref(j_case);
+    free(a1);
+    free(a2);
+    free(review1);
+    free(review2);
+}
+
+/* ---- 3. the improvement workflow --------------------------------------------------------- */
+
+static void
+test_improvement_workflow(void **state)
+{
+    (void)state;
+    json_t *j = create_case_json(
+        "{\"kind\":\"improvement\",\"title\":\"Automate certificate renewal\","
+        "\"source\":\"management_review\",\"detected_at\":\"2026-11-01T09:00:00Z\","
+        "\"reported_by\":\"ciso\"}");
+    char id[37];
+    snprintf(id, sizeof id, "%s", jstr(j, "id"));
+    assert_string_equal(jstr(j, "status"), "proposed");
+    json_decref(j);
+
+    refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
+    /* an approval of another step does not approve the improvement */
+    free(add_record(id, "approvals", "{\"step\":\"budget\",\"decision\":\"approve\"}"));
+    refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
+    free(add_record(id, "approvals", "{\"step\":\"approve\",\"decision\":\"approve\"}"));
+    move_ok(id, "approved");
+
+    refused(id, "in_progress", (const char *const[]){"improvement_action_planned", NULL});
+    /* a corrective action, or one without a due date, does not plan an improvement */
+    char *a0 = add_record(id, "actions",
+                          "{\"type\":\"corrective\",\"title\":\"Not an improvement\","
+                          "\"assignee\":\"pki-team\",\"due_date\":\"2099-02-28\"}");
+    char *a1 = add_record(id, "actions",
+                          "{\"type\":\"improvement\",\"title\":\"Deploy ACME clients\","
+                          "\"assignee\":\"pki-team\"}");
+    refused(id, "in_progress", (const char *const[]){"improvement_action_planned", NULL});
+    patch_action_ok(id, a1, "{\"due_date\":\"2099-02-28\"}");
+    move_ok(id, "in_progress");
+
+    refused(id, "implemented", (const char *const[]){"actions_finished", NULL});
+    patch_action_ok(id, a1, "{\"status\":\"done\",\"completion_note\":\"ACME everywhere\"}");
+    refused(id, "implemented", (const char *const[]){"actions_finished", NULL});
+    patch_action_ok(id, a0, "{\"status\":\"cancelled\",\"reason\":\"raised by mistake\"}");
+    move_ok(id, "implemented");
+    move_ok(id, "closed");
+    json_t *j_case = get_case(id);
+    assert_non_null(jstr(j_case, "closed_at"));
+    assert_history_valid(id, (int)jint(j_case, "version"));
+    json_decref(j_case);
+    free(a0);
+    free(a1);
+}
+
+/* ---- 4. custom workflows apply to new cases only ---------------------------------------- */
+
+/* PUT a definition; returns the status, r holds the answer. */
+static long
+put_workflow(const char *kind, const json_t *j_def, struct http_resp *r)
+{
+    char path[64];
+    char *body = json_dumps(j_def, JSON_COMPACT);
+    snprintf(path, sizeof path, "/v1/workflows/%s", kind);
+    long status = http_json(&h, "PUT", path, NULL, body, r);
+    free(body);
+    return status;
+}
+
+/* The current definition of a kind (caller decrefs) and its version. */
+static json_t *
+current_workflow(const char *kind, int *version)
+{
+    json_t *j_items = list_items("/v1/workflows"), *j_def = NULL;
+    size_t i;
+    json_t *w;
+    json_array_foreach(j_items, i, w)
+    {
+        if (strcmp(jstr(w, "kind"), kind) == 0) {
+            j_def = json_deep_copy(json_object_get(w, "definition"));
+            *version = (int)jint(w, "version");
+        }
+    }
+    json_decref(j_items);
+    assert_non_null(j_def);
+    return j_def;
+}
+
+/* PUT an invalid definition: 422 naming field with code; the current version stays. */
+static void
+assert_definition_refused(const json_t *j_def, const char *const *fields, const char *const *codes)
+{
+    struct http_resp r;
+    int before, after;
+    json_decref(current_workflow("nonconformity", &before));
+    assert_int_equal(put_workflow("nonconformity", j_def, &r), 422);
+    for (size_t i = 0; fields[i]; i++)
+        assert_field_error(&r, fields[i], codes[i]);
+    http_resp_cleanup(&r);
+    json_decref(current_workflow("nonconformity", &after));
+    assert_int_equal(after, before);
+}
+
+static void
+test_custom_workflow_applies_to_new_cases_only(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char a[37], b[37];
+    int version;
+
+    create_nc("Workflow A: badge reader offline", "minor", a, NULL);
+    json_t *j_case = get_case(a);
+    assert_int_equal(jint(j_case, "workflow_version"), 1);
+    json_decref(j_case);
+
+    json_t *j_default = current_workflow("nonconformity", &version);
+    assert_int_equal(version, 1);
+
+    /* analysed -> awaiting_budget -> actions_in_progress */
+    json_t *j_custom = json_deep_copy(j_default);
+    json_array_append_new(json_object_get(j_custom, "states"),
+                          json_pack("{s:s, s:b}", "name", "awaiting_budget", "contained", 1));
+    size_t i;
+    json_t *t;
+    bool rerouted = false;
+    json_array_foreach(json_object_get(j_custom, "transitions"), i, t)
+    {
+        if (strcmp(jstr(t, "from"), "analysed") == 0 &&
+            strcmp(jstr(t, "to"), "actions_in_progress") == 0) {
+            json_object_set_new(t, "to", json_string("awaiting_budget"));
+            rerouted = true;
+        }
+    }
+    assert_true(rerouted);
+    json_array_append_new(json_object_get(j_custom, "transitions"),
+                          json_pack("{s:s, s:s, s:[s], s:[s]}", "from", "awaiting_budget", "to",
+                                    "actions_in_progress", "guards", "corrective_action_planned",
+                                    "roles", "approver"));
+    assert_int_equal(put_workflow("nonconformity", j_custom, &r), 200);
+    assert_int_equal(jint(r.j, "version"), 2);
+    assert_string_equal(jstr(r.j, "kind"), "nonconformity");
+    http_resp_cleanup(&r);
+    json_t *j_now = current_workflow("nonconformity", &version);
+    assert_int_equal(version, 2);
+    assert_true(json_equal(j_now, j_custom));
+    json_decref(j_now);
+
+    /* case A keeps version 1 of the workflow */
+    to_analysed(a);
+    free(add_record(a, "actions",
+                    "{\"type\":\"corrective\",\"title\":\"Replace the reader\","
+                    "\"assignee\":\"facilities\",\"due_date\":\"2099-05-31\"}"));
+    move_ok(a, "actions_in_progress");
+    j_case = get_case(a);
+    assert_int_equal(jint(j_case, "workflow_version"), 1);
+    json_decref(j_case);
+
+    /* case B follows version 2 */
+    create_nc("Workflow B: badge reader offline again", "minor", b, NULL);
+    j_case = get_case(b);
+    assert_int_equal(jint(j_case, "workflow_version"), 2);
+    json_decref(j_case);
+    to_analysed(b);
+    free(add_record(b, "actions",
+                    "{\"type\":\"corrective\",\"title\":\"Replace the reader\","
+                    "\"assignee\":\"facilities\",\"due_date\":\"2099-05-31\"}"));
+    assert_int_equal(transition(b, "actions_in_progress", NULL, &r), 409);
+    assert_problem(&r, 409, "transition-not-allowed");
+    assert_int_equal(json_array_size(json_object_get(r.j, "unmet_guards")), 0);
+    json_t *j_allowed = json_object_get(r.j, "allowed_transitions");
+    assert_int_equal(json_array_size(j_allowed), 1);
+    assert_string_equal(jstr(json_array_get(j_allowed, 0), "to"), "awaiting_budget");
+    http_resp_cleanup(&r);
+    move_ok(b, "awaiting_budget");
+    move_ok(b, "actions_in_progress");
+    j_case = get_case(b);
+    assert_int_equal(jint(j_case, "workflow_version"), 2);
+    assert_history_valid(b, (int)jint(j_case, "version"));
+    json_decref(j_case);
+
+    /* invalid definitions name each problem, and nothing is stored */
+    json_t *j_bad = json_deep_copy(j_default);
+    json_t *j_t0 = json_array_get(json_object_get(j_bad, "transitions"), 0);
+    json_array_append_new(json_object_get(j_t0, "guards"), json_string("wishful_thinking"));
+    assert_definition_refused(j_bad, (const char *const[]){"transitions[0].guards[1]", NULL},
+                              (const char *const[]){"unknown_guard", NULL});
+    json_decref(j_bad);
+
+    j_bad = json_deep_copy(j_default);
+    j_t0 = json_array_get(json_object_get(j_bad, "transitions"), 0);
+    json_array_append_new(json_object_get(j_t0, "roles"), json_string("wizard"));
+    assert_definition_refused(j_bad, (const char *const[]){"transitions[0].roles[1]", NULL},
+                              (const char *const[]){"unknown_role", NULL});
+    json_decref(j_bad);
+
+    j_bad = json_deep_copy(j_default);
+    size_t n_states = json_array_size(json_object_get(j_bad, "states"));
+    json_array_append_new(json_object_get(j_bad, "states"),
+                          json_pack("{s:s, s:b}", "name", "limbo", "terminal", 1));
+    char unreachable[32];
+    snprintf(unreachable, sizeof unreachable, "states[%zu]", n_states);
+    assert_definition_refused(j_bad, (const char *const[]){unreachable, NULL},
+                              (const char *const[]){"unreachable", NULL});
+    json_decref(j_bad);
+
+    j_bad = json_deep_copy(j_default);
+    size_t n_tr = json_array_size(json_object_get(j_bad, "transitions"));
+    json_array_append_new(json_object_get(j_bad, "transitions"),
+                          json_pack("{s:s, s:s, s:[], s:[s]}", "from", "closed", "to", "reported",
+                                    "guards", "roles", "admin"));
+    char terminal[32];
+    snprintf(terminal, sizeof terminal, "transitions[%zu]", n_tr);
+    assert_definition_refused(j_bad, (const char *const[]){terminal, NULL},
+                              (const char *const[]){"terminal_exit", NULL});
+    /* several problems at once: each is named */
+    j_t0 = json_array_get(json_object_get(j_bad, "transitions"), 0);
+    json_array_append_new(json_object_get(j_t0, "guards"), json_string("wishful_thinking"));
+    json_array_append_new(json_object_get(j_t0, "roles"), json_string("wizard"));
+    assert_definition_refused(
+        j_bad,
+        (const char *const[]){terminal, "transitions[0].guards[1]", "transitions[0].roles[1]",
+                              NULL},
+        (const char *const[]){"terminal_exit", "unknown_guard", "unknown_role", NULL});
+    json_decref(j_bad);
+
+    /* no such kind; a definition of another kind */
+    assert_int_equal(put_workflow("other", j_default, &r), 404);
+    assert_problem(&r, 404, "not-found");
+    http_resp_cleanup(&r);
+    assert_int_equal(put_workflow("improvement", j_default, &r), 422);
+    assert_field_error(&r, "kind", "mismatch");
+    http_resp_cleanup(&r);
+    int ofi_version;
+    json_decref(current_workflow("improvement", &ofi_version));
+    assert_int_equal(ofi_version, 1);
+
+    /* restore the default for what follows: a new version equal to version 1 */
+    assert_int_equal(put_workflow("nonconformity", j_default, &r), 200);
+    assert_int_equal(jint(r.j, "version"), 3);
+    http_resp_cleanup(&r);
+    j_now = current_workflow("nonconformity", &version);
+    assert_int_equal(version, 3);
+    assert_true(json_equal(j_now, j_default));
+    json_decref(j_now);
+
+    json_decref(j_custom);
+    json_decref(j_default);
+}
+
+/* ---- 5. evidence: round trip and limits ------------------------------------------------- */
+
+static uint64_t
+xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static char *
+pseudo_random_bytes(size_t len, uint64_t seed)
+{
+    unsigned char *b = malloc(len);
+    assert_non_null(b);
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t v = xorshift(&seed);
+        for (size_t k = 0; k < 8 && i + k < len; k++)
+            b[i + k] = (unsigned char)(v >> (8 * k));
+    }
+    return (char *)b;
+}
+
+static void
+sha256_hex(const void *bytes, size_t len, char out[65])
+{
+    unsigned char digest[32];
+    assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, bytes, len, digest), 0);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+static long
+upload(const char *case_id, const char *query, const char *media_type, const char *bytes,
+       size_t len, struct http_resp *r)
+{
+    char path[400], ct[160];
+    snprintf(path, sizeof path, "/v1/cases/%s/evidence%s", case_id, query);
+    snprintf(ct, sizeof ct, "Content-Type: %s", media_type);
+    const char *hd[] = {ct, NULL};
+    return http_do(&h, "POST", path, media_type ? hd : NULL, bytes, len, r);
+}
+
+struct header_out {
+    char *value;
+    size_t size;
+};
+
+static size_t
+on_etag(char *line, size_t size, size_t n, void *arg)
+{
+    struct header_out *out = arg;
+    size_t len = size * n;
+    if (len > 5 && strncasecmp(line, "ETag:", 5) == 0) {
+        const char *v = line + 5;
+        while (*v == ' ')
+            v++;
+        size_t vlen = len - (size_t)(v - line);
+        while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+            vlen--;
+        snprintf(out->value, out->size, "%.*s", (int)vlen, v);
+    }
+    return len;
+}
+
+static size_t
+discard(char *data, size_t size, size_t n, void *arg)
+{
+    (void)data;
+    (void)arg;
+    return size * n;
+}
+
+/* The ETag of a GET, whole. */
+static void
+get_etag(const char *path, char *out, size_t size)
+{
+    char url[512];
+    struct header_out ctx = {out, size};
+    CURL *curl = curl_easy_init();
+    long status = 0;
+    assert_non_null(curl);
+    out[0] = '\0';
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", h.port, path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_etag);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ctx);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    assert_int_equal(status, 200);
+}
+
+static char *
+count_evidence(const char *case_id)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) || '/' || (SELECT count(*) FROM evidence_contents) "
+             "FROM case_records WHERE case_id = '%s' AND kind = 'evidence'",
+             case_id);
+    return harness_sql(&h, sql);
+}
+
+static void
+test_evidence_round_trip_and_limits(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char id[37], other[37], path[300], sha[65];
+    size_t len = 5 * MIB;
+
+    create_nc("Evidence target", "minor", id, NULL);
+    create_nc("Evidence elsewhere", "minor", other, NULL);
+
+    /* 5 MiB of binary, with NUL and 0xFF bytes */
+    char *bytes = pseudo_random_bytes(len, 0x9E3779B97F4A7C15ull);
+    bytes[0] = '\0';
+    bytes[len - 1] = (char)0xFF;
+    assert_non_null(memchr(bytes + 1, 0, len - 2));
+    assert_non_null(memchr(bytes + 1, 0xFF, len - 2));
+    sha256_hex(bytes, len, sha);
+
+    assert_int_equal(upload(id, "?filename=dump.bin", "application/octet-stream", bytes, len, &r),
+                     201);
+    assert_string_equal(jstr(r.j, "sha256"), sha);
+    assert_int_equal(jint(r.j, "size"), (json_int_t)len);
+    assert_string_equal(jstr(r.j, "filename"), "dump.bin");
+    assert_string_equal(jstr(r.j, "media_type"), "application/octet-stream");
+    char *ev1 = strdup(jstr(r.j, "id"));
+    http_resp_cleanup(&r);
+
+    /* the same bytes back, typed, tagged with their hash */
+    snprintf(path, sizeof path, "/v1/cases/%s/evidence/%s/content", id, ev1);
+    assert_int_equal(http_do(&h, "GET", path, NULL, NULL, 0, &r), 200);
+    assert_int_equal(r.body_len, len);
+    assert_memory_equal(r.body, bytes, len);
+    assert_string_equal(r.content_type, "application/octet-stream");
+    char etag[80], full_etag[128];
+    snprintf(etag, sizeof etag, "\"%s\"", sha);
+    http_resp_cleanup(&r);
+    /* (the harness keeps 63 characters of an ETag: read this 66-character one whole) */
+    get_etag(path, full_etag, sizeof full_etag);
+    assert_string_equal(full_etag, etag);
+    char inm[100];
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    const char *inm_hd[] = {inm, NULL};
+    assert_int_equal(http_do(&h, "GET", path, inm_hd, NULL, 0, &r), 304);
+    assert_int_equal(r.body_len, 0);
+    http_resp_cleanup(&r);
+    /* the metadata alone */
+    snprintf(path, sizeof path, "/v1/cases/%s/evidence/%s", id, ev1);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.j, "sha256"), sha);
+    http_resp_cleanup(&r);
+    /* not beneath another case */
+    snprintf(path, sizeof path, "/v1/cases/%s/evidence/%s/content", other, ev1);
+    assert_int_equal(http_do(&h, "GET", path, NULL, NULL, 0, &r), 404);
+    http_resp_cleanup(&r);
+    free(bytes);
+
+    /* one byte over the limit: 413, nothing stored */
+    int version = case_version(id);
+    char *counted = count_evidence(id);
+    char *big = pseudo_random_bytes(EVIDENCE_MAX + 1, 42);
+    assert_int_equal(
+        upload(id, "?filename=big.bin", "application/octet-stream", big, EVIDENCE_MAX + 1, &r),
+        413);
+    assert_problem(&r, 413, "payload-too-large");
+    http_resp_cleanup(&r);
+    free(big);
+    char *now = count_evidence(id);
+    assert_string_equal(now, counted);
+    free(now);
+    free(counted);
+    assert_int_equal(case_version(id), version);
+
+    /* names: no paths, not empty, no control characters; a name is required */
+    const char *small = "hello";
+    const char *bad_names[] = {"?filename=..%2Fetc%2Fpasswd", "?filename=", "?filename=..",
+                               "?filename=a%5Cb.txt"};
+    for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
+        assert_int_equal(upload(id, bad_names[i], "text/plain", small, 5, &r), 422);
+        assert_field_error(&r, "filename", "format");
+        http_resp_cleanup(&r);
+    }
+    assert_int_equal(upload(id, "?filename=", "not a media type", small, 5, &r), 422);
+    assert_field_error(&r, "media_type", "format");
+    http_resp_cleanup(&r);
+    assert_int_equal(upload(id, "", "text/plain", small, 5, &r), 400);
+    assert_problem(&r, 400, "bad-request");
+    http_resp_cleanup(&r);
+    assert_int_equal(upload(id, "?filename=x.txt&colour=red", "text/plain", small, 5, &r), 400);
+    http_resp_cleanup(&r);
+    assert_int_equal(case_version(id), version);
+
+    /* supersedes: an evidence id of this case only */
+    assert_int_equal(upload(other, "?filename=other.txt", "text/plain", small, 5, &r), 201);
+    char *ev_other = strdup(jstr(r.j, "id"));
+    http_resp_cleanup(&r);
+    char query[200];
+    snprintf(query, sizeof query, "?filename=dump-v2.bin&supersedes=%s", ev_other);
+    assert_int_equal(upload(id, query, "application/octet-stream", small, 5, &r), 422);
+    assert_field_error(&r, "supersedes", "unknown");
+    http_resp_cleanup(&r);
+    assert_int_equal(upload(id, "?filename=dump-v2.bin&supersedes=nope", "application/octet-stream",
+                            small, 5, &r),
+                     422);
+    assert_field_error(&r, "supersedes", "format");
+    http_resp_cleanup(&r);
+    assert_int_equal(case_version(id), version);
+    snprintf(query, sizeof query, "?filename=dump-v2.bin&supersedes=%s", ev1);
+    assert_int_equal(upload(id, query, "application/octet-stream", small, 5, &r), 201);
+    assert_string_equal(jstr(r.j, "supersedes"), ev1);
+    assert_int_equal(jint(r.j, "number"), 2);
+    char *ev2 = strdup(jstr(r.j, "id"));
+    http_resp_cleanup(&r);
+    snprintf(path, sizeof path, "/v1/cases/%s/evidence", id);
+    json_t *j_items = list_items(path);
+    assert_int_equal(json_array_size(j_items), 2);
+    assert_true(items_have(j_items, "id", ev1));
+    assert_true(items_have(j_items, "id", ev2));
+    json_decref(j_items);
+    assert_int_equal(case_version(id), version + 1);
+    free(ev1);
+    free(ev2);
+    free(ev_other);
+
+    /*
+     * A control character in the name (a line feed) never reaches the
+     * filename rule: the HTTP layer refuses control characters in any query
+     * value, with 400.
+     */
+    long status = upload(id, "?filename=evil%0Aname.txt", "text/plain", small, 5, &r);
+    assert_int_equal(status, 400);
+    assert_string_equal(json_string_value(json_object_get(r.j, "type")),
+                        "https://capa.example.org/problems/bad-request");
+    http_resp_cleanup(&r);
+    assert_int_equal(case_version(id), version + 1);
+}
+
+/* ---- 6. links, controls and recurrences ------------------------------------------------- */
+
+static void
+test_links_controls_and_recurrence(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char x[37], xkey[32], y[37], ykey[32], path[200];
+
+    /* the Annex A catalogue */
+    json_t *j_controls = list_items("/v1/controls");
+    assert_int_equal(json_array_size(j_controls), 93);
+    int themes[4] = {0};
+    const char *names[4] = {"organizational", "people", "physical", "technological"};
+    size_t i;
+    json_t *e;
+    json_array_foreach(j_controls, i, e) for (int t = 0; t < 4; t++) themes[t] +=
+        strcmp(jstr(e, "theme"), names[t]) == 0;
+    assert_int_equal(themes[0], 37);
+    assert_int_equal(themes[1], 8);
+    assert_int_equal(themes[2], 14);
+    assert_int_equal(themes[3], 34);
+    assert_string_equal(jstr(json_array_get(j_controls, 0), "id"), "A.5.1");
+    json_decref(j_controls);
+
+    /* a control link */
+    create_nc("Unpatched VPN appliance firmware", "minor", x, xkey);
+    snprintf(path, sizeof path, "/v1/cases/%s/links", x);
+    char *control_link = add_record(x, "links", "{\"type\":\"control\",\"control\":\"A.8.8\"}");
+    assert_int_equal(post(path, "{\"type\":\"control\",\"control\":\"A.9.1\"}", &r), 422);
+    assert_field_error(&r, "control", "unknown");
+    http_resp_cleanup(&r);
+    assert_int_equal(post(path, "{\"type\":\"control\",\"control\":\"8.8\"}", &r), 422);
+    assert_field_error(&r, "control", "format");
+    http_resp_cleanup(&r);
+    assert_int_equal(post(path, "{\"type\":\"control\",\"target_case\":\"NC-2026-0001\"}", &r),
+                     422);
+    assert_field_error(&r, "control", "required");
+    http_resp_cleanup(&r);
+    json_t *j_found = list_items("/v1/cases?control=A.8.8");
+    assert_int_equal(json_array_size(j_found), 1);
+    assert_string_equal(jstr(json_array_get(j_found, 0), "id"), x);
+    json_decref(j_found);
+
+    /* recurrences: by the control of an earlier case, by a similar title */
+    json_t *j_y = create_case_json(
+        "{\"kind\":\"nonconformity\",\"title\":\"Vulnerability scan findings ignored\","
+        "\"source\":\"internal_audit\",\"severity\":\"minor\","
+        "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
+        "\"clause_refs\":[\"A.8.8\"]}");
+    snprintf(y, sizeof y, "%s", jstr(j_y, "id"));
+    snprintf(ykey, sizeof ykey, "%s", jstr(j_y, "key"));
+    json_t *j_cand = json_object_get(j_y, "recurrence_candidates");
+    assert_true(items_have(j_cand, "id", x));
+    json_array_foreach(j_cand, i, e) if (strcmp(jstr(e, "id"), x) == 0)
+    {
+        assert_string_equal(jstr(e, "key"), xkey);
+        assert_string_equal(jstr(e, "reason"), "control");
+    }
+    json_decref(j_y);
+    char z[37];
+    create_nc("Unpatched VPN appliance firmware again", "minor", z, NULL);
+    json_t *j_z = get_case(z);
+    j_cand = json_object_get(j_z, "recurrence_candidates");
+    assert_true(items_have(j_cand, "id", x));
+    json_array_foreach(j_cand, i, e) if (strcmp(jstr(e, "id"), x) == 0)
+        assert_string_equal(jstr(e, "reason"), "similar_title");
+    json_decref(j_z);
+    j_found = list_items("/v1/cases?has_recurrence=true&limit=200");
+    assert_true(items_have(j_found, "id", y));
+    assert_true(items_have(j_found, "id", z));
+    json_array_foreach(j_found, i, e)
+        assert_true(json_array_size(json_object_get(e, "recurrence_candidates")) > 0);
+    json_decref(j_found);
+    j_found = list_items("/v1/cases?has_recurrence=false&limit=200");
+    assert_false(items_have(j_found, "id", y));
+    json_decref(j_found);
+
+    /* a case link shows on both cases */
+    char body[200];
+    snprintf(body, sizeof body, "{\"type\":\"related_case\",\"target_case\":\"%s\"}", ykey);
+    char *case_link = add_record(x, "links", body);
+    snprintf(path, sizeof path, "/v1/cases/%s/links/%s", x, case_link);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    assert_string_equal(jstr(r.j, "target_case_id"), y);
+    assert_string_equal(jstr(r.j, "target_case_key"), ykey);
+    assert_true(json_is_null(json_object_get(r.j, "removed_at")));
+    http_resp_cleanup(&r);
+    snprintf(path, sizeof path, "/v1/cases/%s/links", x);
+    json_t *j_links = list_items(path);
+    assert_int_equal(json_array_size(j_links), 2);
+    assert_true(items_have(j_links, "id", case_link));
+    assert_true(items_have(j_links, "id", control_link));
+    json_decref(j_links);
+    snprintf(path, sizeof path, "/v1/cases/%s/links", y);
+    j_links = list_items(path);
+    assert_int_equal(json_array_size(j_links), 1);
+    assert_string_equal(jstr(json_array_get(j_links, 0), "id"), case_link);
+    assert_string_equal(jstr(json_array_get(j_links, 0), "case_id"), x);
+    json_decref(j_links);
+
+    /* not to itself, not to a case that does not exist */
+    snprintf(path, sizeof path, "/v1/cases/%s/links", x);
+    snprintf(body, sizeof body, "{\"type\":\"duplicate_of\",\"target_case\":\"%s\"}", xkey);
+    assert_int_equal(post(path, body, &r), 422);
+    assert_field_error(&r, "target_case", "self");
+    http_resp_cleanup(&r);
+    snprintf(body, sizeof body, "{\"type\":\"duplicate_of\",\"target_case\":\"%s\"}", x);
+    assert_int_equal(post(path, body, &r), 422);
+    assert_field_error(&r, "target_case", "self");
+    http_resp_cleanup(&r);
+    assert_int_equal(
+        post(path, "{\"type\":\"recurrence_of\",\"target_case\":\"NC-1999-0001\"}", &r), 422);
+    assert_field_error(&r, "target_case", "unknown");
+    http_resp_cleanup(&r);
+
+    /* removal: kept, marked, no longer found by the control */
+    int version = case_version(x);
+    snprintf(path, sizeof path, "/v1/cases/%s/links/%s", x, control_link);
+    assert_int_equal(http_json(&h, "DELETE", path, NULL, NULL, &r), 204);
+    http_resp_cleanup(&r);
+    assert_int_equal(case_version(x), version + 1);
+    assert_int_equal(http_json(&h, "DELETE", path, NULL, NULL, &r), 409);
+    http_resp_cleanup(&r);
+    snprintf(path, sizeof path, "/v1/cases/%s/links", x);
+    j_links = list_items(path);
+    assert_int_equal(json_array_size(j_links), 2);
+    json_array_foreach(j_links, i, e)
+    {
+        if (strcmp(jstr(e, "id"), control_link) == 0)
+            assert_non_null(jstr(e, "removed_at"));
+        else
+            assert_true(json_is_null(json_object_get(e, "removed_at")));
+    }
+    json_decref(j_links);
+    j_found = list_items("/v1/cases?control=A.8.8");
+    assert_int_equal(json_array_size(j_found), 0);
+    json_decref(j_found);
+    json_t *j_hist = history(x);
+    assert_true(items_have(j_hist, "type", "capa.link.removed"));
+    json_decref(j_hist);
+    assert_history_valid(x, version + 1);
+    free(control_link);
+    free(case_link);
+}
+
+/* ---- 7. actions across cases ------------------------------------------------------------ */
+
+/* GET a path that answers 200 with JSON; returns the whole answer (caller decrefs). */
+static json_t *
+actions_page(const char *path)
+{
+    struct http_resp r;
+    if (http_json(&h, "GET", path, NULL, NULL, &r) != 200)
+        fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    json_t *j = json_incref(r.j);
+    http_resp_cleanup(&r);
+    return j;
+}
+
+/* The ids in items, among mine, as a bit set over mine[]. */
+static unsigned
+mine_in(const json_t *j_items, char *const *mine, size_t n)
+{
+    unsigned set = 0;
+    for (size_t k = 0; k < n; k++)
+        if (items_have(j_items, "id", mine[k]))
+            set |= 1u << k;
+    return set;
+}
+
+static void
+test_actions_across_cases(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char p[37], q[37];
+    size_t i;
+    json_t *e;
+
+    create_nc("Actions P: patching lag", "minor", p, NULL);
+    create_nc("Actions Q: access reviews late", "minor", q, NULL);
+    char *a[6];
+    /* a0 alice overdue open; a1 bob future open; a2 alice past due but done */
+    a[0] = add_record(p, "actions",
+                      "{\"type\":\"corrective\",\"title\":\"a0\","
+                      "\"assignee\":\"alice\",\"due_date\":\"2020-01-15\"}");
+    a[1] = add_record(p, "actions",
+                      "{\"type\":\"preventive\",\"title\":\"a1\","
+                      "\"assignee\":\"bob\",\"due_date\":\"2099-06-30\"}");
+    a[2] = add_record(p, "actions",
+                      "{\"type\":\"corrective\",\"title\":\"a2\","
+                      "\"assignee\":\"alice\",\"due_date\":\"2021-03-01\"}");
+    patch_action_ok(p, a[2], "{\"status\":\"done\",\"completion_note\":\"done late\"}");
+    /* a3 alice future in progress; a4 bob overdue in progress; a5 alice without due date */
+    a[3] = add_record(q, "actions",
+                      "{\"type\":\"preventive\",\"title\":\"a3\","
+                      "\"assignee\":\"alice\",\"due_date\":\"2099-01-31\"}");
+    patch_action_ok(q, a[3], "{\"status\":\"in_progress\"}");
+    a[4] = add_record(q, "actions",
+                      "{\"type\":\"corrective\",\"title\":\"a4\","
+                      "\"assignee\":\"bob\",\"due_date\":\"2020-06-30\"}");
+    patch_action_ok(q, a[4], "{\"status\":\"in_progress\"}");
+    a[5] = add_record(q, "actions",
+                      "{\"type\":\"corrective\",\"title\":\"a5\","
+                      "\"assignee\":\"alice\"}");
+
+    /* alice's, in due-date order, undated last */
+    json_t *j = actions_page("/v1/actions?assignee=alice");
+    json_t *j_items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(j_items), 4);
+    const int order[] = {0, 2, 3, 5};
+    for (i = 0; i < 4; i++)
+        assert_string_equal(jstr(json_array_get(j_items, i), "id"), a[order[i]]);
+    json_t *j_a0 = json_array_get(j_items, 0);
+    assert_true(json_is_true(json_object_get(j_a0, "overdue")));
+    assert_string_equal(jstr(j_a0, "case_id"), p);
+    assert_non_null(jstr(j_a0, "case_key"));
+    assert_false(json_is_true(json_object_get(json_array_get(j_items, 1), "overdue")));
+    assert_true(json_is_null(json_object_get(j, "next_cursor")));
+    json_decref(j);
+    j = actions_page("/v1/actions?assignee=bob");
+    assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), (1u << 1) | (1u << 4));
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
+    json_decref(j);
+
+    /* by status */
+    j = actions_page("/v1/actions?assignee=alice&status=open,in_progress");
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 3);
+    assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), (1u << 0) | (1u << 3) | (1u << 5));
+    json_decref(j);
+    j = actions_page("/v1/actions?status=open,in_progress&limit=200");
+    assert_int_equal(mine_in(json_object_get(j, "items"), a, 6),
+                     (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 5));
+    json_array_foreach(json_object_get(j, "items"), i, e) assert_true(
+        strcmp(jstr(e, "status"), "open") == 0 || strcmp(jstr(e, "status"), "in_progress") == 0);
+    json_decref(j);
+    j = actions_page("/v1/actions?status=done&limit=200");
+    assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), 1u << 2);
+    json_array_foreach(json_object_get(j, "items"), i, e)
+        assert_string_equal(jstr(e, "status"), "done");
+    json_decref(j);
+
+    /* overdue: open or in progress, due before today */
+    j = actions_page("/v1/actions?overdue=true&limit=200");
+    assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), (1u << 0) | (1u << 4));
+    json_array_foreach(json_object_get(j, "items"), i, e)
+        assert_true(json_is_true(json_object_get(e, "overdue")));
+    json_decref(j);
+    j = actions_page("/v1/actions?overdue=true&assignee=bob");
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+    assert_string_equal(jstr(json_array_get(json_object_get(j, "items"), 0), "id"), a[4]);
+    json_decref(j);
+
+    /* due dates */
+    j = actions_page("/v1/actions?due_before=2022-01-01&assignee=alice");
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
+    assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), (1u << 0) | (1u << 2));
+    json_decref(j);
+    j = actions_page("/v1/actions?due_before=2022-01-01&limit=200");
+    json_array_foreach(json_object_get(j, "items"), i, e)
+        assert_true(jstr(e, "due_date") && strcmp(jstr(e, "due_date"), "2022-01-01") < 0);
+    json_decref(j);
+    j = actions_page("/v1/actions?due_after=2099-01-01&due_before=2099-03-01");
+    assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), 1u << 3);
+    json_decref(j);
+
+    /* pages of one cover every action exactly once, in order */
+    json_t *j_all = actions_page("/v1/actions?limit=200");
+    size_t total = json_array_size(json_object_get(j_all, "items"));
+    assert_true(total >= 6);
+    assert_true(json_is_null(json_object_get(j_all, "next_cursor")));
+    json_t *j_seen = json_object();
+    char path[600], cursor[500] = "";
+    size_t pages = 0;
+    char last_due[16] = "";
+    do {
+        snprintf(path, sizeof path, "/v1/actions?limit=1%s%s", cursor[0] ? "&cursor=" : "", cursor);
+        j = actions_page(path);
+        j_items = json_object_get(j, "items");
+        assert_int_equal(json_array_size(j_items), 1);
+        e = json_array_get(j_items, 0);
+        assert_null(json_object_get(j_seen, jstr(e, "id")));
+        json_object_set_new(j_seen, jstr(e, "id"), json_true());
+        const char *due = jstr(e, "due_date") ? jstr(e, "due_date") : "9999-12-31";
+        assert_true(strcmp(last_due, due) <= 0);
+        snprintf(last_due, sizeof last_due, "%s", due);
+        const char *next = jstr(j, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+        json_decref(j);
+        pages++;
+    } while (cursor[0] && pages <= total + 1);
+    assert_int_equal(pages, total);
+    json_array_foreach(json_object_get(j_all, "items"), i, e)
+        assert_non_null(json_object_get(j_seen, jstr(e, "id")));
+    json_decref(j_seen);
+    json_decref(j_all);
+    /* and with a filter */
+    cursor[0] = '\0';
+    pages = 0;
+    unsigned seen = 0;
+    do {
+        snprintf(path, sizeof path, "/v1/actions?assignee=alice&limit=1%s%s",
+                 cursor[0] ? "&cursor=" : "", cursor);
+        j = actions_page(path);
+        unsigned one = mine_in(json_object_get(j, "items"), a, 6);
+        assert_int_equal(seen & one, 0);
+        seen |= one;
+        const char *next = jstr(j, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+        json_decref(j);
+        pages++;
+    } while (cursor[0] && pages < 10);
+    assert_int_equal(pages, 4);
+    assert_int_equal(seen, (1u << 0) | (1u << 2) | (1u << 3) | (1u << 5));
+
+    /* bad parameters */
+    const char *bad[] = {"overdue=maybe",
+                         "due_before=2020-13-01",
+                         "due_after=20200101",
+                         "limit=0",
+                         "limit=201",
+                         "status=closed",
+                         "status=",
+                         "status=open,,done,x",
+                         "cursor=bm90LWEtY3Vyc29y",
+                         "colour=red",
+                         "assignee="};
+    const char *field[] = {"overdue", "due_before", "due_after", "limit",  "limit",   "status",
+                           "status",  "status",     "cursor",    "colour", "assignee"};
+    for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(path, sizeof path, "/v1/actions?%s", bad[i]);
+        if (http_json(&h, "GET", path, NULL, NULL, &r) != 400)
+            fail_msg("GET %s: %ld %s", path, r.status, r.body);
+        assert_problem(&r, 400, "bad-request");
+        bool named = false;
+        size_t k;
+        json_array_foreach(json_object_get(r.j, "errors"), k, e) named =
+            named || strcmp(jstr(e, "field"), field[i]) == 0;
+        if (!named)
+            fail_msg("GET %s: no error for %s in %s", path, field[i], r.body);
+        http_resp_cleanup(&r);
+    }
+
+    /* not overdue: done, due later, or without a due date (a5 shows "overdue": false) */
+    j = actions_page("/v1/actions?overdue=false&assignee=alice");
+    json_array_foreach(json_object_get(j, "items"), i, e)
+        assert_false(json_is_true(json_object_get(e, "overdue")));
+    unsigned not_overdue = mine_in(json_object_get(j, "items"), a, 6);
+    json_decref(j);
+    for (i = 0; i < 6; i++)
+        free(a[i]);
+    assert_int_equal(not_overdue, (1u << 2) | (1u << 3) | (1u << 5));
+}
+
+/* ---- 8. a closed case refuses records, but takes comments -------------------------------- */
+
+static void
+test_closed_case_refuses_records(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char id[37], path[200];
+
+    create_nc("Duplicate report of the door alarm", "minor", id, NULL);
+    struct http_resp t;
+    assert_int_equal(transition(id, "rejected", "duplicate of an open case", &t), 200);
+    assert_string_equal(jstr(t.j, "status"), "rejected");
+    http_resp_cleanup(&t);
+    int version = case_version(id);
+
+    const char *refused_records[][2] = {
+        {"corrections", CORRECTION},
+        {"actions", "{\"type\":\"corrective\",\"title\":\"x\"}"},
+        {"reviews", REVIEW},
+        {"isms-changes", "{\"decision\":\"none_needed\",\"justification\":\"duplicate\"}"},
+        {"approvals", "{\"step\":\"closure\",\"decision\":\"approve\"}"},
+    };
+    for (size_t i = 0; i < sizeof refused_records / sizeof *refused_records; i++) {
+        snprintf(path, sizeof path, "/v1/cases/%s/%s", id, refused_records[i][0]);
+        if (post(path, refused_records[i][1], &r) != 409)
+            fail_msg("POST %s on a rejected case: %ld %s", path, r.status, r.body);
+        assert_problem(&r, 409, "conflict");
+        http_resp_cleanup(&r);
+    }
+    snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
+    assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 409);
+    assert_problem(&r, 409, "conflict");
+    http_resp_cleanup(&r);
+    assert_int_equal(upload(id, "?filename=late.txt", "text/plain", "late", 4, &r), 409);
+    assert_problem(&r, 409, "conflict");
+    http_resp_cleanup(&r);
+    assert_int_equal(case_version(id), version);
+
+    char *comment = add_record(id, "comments",
+                               "{\"body\":\"Closed as a duplicate of the "
+                               "alarm case\"}");
+    snprintf(path, sizeof path, "/v1/cases/%s/comments", id);
+    json_t *j_items = list_items(path);
+    assert_int_equal(json_array_size(j_items), 1);
+    assert_string_equal(jstr(json_array_get(j_items, 0), "id"), comment);
+    json_decref(j_items);
+    assert_int_equal(case_version(id), version + 1);
+    free(comment);
+}
+
+/* ---- 9. validation errors ---------------------------------------------------------------- */
+
+static void
+test_records_validation_errors(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char id[37], path[200];
+    create_nc("Validation target", "minor", id, NULL);
+    int version = case_version(id);
+
+    /* root cause */
+    snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
+    assert_int_equal(http_json(&h, "PUT", path, NULL,
+                               "{\"method\":\"five_whys\",\"analysis\":[],"
+                               "\"root_cause\":\"x\",\"similar_exist\":\"no\"}",
+                               &r),
+                     422);
+    assert_field_error(&r, "analysis", "type");
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "PUT", path, NULL,
+                               "{\"method\":\"five_whys\",\"analysis\":[{\"why\":\" \","
+                               "\"because\":\"b\"}],\"root_cause\":\"x\","
+                               "\"similar_exist\":\"no\"}",
+                               &r),
+                     422);
+    assert_field_error(&r, "analysis[0].why", "required");
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "PUT", path, NULL,
+                               "{\"method\":\"five_whys\",\"analysis\":[{\"why\":\"a\","
+                               "\"because\":\"b\"}],\"root_cause\":\"x\","
+                               "\"similar_exist\":\"yes\"}",
+                               &r),
+                     422);
+    assert_field_error(&r, "similar_where", "required");
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "PUT", path, NULL,
+                               "{\"method\":\"guesswork\",\"analysis\":\"x\",\"root_cause\":\"x\"}",
+                               &r),
+                     422);
+    assert_field_error(&r, "method", "enum");
+    assert_field_error(&r, "similar_exist", "required");
+    http_resp_cleanup(&r);
+
+    /* ISMS change */
+    snprintf(path, sizeof path, "/v1/cases/%s/isms-changes", id);
+    assert_int_equal(post(path,
+                          "{\"decision\":\"change\",\"type\":\"policy\","
+                          "\"description\":\"new rule\"}",
+                          &r),
+                     422);
+    assert_field_error(&r, "reference", "required");
+    http_resp_cleanup(&r);
+    assert_int_equal(post(path, "{\"decision\":\"none_needed\"}", &r), 422);
+    assert_field_error(&r, "justification", "required");
+    http_resp_cleanup(&r);
+
+    /* approval */
+    snprintf(path, sizeof path, "/v1/cases/%s/approvals", id);
+    assert_int_equal(post(path, "{\"step\":\"closure\",\"decision\":\"reject\"}", &r), 422);
+    assert_field_error(&r, "comment", "required");
+    http_resp_cleanup(&r);
+    assert_int_equal(post(path, "{\"step\":\"Closure!\",\"decision\":\"maybe\"}", &r), 422);
+    assert_field_error(&r, "step", "format");
+    assert_field_error(&r, "decision", "enum");
+    http_resp_cleanup(&r);
+
+    /* action */
+    snprintf(path, sizeof path, "/v1/cases/%s/actions", id);
+    assert_int_equal(
+        post(path, "{\"type\":\"corrective\",\"title\":\"x\",\"status\":\"done\"}", &r), 422);
+    assert_field_error(&r, "status", "read_only");
+    http_resp_cleanup(&r);
+    assert_int_equal(post(path,
+                          "{\"type\":\"fix\",\"title\":\"\",\"due_date\":\"2026-02-30\","
+                          "\"colour\":\"red\"}",
+                          &r),
+                     422);
+    assert_field_error(&r, "type", "enum");
+    assert_field_error(&r, "title", "required");
+    assert_field_error(&r, "due_date", "format");
+    assert_field_error(&r, "colour", "unknown");
+    http_resp_cleanup(&r);
+
+    /* other bodies */
+    snprintf(path, sizeof path, "/v1/cases/%s/reviews", id);
+    assert_int_equal(post(path, "{\"scheduled_for\":\"soon\"}", &r), 422);
+    assert_field_error(&r, "scheduled_for", "format");
+    assert_field_error(&r, "reviewer", "required");
+    http_resp_cleanup(&r);
+    snprintf(path, sizeof path, "/v1/cases/%s/comments", id);
+    assert_int_equal(post(path, "[]", &r), 422);
+    http_resp_cleanup(&r);
+    assert_int_equal(post(path, "{\"body\":", &r), 400);
+    http_resp_cleanup(&r);
+    const char *text[] = {"Content-Type: text/plain", NULL};
+    assert_int_equal(http_do(&h, "POST", path, text, "{}", 2, &r), 415);
+    http_resp_cleanup(&r);
+    assert_int_equal(case_version(id), version);
+
+    /* If-Match on a create: the case's ETag */
+    snprintf(path, sizeof path, "/v1/cases/%s/corrections", id);
+    char stale[16], current[16];
+    snprintf(stale, sizeof stale, "\"%d\"", version);
+    assert_int_equal(http_json(&h, "POST", path, stale, CORRECTION, &r), 201);
+    http_resp_cleanup(&r);
+    snprintf(current, sizeof current, "\"%d\"", version + 1);
+    assert_int_equal(http_json(&h, "POST", path, stale, CORRECTION, &r), 412);
+    assert_problem(&r, 412, "precondition-failed");
+    assert_string_equal(r.etag, current);
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "POST", path, "W/\"1\"", CORRECTION, &r), 400);
+    http_resp_cleanup(&r);
+    json_t *j_items = list_items(path);
+    assert_int_equal(json_array_size(j_items), 1);
+    json_decref(j_items);
+    assert_int_equal(case_version(id), version + 1);
+
+    /* records of a case that does not exist, kinds that do not exist */
+    assert_int_equal(
+        post("/v1/cases/00000000-0000-4000-8000-000000000000/comments", "{\"body\":\"x\"}", &r),
+        404);
+    http_resp_cleanup(&r);
+    snprintf(path, sizeof path, "/v1/cases/%s/corrections/00000000-0000-4000-8000-000000000000",
+             id);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 404);
+    http_resp_cleanup(&r);
+}
+
+/* ---- 10. event samples for the schema checks --------------------------------------------- */
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        fail_msg("cannot write %s", path);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+static void
+sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void
+test_event_samples(void **state)
+{
+    (void)state;
+    const char *dir = getenv("CAPA_EVENT_SAMPLES_DIR");
+    const char *prefix = h.app.cfg.event_type_prefix;
+    char path[200], after[64] = "";
+    if (dir == NULL || *dir == '\0')
+        skip();
+    char *count = harness_sql(&h, "SELECT count(*) FROM case_events");
+    long want = atol(count), got = 0;
+    free(count);
+    json_t *j_types = json_object();
+    /*
+     * The feed serves a row once every older transaction of the cluster has
+     * ended: another program's open transaction may hold it back a while.
+     */
+    for (int waited = 0; got < want && waited < 300;) {
+        snprintf(path, sizeof path, "/v1/events?limit=1000%s%s", after[0] ? "&after=" : "", after);
+        json_t *j = actions_page(path);
+        json_t *j_items = json_object_get(j, "items");
+        size_t i;
+        json_t *e;
+        json_array_foreach(j_items, i, e)
+        {
+            char name[256];
+            const char *type = jstr(e, "type");
+            assert_true(strncmp(type, prefix, strlen(prefix)) == 0);
+            char *data = json_dumps(json_object_get(e, "data"), JSON_INDENT(2));
+            char *whole = json_dumps(e, JSON_INDENT(2));
+            snprintf(name, sizeof name, "%s.%s.json", type + strlen(prefix), jstr(e, "id"));
+            write_file(dir, name, data);
+            snprintf(name, sizeof name, "cloudevent.%s.json", jstr(e, "id"));
+            write_file(dir, name, whole);
+            json_object_set_new(j_types, type + strlen(prefix), json_true());
+            free(data);
+            free(whole);
+            got++;
+        }
+        if (jstr(j, "next_after"))
+            snprintf(after, sizeof after, "%s", jstr(j, "next_after"));
+        if (json_array_size(j_items) == 0) {
+            sleep_ms(100);
+            waited++;
+        }
+        json_decref(j);
+    }
+    if (got != want)
+        fail_msg("the feed served %ld of %ld events", got, want);
+    /* every type of the records, and of the cases */
+    const char *types[] = {"case.created",        "case.updated",       "case.transitioned",
+                           "correction.recorded", "rootcause.recorded", "action.created",
+                           "action.updated",      "action.completed",   "action.cancelled",
+                           "review.scheduled",    "review.recorded",    "isms_change.recorded",
+                           "link.added",          "link.removed",       "evidence.added",
+                           "comment.added",       "approval.recorded"};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (json_object_get(j_types, types[i]) == NULL)
+            fail_msg("no %s event in the feed", types[i]);
+    json_decref(j_types);
+}
+
+/* ---- main -------------------------------------------------------------------------------- */
+
+static int
+setup(void **state)
+{
+    (void)state;
+    char limit[32];
+    snprintf(limit, sizeof limit, "%d", EVIDENCE_MAX);
+    setenv("CAPA_EVIDENCE_MAX_BYTES", limit, 1);
+    return harness_start(&h, "records");
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    harness_stop(&h);
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_major_nonconformity_reported_to_closed),
+        cmocka_unit_test(test_not_effective_verdict_reopens_case),
+        cmocka_unit_test(test_improvement_workflow),
+        cmocka_unit_test(test_evidence_round_trip_and_limits),
+        cmocka_unit_test(test_links_controls_and_recurrence),
+        cmocka_unit_test(test_actions_across_cases),
+        cmocka_unit_test(test_closed_case_refuses_records),
+        cmocka_unit_test(test_records_validation_errors),
+        /* workflows are global: the custom one is tried last, and the default restored */
+        cmocka_unit_test(test_custom_workflow_applies_to_new_cases_only),
+        cmocka_unit_test(test_event_samples),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
