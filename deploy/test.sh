@@ -2,8 +2,8 @@
 # deploy/test.sh - build capa and pass every test.
 #
 # Stages: dependencies, a throwaway PostgreSQL cluster, build/ + ctest,
-# build-asan/ (ASan+UBSan) + ctest, and the OpenAPI lint when
-# tests/spec/lint-openapi.sh exists. Integration tests get
+# build-asan/ (ASan+UBSan) + ctest, the OpenAPI lint, and the AsyncAPI lint
+# with the events the first ctest run produced. Integration tests get
 # CAPA_TEST_DATABASE_URL, a superuser URL of that cluster. The cluster and
 # its temporary directory are removed on any exit. Prints one summary line
 # per stage and exits non-zero if any stage failed.
@@ -81,6 +81,15 @@ run_ctest() {
     ctest --test-dir "$1" --output-on-failure --no-tests=error -j2
 }
 
+# The first run also keeps the events the tests produce, for the schema check.
+# shellcheck disable=SC2317  # called indirectly (trap / stage)
+run_ctest_samples() {
+    CAPA_EVENT_SAMPLES_DIR="$tmp/event-samples"
+    mkdir -p "$CAPA_EVENT_SAMPLES_DIR"
+    export CAPA_EVENT_SAMPLES_DIR
+    run_ctest build
+}
+
 # shellcheck disable=SC2317  # called indirectly (trap / stage)
 run_ctest_asan() {
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
@@ -92,7 +101,7 @@ stage dependencies capa_install_deps || exit 1
 stage postgres start_cluster || exit 1
 
 if stage build capa_build build; then
-    stage ctest run_ctest build || true
+    stage ctest run_ctest_samples || true
 else
     skip ctest 'build failed'
 fi
@@ -103,10 +112,8 @@ else
     skip ctest-asan 'build-asan failed'
 fi
 
-if [[ -f tests/spec/lint-openapi.sh ]]; then
-    stage lint-openapi bash tests/spec/lint-openapi.sh || true
-else
-    skip lint-openapi 'tests/spec/lint-openapi.sh not present'
-fi
+stage lint-openapi bash tests/spec/lint-openapi.sh || true
+# AsyncAPI and JSON Schemas, and every event the integration tests produced against them
+stage lint-asyncapi bash tests/spec/lint-asyncapi.sh "$tmp/event-samples" || true
 
 exit "$failed"

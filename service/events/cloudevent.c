@@ -20,9 +20,9 @@ int
 evt_headers_build(const struct evt_options *o, const struct evt_record *r, struct evt_headers *out)
 {
     static const char *const names[EVT_N_HEADERS] = {
-        "ce_specversion", "ce_id",           "ce_source",       "ce_type",
-        "ce_subject",     "ce_time",         "ce_partitionkey", "ce_sequence",
-        "ce_feedposition", "ce_dataschema",  "content-type"};
+        "ce_specversion",  "ce_id",         "ce_source",       "ce_type",
+        "ce_subject",      "ce_time",       "ce_partitionkey", "ce_sequence",
+        "ce_feedposition", "ce_dataschema", "content-type"};
     const char *suffix = evt_type_suffix(r->type);
     int n[EVT_N_HEADERS];
 
@@ -50,8 +50,13 @@ data_with_actor(const struct evt_record *r)
 {
     json_t *j_data = json_loads(r->data, 0, NULL);
     json_t *j_actor = json_loads(r->actor, 0, NULL);
-    if (!json_is_object(j_data) || j_actor == NULL ||
-        json_object_set_new(j_data, "actor", j_actor) != 0) {
+    if (!json_is_object(j_data) || j_actor == NULL) {
+        json_decref(j_data);
+        json_decref(j_actor);
+        return NULL;
+    }
+    /* set_new takes the actor even when it fails */
+    if (json_object_set_new(j_data, "actor", j_actor) != 0) {
         json_decref(j_data);
         return NULL;
     }
@@ -76,9 +81,9 @@ evt_to_json(const struct evt_options *o, const struct evt_record *r)
         json_decref(j_data);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
-                     "specversion", h.values[0], "id", h.values[1], "source", h.values[2], "type",
-                     h.values[3], "subject", h.values[4], "time", h.values[5], "datacontenttype",
-                     h.values[10], "dataschema", h.values[9], "partitionkey", h.values[6],
-                     "sequence", h.values[7], "feedposition", h.values[8], "data", j_data);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "specversion",
+                     h.values[0], "id", h.values[1], "source", h.values[2], "type", h.values[3],
+                     "subject", h.values[4], "time", h.values[5], "datacontenttype", h.values[10],
+                     "dataschema", h.values[9], "partitionkey", h.values[6], "sequence",
+                     h.values[7], "feedposition", h.values[8], "data", j_data);
 }
