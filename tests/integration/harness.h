@@ -42,7 +42,7 @@ struct http_resp {
     char *body; /* NUL-terminated */
     size_t body_len;
     json_t *j; /* body parsed as JSON, or NULL */
-    char etag[80];
+    char etag[64];
     char location[256];
     char allow[128];
     char retry_after[16];
