@@ -10,8 +10,6 @@
 #include "http.h"
 #include "resources.h"
 
-static const char *const no_params[] = {NULL};
-
 /* Idempotency-Key: 1 to 200 visible ASCII characters. */
 static bool
 idempotency_key_valid(const char *s)
@@ -26,18 +24,15 @@ idempotency_key_valid(const char *s)
 }
 
 int
-api_case_create(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_case_create(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
+    struct api_call c;
     struct case_record rec = {0};
-    struct uc_status st;
-    json_t *j_body = NULL, *j_params = NULL;
     bool replayed = false;
     char location[64];
-    int rc;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
     const char *key = api_header(req, "Idempotency-Key");
     if (key != NULL && !idempotency_key_valid(key)) {
@@ -45,11 +40,11 @@ api_case_create(const struct _u_request *req, struct _u_response *resp, void *ar
                            "Idempotency-Key must be 1 to 200 visible ASCII characters");
         goto out;
     }
-    if (api_body_json(req, resp, app, API_MEDIA_JSON, &j_body) != ERR_OK)
+    if (api_call_body(&c, API_MEDIA_JSON) != ERR_OK)
         goto out;
-    rc = uc_case_create(app, &api_anonymous, j_body, key, &rec, &replayed, &st);
+    int rc = uc_case_create(c.app, &api_anonymous, c.j_body, key, &rec, &replayed, &c.st);
     if (rc != ERR_OK) {
-        api_problem(resp, rc, &st);
+        api_problem(resp, rc, &c.st);
         goto out;
     }
     api_send_case(resp, 201, &rec);
@@ -59,53 +54,40 @@ api_case_create(const struct _u_request *req, struct _u_response *resp, void *ar
         u_map_put(resp->map_header, "Idempotent-Replayed", "true");
 out:
     case_record_cleanup(&rec);
-    uc_status_cleanup(&st);
-    json_decref(j_body);
-    json_decref(j_params);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_case_list(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_case_list(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_page = NULL;
+    struct api_call c;
 
-    uc_status_init(&st);
+    api_call_init(&c, req, resp, app);
     /* the names are checked by the domain's query validation */
-    if (api_query(req, resp, NULL, &j_params) != ERR_OK)
-        goto out;
-    int rc = uc_case_list(app, j_params, &j_page, &st);
-    if (rc != ERR_OK) {
+    if (api_call_query(&c, NULL) == ERR_OK) {
+        int rc = uc_case_list(c.app, c.j_params, &c.j_out, &c.st);
         if (rc == ERR_BAD_REQUEST)
-            snprintf(st.detail, sizeof st.detail, "see errors for each query parameter");
-        api_problem(resp, rc, &st);
-        goto out;
+            snprintf(c.st.detail, sizeof c.st.detail, "see errors for each query parameter");
+        api_call_answer(&c, rc);
     }
-    api_send_json(resp, 200, j_page);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_page);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_case_get(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_case_get(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    char id[API_ID_MAX];
-    struct app *app = arg;
+    struct api_call c;
     struct case_record rec = {0};
-    struct uc_status st;
-    json_t *j_params = NULL, *j_case = NULL, *j_readiness = NULL;
+    json_t *j_case = NULL;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
-    int rc = uc_case_get(app, api_path_id(req, id), &rec, &st);
+    int rc = uc_case_get(c.app, c.id, &rec, &c.st);
     if (rc != ERR_OK) {
-        api_problem(resp, rc, &st);
+        api_problem(resp, rc, &c.st);
         goto out;
     }
     if (api_etag_matches(req, rec.version)) {
@@ -113,21 +95,19 @@ api_case_get(const struct _u_request *req, struct _u_response *resp, void *arg)
         api_set_etag(resp, rec.version);
         goto out;
     }
-    /* one case also shows what stands between it and closure */
-    if ((rc = uc_case_readiness(app, rec.id, &j_readiness, &st)) != ERR_OK ||
+    /* one case also shows what stands between it and closure: c.j_out is the readiness */
+    if ((rc = uc_case_readiness(c.app, rec.id, &c.j_out, &c.st)) != ERR_OK ||
         (j_case = case_to_json(&rec)) == NULL) {
-        api_problem(resp, rc ? rc : ERR_INTERNAL, &st);
+        api_problem(resp, rc ? rc : ERR_INTERNAL, &c.st);
         goto out;
     }
-    json_object_set(j_case, "readiness", j_readiness);
+    json_object_set(j_case, "readiness", c.j_out);
     api_send_json(resp, 200, j_case);
     api_set_etag(resp, rec.version);
 out:
     case_record_cleanup(&rec);
-    uc_status_cleanup(&st);
-    json_decref(j_params);
     json_decref(j_case);
-    json_decref(j_readiness);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
@@ -140,30 +120,22 @@ static int
 conditional_write(const struct _u_request *req, struct _u_response *resp, struct app *app,
                   const char *media_type, write_fn fn)
 {
-    char id[API_ID_MAX];
+    struct api_call c;
     struct case_record rec = {0};
-    struct uc_status st;
-    json_t *j_body = NULL, *j_params = NULL;
-    int version;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) != ERR_OK || api_call_body(&c, media_type) != ERR_OK ||
+        api_call_if_match(&c) != ERR_OK)
         goto out;
-    if (api_body_json(req, resp, app, media_type, &j_body) != ERR_OK)
-        goto out;
-    if (api_if_match(req, resp, &version) != ERR_OK)
-        goto out;
-    int rc = fn(app, &api_anonymous, api_path_id(req, id), version, j_body, &rec, &st);
+    int rc = fn(c.app, &api_anonymous, c.id, c.version, c.j_body, &rec, &c.st);
     if (rc != ERR_OK) {
-        api_problem(resp, rc, &st);
+        api_problem(resp, rc, &c.st);
         goto out;
     }
     api_send_case(resp, 200, &rec);
 out:
     case_record_cleanup(&rec);
-    uc_status_cleanup(&st);
-    json_decref(j_body);
-    json_decref(j_params);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
@@ -180,22 +152,14 @@ api_case_transition(const struct _u_request *req, struct _u_response *resp, void
 }
 
 int
-api_case_transitions(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_case_transitions(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    char id[API_ID_MAX];
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_out = NULL;
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
-        goto out;
-    int rc = uc_case_transitions(app, api_path_id(req, id), &j_out, &st);
-    api_answer_json(resp, rc, j_out, &st);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_out);
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) == ERR_OK)
+        api_call_answer(&c, uc_case_transitions(c.app, c.id, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
@@ -217,49 +181,35 @@ int_param(const json_t *j_params, const char *name, int def, int min, int max, i
 }
 
 int
-api_case_history(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_case_history(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    char id[API_ID_MAX];
     static const char *const params[] = {"after", "limit", NULL};
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_page = NULL;
+    struct api_call c;
     int after, limit;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, params, &j_params) != ERR_OK)
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, params) != ERR_OK)
         goto out;
-    if (int_param(j_params, "after", 0, 0, 2147483647, &after) != ERR_OK ||
-        int_param(j_params, "limit", 100, 1, 500, &limit) != ERR_OK) {
+    if (int_param(c.j_params, "after", 0, 0, 2147483647, &after) != ERR_OK ||
+        int_param(c.j_params, "limit", 100, 1, 500, &limit) != ERR_OK) {
         api_problem_detail(resp, ERR_BAD_REQUEST,
                            "after must be a sequence (integer >= 0) and limit from 1 to 500");
         goto out;
     }
-    int rc = uc_case_history(app, api_path_id(req, id), after, limit, &j_page, &st);
-    api_answer_json(resp, rc, j_page, &st);
+    api_call_answer(&c, uc_case_history(c.app, c.id, after, limit, &c.j_out, &c.st));
 out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_page);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_case_verify(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_case_verify(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    char id[API_ID_MAX];
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_result = NULL;
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
-        goto out;
-    int rc = uc_case_verify(app, api_path_id(req, id), &j_result, &st);
-    api_answer_json(resp, rc, j_result, &st);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_result);
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) == ERR_OK)
+        api_call_answer(&c, uc_case_verify(c.app, c.id, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }

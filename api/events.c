@@ -7,22 +7,15 @@
 #include "resources.h"
 
 int
-api_events_list(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_events_list(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_page = NULL;
+    struct api_call c;
 
-    uc_status_init(&st);
+    api_call_init(&c, req, resp, app);
     /* names are checked by the use case */
-    if (api_query(req, resp, NULL, &j_params) != ERR_OK)
-        goto out;
-    int rc = uc_events_list(app, j_params, &j_page, &st);
-    api_answer_json(resp, rc, j_page, &st);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_page);
+    if (api_call_query(&c, NULL) == ERR_OK)
+        api_call_answer(&c, uc_events_list(c.app, c.j_params, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 

@@ -10,6 +10,7 @@
 #include "err.h"
 
 const struct principal api_anonymous = {.kind = "anonymous", .subject = "anonymous"};
+const char *const api_no_params[] = {NULL};
 
 const char *
 api_header(const struct _u_request *req, const char *name)
@@ -274,4 +275,69 @@ api_send_case(struct _u_response *resp, unsigned status, const struct case_recor
     if (j != NULL)
         api_set_etag(resp, c->version);
     json_decref(j);
+}
+
+void
+api_set_etag_of(struct _u_response *resp, const json_t *j)
+{
+    api_set_etag(resp, (int)json_integer_value(json_object_get(j, "version")));
+}
+
+void
+api_call_init(struct api_call *c, const struct _u_request *req, struct _u_response *resp,
+              struct app *app)
+{
+    *c = (struct api_call){.req = req, .resp = resp, .app = app};
+    uc_status_init(&c->st);
+    api_path_id(req, c->id);
+    api_path_segment(req, 4, c->rid);
+}
+
+void
+api_call_cleanup(struct api_call *c)
+{
+    uc_status_cleanup(&c->st);
+    json_decref(c->j_params);
+    json_decref(c->j_body);
+    json_decref(c->j_out);
+}
+
+int
+api_call_query(struct api_call *c, const char *const *allowed)
+{
+    return api_query(c->req, c->resp, allowed, &c->j_params);
+}
+
+int
+api_call_body(struct api_call *c, const char *media_type)
+{
+    return api_body_json(c->req, c->resp, c->app, media_type, &c->j_body);
+}
+
+int
+api_call_if_match(struct api_call *c)
+{
+    return api_if_match(c->req, c->resp, &c->version);
+}
+
+int
+api_call_if_match_optional(struct api_call *c)
+{
+    if (api_header(c->req, "If-Match") == NULL)
+        return ERR_OK;
+    return api_if_match(c->req, c->resp, &c->version);
+}
+
+void
+api_call_answer(struct api_call *c, int rc)
+{
+    api_answer_json(c->resp, rc, c->j_out, &c->st);
+}
+
+void
+api_call_answer_versioned(struct api_call *c, int rc)
+{
+    api_answer_json(c->resp, rc, c->j_out, &c->st);
+    if (rc == ERR_OK)
+        api_set_etag_of(c->resp, c->j_out);
 }

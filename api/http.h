@@ -8,6 +8,7 @@
  *   api_send_json   200-style JSON response (the body is borrowed)
  *   api_send_case   a case with its ETag
  *   api_problem     an RFC 9457 problem for an error (problem.c)
+ *   api_call_*      one handler's request: its parsed pieces, status and answer
  *
  * All of them leave the response complete on error: the handler then just
  * returns U_CALLBACK_COMPLETE.
@@ -75,5 +76,51 @@ const char *api_path_segment(const struct _u_request *req, int n, char buf[API_I
 
 /* Until authentication lands, every request acts as this principal. */
 extern const struct principal api_anonymous;
+
+/* The allowed list of an endpoint without query parameters. */
+extern const char *const api_no_params[];
+
+/*
+ * One request as a handler sees it: the pieces parsed so far, the use
+ * case's status and its JSON answer. The j_ members are owned by the call.
+ */
+struct api_call {
+    const struct _u_request *req; /* borrowed */
+    struct _u_response *resp;     /* borrowed */
+    struct app *app;              /* borrowed */
+    struct uc_status st;          /* the use case's problem, if any */
+    json_t *j_params;             /* the query (api_call_query) */
+    json_t *j_body;               /* the body (api_call_body) */
+    json_t *j_out;                /* the use case's answer, for the handler to fill */
+    int version;                  /* If-Match (api_call_if_match*), 0 when absent */
+    char id[API_ID_MAX];          /* path segment 2: a case id or key, a workflow kind */
+    char rid[API_ID_MAX];         /* path segment 4: a record id */
+};
+
+/*
+ * Start a call: borrow req, resp and app, read the path ids, start the
+ * status. Cannot fail: api_call_cleanup is safe from then on.
+ */
+void api_call_init(struct api_call *c, const struct _u_request *req, struct _u_response *resp,
+                   struct app *app);
+/* Release the status and every j_ member, however far the handler got. */
+void api_call_cleanup(struct api_call *c);
+
+/*
+ * The parsing steps: api_query, api_body_json and api_if_match into c (the
+ * optional one accepts an absent If-Match). On error the problem is set on
+ * c->resp and the error returned.
+ */
+int api_call_query(struct api_call *c, const char *const *allowed);
+int api_call_body(struct api_call *c, const char *media_type);
+int api_call_if_match(struct api_call *c);
+int api_call_if_match_optional(struct api_call *c);
+
+/* api_answer_json of c->j_out; the versioned one adds its "version" as the ETag on success. */
+void api_call_answer(struct api_call *c, int rc);
+void api_call_answer_versioned(struct api_call *c, int rc);
+
+/* The ETag of a JSON object's "version" member. */
+void api_set_etag_of(struct _u_response *resp, const json_t *j);
 
 #endif

@@ -13,8 +13,6 @@
 #include "http.h"
 #include "resources.h"
 
-static const char *const no_params[] = {NULL};
-
 /* The kind named by the 4th path segment (/v1/cases/{id}/<segment>/...). */
 static int
 path_kind(const struct _u_request *req)
@@ -23,274 +21,188 @@ path_kind(const struct _u_request *req)
     return rec_kind_from_segment(api_path_segment(req, 3, segment));
 }
 
-/* An optional If-Match: 0 when absent; 400 on a malformed one. */
+/* A write's request: no query parameters, an optional If-Match, then a JSON body. */
 static int
-optional_if_match(const struct _u_request *req, struct _u_response *resp, int *version)
+read_write(struct api_call *c)
 {
-    *version = 0;
-    if (api_header(req, "If-Match") == NULL)
-        return ERR_OK;
-    return api_if_match(req, resp, version);
+    int rc = api_call_query(c, api_no_params);
+    if (rc == ERR_OK)
+        rc = api_call_if_match_optional(c);
+    if (rc == ERR_OK)
+        rc = api_call_body(c, API_MEDIA_JSON);
+    return rc;
 }
 
-/* 201 with Location for a created record. */
+/* A created record (c->j_out) with 201, its Location and ETag; the problem of rc otherwise. */
 static void
-send_created(const struct _u_request *req, struct _u_response *resp, const json_t *j_record)
+answer_created(struct api_call *c, int rc)
 {
     char location[256];
-    const char *path = req->url_path ? req->url_path : "";
+    const char *path = c->req->url_path ? c->req->url_path : "";
     size_t n = strlen(path);
+
+    if (rc != ERR_OK) {
+        api_problem(c->resp, rc, &c->st);
+        return;
+    }
     while (n > 0 && path[n - 1] == '/')
         n--;
     snprintf(location, sizeof location, "%.*s/%s", (int)n, path,
-             json_string_value(json_object_get(j_record, "id")));
-    api_send_json(resp, 201, j_record);
-    u_map_put(resp->map_header, "Location", location);
-    api_set_etag(resp, (int)json_integer_value(json_object_get(j_record, "version")));
+             json_string_value(json_object_get(c->j_out, "id")));
+    api_send_json(c->resp, 201, c->j_out);
+    u_map_put(c->resp->map_header, "Location", location);
+    api_set_etag_of(c->resp, c->j_out);
 }
 
 int
-api_record_create(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_record_create(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_body = NULL, *j_record = NULL;
-    char id[API_ID_MAX];
-    int kind = path_kind(req), if_match;
+    struct api_call c;
+    int kind = path_kind(req);
 
-    uc_status_init(&st);
-    if (kind < 0) {
+    api_call_init(&c, req, resp, app);
+    if (kind < 0)
         api_problem(resp, ERR_NOT_FOUND, NULL);
-        goto out;
-    }
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK ||
-        optional_if_match(req, resp, &if_match) != ERR_OK ||
-        api_body_json(req, resp, app, API_MEDIA_JSON, &j_body) != ERR_OK)
-        goto out;
-    int rc = uc_record_create(app, &api_anonymous, api_path_id(req, id), (enum rec_kind)kind,
-                              j_body, if_match, &j_record, &st);
-    if (rc != ERR_OK)
-        api_problem(resp, rc, &st);
-    else
-        send_created(req, resp, j_record);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_body);
-    json_decref(j_record);
+    else if (read_write(&c) == ERR_OK)
+        answer_created(&c, uc_record_create(c.app, &api_anonymous, c.id, (enum rec_kind)kind,
+                                            c.j_body, c.version, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_record_list(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_record_list(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_out = NULL;
-    char id[API_ID_MAX];
+    struct api_call c;
     int kind = path_kind(req);
 
-    uc_status_init(&st);
-    if (kind < 0) {
+    api_call_init(&c, req, resp, app);
+    if (kind < 0)
         api_problem(resp, ERR_NOT_FOUND, NULL);
-        goto out;
-    }
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
-        goto out;
-    int rc = uc_record_list(app, api_path_id(req, id), (enum rec_kind)kind, &j_out, &st);
-    api_answer_json(resp, rc, j_out, &st);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_out);
+    else if (api_call_query(&c, api_no_params) == ERR_OK)
+        api_call_answer(&c, uc_record_list(c.app, c.id, (enum rec_kind)kind, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_record_get(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_record_get(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_record = NULL;
-    char id[API_ID_MAX], rid[API_ID_MAX];
+    struct api_call c;
     int kind = path_kind(req);
 
-    uc_status_init(&st);
-    if (kind < 0) {
-        api_problem(resp, ERR_NOT_FOUND, NULL);
-        goto out;
-    }
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
-        goto out;
+    api_call_init(&c, req, resp, app);
     /* the root cause is one per case: no record id in its path */
-    const char *record_id = kind == REC_ROOT_CAUSE ? NULL : api_path_segment(req, 4, rid);
-    int rc =
-        uc_record_get(app, api_path_id(req, id), (enum rec_kind)kind, record_id, &j_record, &st);
-    if (rc != ERR_OK) {
-        api_problem(resp, rc, &st);
-        goto out;
-    }
-    api_send_json(resp, 200, j_record);
-    api_set_etag(resp, (int)json_integer_value(json_object_get(j_record, "version")));
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_record);
+    const char *record_id = kind == REC_ROOT_CAUSE ? NULL : c.rid;
+    if (kind < 0)
+        api_problem(resp, ERR_NOT_FOUND, NULL);
+    else if (api_call_query(&c, api_no_params) == ERR_OK)
+        api_call_answer_versioned(
+            &c, uc_record_get(c.app, c.id, (enum rec_kind)kind, record_id, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 /* PATCH an action (merge patch, If-Match of the action required). */
 int
-api_record_update(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_record_update(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_body = NULL, *j_record = NULL;
-    char id[API_ID_MAX], rid[API_ID_MAX];
-    int kind = path_kind(req), version;
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (kind != REC_ACTION) {
+    api_call_init(&c, req, resp, app);
+    if (path_kind(req) != REC_ACTION) {
         api_problem(resp, ERR_NOT_FOUND, NULL);
         goto out;
     }
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK ||
-        api_body_json(req, resp, app, API_MEDIA_MERGE_PATCH, &j_body) != ERR_OK ||
-        api_if_match(req, resp, &version) != ERR_OK)
+    if (api_call_query(&c, api_no_params) != ERR_OK ||
+        api_call_body(&c, API_MEDIA_MERGE_PATCH) != ERR_OK || api_call_if_match(&c) != ERR_OK)
         goto out;
-    int rc = uc_record_update(app, &api_anonymous, api_path_id(req, id), REC_ACTION,
-                              api_path_segment(req, 4, rid), version, j_body, &j_record, &st);
-    api_answer_json(resp, rc, j_record, &st);
-    if (rc == ERR_OK)
-        api_set_etag(resp, (int)json_integer_value(json_object_get(j_record, "version")));
+    api_call_answer_versioned(&c, uc_record_update(c.app, &api_anonymous, c.id, REC_ACTION, c.rid,
+                                                   c.version, c.j_body, &c.j_out, &c.st));
 out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_body);
-    json_decref(j_record);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 /* POST /v1/cases/{id}/reviews/{rid}/verdict (If-Match of the review optional). */
 int
-api_review_verdict(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_review_verdict(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_body = NULL, *j_record = NULL;
-    char id[API_ID_MAX], rid[API_ID_MAX];
-    int version;
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK ||
-        optional_if_match(req, resp, &version) != ERR_OK ||
-        api_body_json(req, resp, app, API_MEDIA_JSON, &j_body) != ERR_OK)
-        goto out;
-    int rc = uc_record_update(app, &api_anonymous, api_path_id(req, id), REC_REVIEW,
-                              api_path_segment(req, 4, rid), version, j_body, &j_record, &st);
-    api_answer_json(resp, rc, j_record, &st);
-    if (rc == ERR_OK)
-        api_set_etag(resp, (int)json_integer_value(json_object_get(j_record, "version")));
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_body);
-    json_decref(j_record);
+    api_call_init(&c, req, resp, app);
+    if (read_write(&c) == ERR_OK)
+        api_call_answer_versioned(&c,
+                                  uc_record_update(c.app, &api_anonymous, c.id, REC_REVIEW, c.rid,
+                                                   c.version, c.j_body, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 /* PUT /v1/cases/{id}/root-cause: the analysis, created or revised (If-Match optional). */
 int
-api_root_cause_put(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_root_cause_put(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_body = NULL, *j_record = NULL;
-    char id[API_ID_MAX];
-    int version;
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK ||
-        optional_if_match(req, resp, &version) != ERR_OK ||
-        api_body_json(req, resp, app, API_MEDIA_JSON, &j_body) != ERR_OK)
-        goto out;
-    int rc = uc_root_cause_put(app, &api_anonymous, api_path_id(req, id), j_body, version,
-                               &j_record, &st);
-    api_answer_json(resp, rc, j_record, &st);
-    if (rc == ERR_OK)
-        api_set_etag(resp, (int)json_integer_value(json_object_get(j_record, "version")));
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_body);
-    json_decref(j_record);
+    api_call_init(&c, req, resp, app);
+    if (read_write(&c) == ERR_OK)
+        api_call_answer_versioned(&c, uc_root_cause_put(c.app, &api_anonymous, c.id, c.j_body,
+                                                        c.version, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_link_remove(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_link_remove(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL;
-    char id[API_ID_MAX], rid[API_ID_MAX];
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
-    int rc = uc_link_remove(app, &api_anonymous, api_path_id(req, id),
-                            api_path_segment(req, 4, rid), &st);
+    int rc = uc_link_remove(c.app, &api_anonymous, c.id, c.rid, &c.st);
     if (rc != ERR_OK)
-        api_problem(resp, rc, &st);
+        api_problem(resp, rc, &c.st);
     else
         resp->status = 204;
 out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 /* POST /v1/cases/{id}/evidence?filename=...[&supersedes=...]: the raw file as the body. */
 int
-api_evidence_add(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_evidence_add(const struct _u_request *req, struct _u_response *resp, void *app)
 {
     static const char *const params[] = {"filename", "supersedes", NULL};
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_record = NULL;
-    char id[API_ID_MAX], detail[128];
-    int if_match;
+    struct api_call c;
+    char detail[128];
 
-    uc_status_init(&st);
-    if (api_query(req, resp, params, &j_params) != ERR_OK ||
-        optional_if_match(req, resp, &if_match) != ERR_OK)
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, params) != ERR_OK || api_call_if_match_optional(&c) != ERR_OK)
         goto out;
-    if (req->binary_body_length > (size_t)app->cfg.evidence_max_bytes) {
+    if (req->binary_body_length > (size_t)c.app->cfg.evidence_max_bytes) {
         snprintf(detail, sizeof detail, "an evidence file must be at most %d bytes",
-                 app->cfg.evidence_max_bytes);
+                 c.app->cfg.evidence_max_bytes);
         api_problem_detail(resp, ERR_TOO_LARGE, detail);
         goto out;
     }
     const char *media_type = api_header(req, "Content-Type");
-    const char *filename = json_string_value(json_object_get(j_params, "filename"));
+    const char *filename = json_string_value(json_object_get(c.j_params, "filename"));
+    const char *supersedes = json_string_value(json_object_get(c.j_params, "supersedes"));
     if (media_type == NULL || filename == NULL) {
         api_problem_detail(resp, ERR_BAD_REQUEST,
                            "send the file as the body with its Content-Type, and its name as "
                            "?filename=");
         goto out;
     }
-    int rc = uc_evidence_add(app, &api_anonymous, api_path_id(req, id), filename, media_type,
-                             req->binary_body ? req->binary_body : "", req->binary_body_length,
-                             json_string_value(json_object_get(j_params, "supersedes")), if_match,
-                             &j_record, &st);
-    if (rc != ERR_OK)
-        api_problem(resp, rc, &st);
-    else
-        send_created(req, resp, j_record);
+    answer_created(&c, uc_evidence_add(c.app, &api_anonymous, c.id, filename, media_type,
+                                       req->binary_body ? req->binary_body : "",
+                                       req->binary_body_length, supersedes, c.version, &c.j_out,
+                                       &c.st));
 out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_record);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
@@ -315,82 +227,63 @@ encode_filename(const char *s, char *out, size_t size)
 }
 
 int
-api_evidence_content(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_evidence_content(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_record = NULL;
+    struct api_call c;
     void *bytes = NULL;
     size_t len = 0;
-    char id[API_ID_MAX], rid[API_ID_MAX], etag[80], disposition[1024], name[800];
+    char etag[80], disposition[1024], name[800];
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
-    int rc = uc_evidence_content(app, api_path_id(req, id), api_path_segment(req, 4, rid), &bytes,
-                                 &len, &j_record, &st);
+    int rc = uc_evidence_content(c.app, c.id, c.rid, &bytes, &len, &c.j_out, &c.st);
     if (rc != ERR_OK) {
-        api_problem(resp, rc, &st);
+        api_problem(resp, rc, &c.st);
         goto out;
     }
     /* the ETag is the content's SHA-256: it never changes */
-    snprintf(etag, sizeof etag, "\"%s\"", json_string_value(json_object_get(j_record, "sha256")));
+    snprintf(etag, sizeof etag, "\"%s\"", json_string_value(json_object_get(c.j_out, "sha256")));
     const char *inm = api_header(req, "If-None-Match");
     if (inm != NULL && (strcmp(inm, etag) == 0 || strcmp(inm, "*") == 0)) {
         resp->status = 304;
         u_map_put(resp->map_header, "ETag", etag);
         goto out;
     }
-    encode_filename(json_string_value(json_object_get(j_record, "filename")), name, sizeof name);
+    encode_filename(json_string_value(json_object_get(c.j_out, "filename")), name, sizeof name);
     snprintf(disposition, sizeof disposition, "attachment; filename*=UTF-8''%s", name);
     ulfius_set_binary_body_response(resp, 200, bytes, len);
     u_map_put(resp->map_header, "Content-Type",
-              json_string_value(json_object_get(j_record, "media_type")));
+              json_string_value(json_object_get(c.j_out, "media_type")));
     u_map_put(resp->map_header, "ETag", etag);
     u_map_put(resp->map_header, "Content-Disposition", disposition);
     u_map_put(resp->map_header, "X-Content-Type-Options", "nosniff");
 out:
     free(bytes);
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_record);
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_actions_list(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_actions_list(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_page = NULL;
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, NULL, &j_params) != ERR_OK)
-        goto out;
-    int rc = uc_actions_list(app, j_params, &j_page, &st);
-    api_answer_json(resp, rc, j_page, &st);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_page);
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, NULL) == ERR_OK)
+        api_call_answer(&c, uc_actions_list(c.app, c.j_params, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_controls_list(const struct _u_request *req, struct _u_response *resp, void *arg)
+api_controls_list(const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct app *app = arg;
-    struct uc_status st;
-    json_t *j_params = NULL, *j_out = NULL;
+    struct api_call c;
 
-    uc_status_init(&st);
-    if (api_query(req, resp, no_params, &j_params) != ERR_OK)
-        goto out;
-    int rc = uc_controls_list(app, &j_out, &st);
-    api_answer_json(resp, rc, j_out, &st);
-out:
-    uc_status_cleanup(&st);
-    json_decref(j_params);
-    json_decref(j_out);
+    api_call_init(&c, req, resp, app);
+    if (api_call_query(&c, api_no_params) == ERR_OK)
+        api_call_answer(&c, uc_controls_list(c.app, &c.j_out, &c.st));
+    api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
