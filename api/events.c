@@ -4,6 +4,7 @@
 
 #include "err.h"
 #include "http.h"
+#include "http_metrics.h"
 #include "resources.h"
 
 int
@@ -19,17 +20,26 @@ api_events_list(const struct _u_request *req, struct _u_response *resp, void *ap
     return U_CALLBACK_COMPLETE;
 }
 
+/* The use cases' metrics, then the HTTP layer's own (http_metrics.h). */
 int
 api_metrics(const struct _u_request *req, struct _u_response *resp, void *app)
 {
+    struct app *a = app;
+    char *text = NULL, *http = NULL, *both = NULL;
     (void)req;
-    char *text = uc_metrics_text(app);
-    if (text == NULL) {
+
+    text = uc_metrics_text(a);
+    http = api_http_metrics_text(a->http_metrics);
+    if (text == NULL || http == NULL || asprintf(&both, "%s%s", text, http) < 0) {
+        both = NULL;
         api_problem(resp, ERR_INTERNAL, NULL);
-        return U_CALLBACK_COMPLETE;
+        goto out;
     }
-    ulfius_set_binary_body_response(resp, 200, text, strlen(text));
+    ulfius_set_binary_body_response(resp, 200, both, strlen(both));
     u_map_put(resp->map_header, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+out:
+    free(both);
+    free(http);
     free(text);
     return U_CALLBACK_COMPLETE;
 }

@@ -5,25 +5,36 @@
  * no route reaches the default endpoint, which answers 405 with Allow when
  * the path exists under other methods, and 404 otherwise (ulfius has no 405
  * of its own).
+ *
+ * ulfius calls dispatch() for every route (and for the default endpoint) with
+ * the route's api_route_ctx: it stamps the request id, runs the handler with
+ * the struct app as before, then writes one "request" log line and counts the
+ * request by route template (never the raw path), method and status.
  */
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <gnutls/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "http.h"
 #include "log.h"
 #include "resources.h"
 
-struct route {
+struct api_route {
     const char *method;
     const char *path; /* ulfius format: ":name" is a path parameter */
     int (*handler)(const struct _u_request *, struct _u_response *, void *);
 };
 
-static const struct route routes[] = {
+static const struct api_route routes[] = {
     {"GET", "/healthz", api_healthz},
     {"GET", "/readyz", api_readyz},
     {"GET", "/openapi.yaml", api_openapi},
@@ -97,6 +108,55 @@ path_matches(const char *format, const char *path)
     return *format == '\0' && *path == '\0';
 }
 
+/* Longest client request id kept; longer ones are replaced. */
+#define REQUEST_ID_MAX 128
+
+/*
+ * The request id: the client's X-Request-Id when it is 1..REQUEST_ID_MAX
+ * visible ASCII characters, else 32 random hex digits.
+ */
+static void
+request_id(const struct _u_request *req, char id[REQUEST_ID_MAX + 1])
+{
+    const char *given = api_header(req, "X-Request-Id");
+    size_t n = 0;
+    unsigned char rnd[16];
+
+    while (given && n <= REQUEST_ID_MAX && (unsigned char)given[n] > 0x20 &&
+           (unsigned char)given[n] < 0x7f)
+        n++;
+    if (given && n > 0 && n <= REQUEST_ID_MAX && given[n] == '\0') {
+        memcpy(id, given, n + 1);
+        return;
+    }
+    /* a nonce is enough: the id correlates, it protects nothing */
+    if (gnutls_rnd(GNUTLS_RND_NONCE, rnd, sizeof rnd) != 0)
+        memset(rnd, 0, sizeof rnd);
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The access log line of one answered request. */
+static void
+log_request(const char *id, const char *method, const char *route, unsigned status, double seconds)
+{
+    json_t *j_fields =
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "msg", "request", "request_id", id,
+                  "method", method, "route", route, "status", (int)status, "duration_ms",
+                  seconds * 1000.0, "principal", api_anonymous.subject);
+    if (j_fields != NULL)
+        log_event(LOG_LEVEL_INFO, j_fields);
+    json_decref(j_fields);
+}
+
 static int
 default_endpoint(const struct _u_request *req, struct _u_response *resp, void *app)
 {
@@ -125,17 +185,48 @@ default_endpoint(const struct _u_request *req, struct _u_response *resp, void *a
     return U_CALLBACK_COMPLETE;
 }
 
+static int
+dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+    const struct api_route_ctx *ctx = user_data;
+    const struct api_route *route = ctx->route;
+    const char *template = route ? route->path : "unmatched";
+    const char *method = api_http_method_label(req->http_verb);
+    char id[REQUEST_ID_MAX + 1];
+    struct timespec t0;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    request_id(req, id);
+    int rc = route ? route->handler(req, resp, ctx->app) : default_endpoint(req, resp, ctx->app);
+    u_map_put(resp->map_header, "X-Request-Id", id);
+    /* ulfius answers 500 itself when a callback fails */
+    unsigned status = rc == U_CALLBACK_ERROR ? 500 : (unsigned)resp->status;
+    double seconds = seconds_since(&t0);
+    size_t slot = route ? (size_t)(route - routes) : N_ROUTES;
+    api_http_metrics_record(ctx->app->http_metrics, slot, template, method, status, seconds);
+    log_request(id, method, template, status, seconds);
+    return rc;
+}
+
 int
 api_server_start(struct app *app, unsigned port, struct api_server *srv)
 {
     struct _u_instance *inst = &srv->inst;
+    int rc = ERR_INTERNAL;
 
     memset(srv, 0, sizeof *srv);
+    srv->app = app;
+    srv->ctx = calloc(N_ROUTES + 1, sizeof *srv->ctx);
+    srv->metrics = api_http_metrics_new(N_ROUTES);
+    if (srv->ctx == NULL || srv->metrics == NULL)
+        goto fail_alloc;
+    for (size_t i = 0; i <= N_ROUTES; i++)
+        srv->ctx[i] = (struct api_route_ctx){.app = app, .route = i < N_ROUTES ? &routes[i] : NULL};
     srv->addr.sin_family = AF_INET;
     srv->addr.sin_port = htons((uint16_t)port);
     inet_pton(AF_INET, app->cfg.http_bind, &srv->addr.sin_addr);
     if (ulfius_init_instance(inst, port, &srv->addr, NULL) != U_OK)
-        return ERR_INTERNAL;
+        goto fail_alloc;
     /* one byte over the limit tells a too-large body from one at the limit */
     inst->max_post_body_size =
         (size_t)(app->cfg.evidence_max_bytes > app->cfg.max_body_bytes ? app->cfg.evidence_max_bytes
@@ -145,25 +236,33 @@ api_server_start(struct app *app, unsigned port, struct api_server *srv)
     inst->check_utf8 = 0;
     inst->allowed_post_processor = U_POST_PROCESS_NONE;
     for (size_t i = 0; i < N_ROUTES; i++) {
-        if (ulfius_add_endpoint_by_val(inst, routes[i].method, routes[i].path, NULL, 1,
-                                       routes[i].handler, app) != U_OK)
+        if (ulfius_add_endpoint_by_val(inst, routes[i].method, routes[i].path, NULL, 1, dispatch,
+                                       &srv->ctx[i]) != U_OK)
             goto fail;
         /* HEAD answers as GET does, without the body (libmicrohttpd drops it) */
         if (strcmp(routes[i].method, "GET") == 0 &&
-            ulfius_add_endpoint_by_val(inst, "HEAD", routes[i].path, NULL, 1, routes[i].handler,
-                                       app) != U_OK)
+            ulfius_add_endpoint_by_val(inst, "HEAD", routes[i].path, NULL, 1, dispatch,
+                                       &srv->ctx[i]) != U_OK)
             goto fail;
     }
-    if (ulfius_set_default_endpoint(inst, default_endpoint, app) != U_OK)
+    if (ulfius_set_default_endpoint(inst, dispatch, &srv->ctx[N_ROUTES]) != U_OK)
         goto fail;
+    /* before the first request: handlers read it */
+    app->http_metrics = srv->metrics;
     if (ulfius_start_framework(inst) != U_OK) {
         log_error("cannot serve HTTP on %s:%u", app->cfg.http_bind, port);
+        rc = ERR_UNAVAILABLE;
         goto fail;
     }
     return ERR_OK;
 fail:
     ulfius_clean_instance(inst);
-    return ERR_UNAVAILABLE;
+fail_alloc:
+    app->http_metrics = NULL;
+    api_http_metrics_free(srv->metrics);
+    free(srv->ctx);
+    memset(srv, 0, sizeof *srv);
+    return rc;
 }
 
 void
@@ -171,4 +270,117 @@ api_server_stop(struct api_server *srv)
 {
     ulfius_stop_framework(&srv->inst);
     ulfius_clean_instance(&srv->inst);
+    /* no request runs any more: the table and the contexts can go */
+    if (srv->app != NULL)
+        srv->app->http_metrics = NULL;
+    api_http_metrics_free(srv->metrics);
+    free(srv->ctx);
+    srv->metrics = NULL;
+    srv->ctx = NULL;
+}
+
+/* How long stopping the server may take past the drain deadline. */
+#define HTTP_STOP_GRACE_MS 1000
+
+static long
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static unsigned
+http_connections(struct api_server *srv)
+{
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->inst.mhd_daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
+}
+
+/* api_server_stop in its own thread, so that the main thread can give up on it. */
+struct http_stop {
+    struct api_server *srv;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done;
+};
+
+static void *
+http_stop_main(void *arg)
+{
+    struct http_stop *st = arg;
+    api_server_stop(st->srv);
+    pthread_mutex_lock(&st->lock);
+    st->done = true;
+    pthread_cond_signal(&st->done_cond);
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+/*
+ * Stop accepting connections, wait until the open ones are done or
+ * deadline (CLOCK_MONOTONIC ms) passes, then stop the server, which cuts
+ * what is left. libmicrohttpd's stop shuts every connection down and joins
+ * its thread, so a handler still running (a slow statement) keeps it
+ * waiting: past the deadline and HTTP_STOP_GRACE_MS, give up on it.
+ * Returns true when the server stopped, false when handlers still run (the
+ * pool must then stay allocated; *st is then leaked on purpose).
+ */
+bool
+api_server_shutdown(struct api_server *srv, long deadline)
+{
+    long t0 = now_ms();
+    unsigned open;
+    MHD_socket fd = MHD_quiesce_daemon(srv->inst.mhd_daemon);
+
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    else
+        log_warn("cannot stop accepting connections: they are cut at the deadline");
+    log_info("stopping: no new connections, %u open, waiting at most %ld ms for them",
+             http_connections(srv), deadline - t0 > 0 ? deadline - t0 : 0);
+    while ((open = http_connections(srv)) > 0 && now_ms() < deadline)
+        nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
+    if (open == 0)
+        log_info("requests drained in %ld ms", now_ms() - t0);
+    else
+        log_warn("shutdown deadline passed after %ld ms: cutting %u connection(s)", now_ms() - t0,
+                 open);
+
+    struct http_stop *st = calloc(1, sizeof *st);
+    pthread_t thread;
+    bool threaded;
+    if (st == NULL)
+        abort();
+    st->srv = srv;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->done_cond, NULL);
+    if (!(threaded = pthread_create(&thread, NULL, http_stop_main, st) == 0)) {
+        api_server_stop(srv);
+        st->done = true;
+    }
+    long wait_ms = deadline - now_ms();
+    wait_ms = (wait_ms > 0 ? wait_ms : 0) + HTTP_STOP_GRACE_MS;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000 + (until.tv_nsec + (wait_ms % 1000) * 1000000L) / 1000000000L;
+    until.tv_nsec = (until.tv_nsec + (wait_ms % 1000) * 1000000L) % 1000000000L;
+    pthread_mutex_lock(&st->lock);
+    while (!st->done && pthread_cond_timedwait(&st->done_cond, &st->lock, &until) != ETIMEDOUT)
+        ;
+    bool stopped = st->done;
+    pthread_mutex_unlock(&st->lock);
+    if (!stopped) {
+        log_error("requests still running %ld ms after the shutdown deadline: exiting without "
+                  "waiting for them",
+                  now_ms() - deadline);
+        return false;
+    }
+    if (threaded)
+        pthread_join(thread, NULL);
+    pthread_cond_destroy(&st->done_cond);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+    return true;
 }

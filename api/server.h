@@ -3,26 +3,53 @@
  *
  *   api_server_start  bind, register every route, start serving
  *   api_server_stop   stop serving and release the instance
+ *
+ * Every request passes through one dispatcher that gives it a request id
+ * (X-Request-Id, the client's when valid), calls the route's handler, and
+ * then logs it and counts it in the request metrics (app->http_metrics).
  */
 #ifndef CAPA_SERVER_H
 #define CAPA_SERVER_H
 
+#include <stdbool.h>
 #include <ulfius.h>
 
 #include "app.h"
+#include "http_metrics.h"
 
 #include <netinet/in.h>
 
+struct api_route;
+
+/* What the dispatcher of one route gets as user_data. route NULL: unmatched. */
+struct api_route_ctx {
+    struct app *app;
+    const struct api_route *route;
+};
+
 struct api_server {
     struct _u_instance inst;
-    struct sockaddr_in addr; /* borrowed by inst */
+    struct sockaddr_in addr;          /* borrowed by inst */
+    struct api_route_ctx *ctx;        /* one per route, then the unmatched one; borrowed by inst */
+    struct api_http_metrics *metrics; /* lent to app->http_metrics while serving */
+    struct app *app;
 };
 
 /*
- * Start serving app on port (the configured bind address). Returns 0, or
- * ERR_UNAVAILABLE when the port cannot be bound. Stop with api_server_stop.
+ * Start serving app on port (the configured bind address), with fresh request
+ * metrics set as app->http_metrics. Returns 0, ERR_UNAVAILABLE when the
+ * port cannot be bound, or ERR_INTERNAL when the instance or its routes
+ * cannot be set up. Stop with api_server_stop, which
+ * frees the metrics and clears app->http_metrics.
  */
 int api_server_start(struct app *app, unsigned port, struct api_server *srv);
 void api_server_stop(struct api_server *srv);
+/*
+ * Graceful stop: refuse new connections, wait until the open ones are done
+ * or deadline (CLOCK_MONOTONIC, ms) passes, then stop (cutting what is
+ * left). Returns false when handlers still run a second past the deadline
+ * (the caller must then not free what they use).
+ */
+bool api_server_shutdown(struct api_server *srv, long deadline);
 
 #endif

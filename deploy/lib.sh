@@ -25,7 +25,7 @@ CAPA_BASE_PACKAGES=(
     libulfius-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
     libpq-dev libcmocka-dev libcurl4-gnutls-dev librdkafka-dev
     postgresql-15 postgresql-client-15
-    curl ca-certificates kcat jq python3 python3-yaml
+    curl ca-certificates kcat jq python3 python3-yaml prometheus
 )
 
 capa_log() { printf '[capa] %s\n' "$*" >&2; }

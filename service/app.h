@@ -9,6 +9,7 @@
 #include "config.h"
 #include "store.h"
 
+struct api_http_metrics;
 struct evt_mock;
 struct relay;
 
@@ -18,6 +19,8 @@ struct app {
     struct evt_mock *kafka_mock; /* CAPA_KAFKA_BROKERS=mock: the in-process cluster */
     const char *kafka_bootstrap; /* brokers the relay connects to; NULL: no relay */
     struct relay *relay;         /* running relay, or NULL */
+    /* the HTTP layer's request metrics, owned by the running api_server; NULL when not serving */
+    struct api_http_metrics *http_metrics;
 };
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "err.h"
 #include "log.h"
@@ -116,6 +117,7 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         {"CAPA_KAFKA_MESSAGE_TIMEOUT_MS", &cfg->kafka_message_timeout_ms, 30000, 1000, 3600000},
         {"CAPA_RELAY_BATCH", &cfg->relay_batch, 500, 1, 10000},
         {"CAPA_RELAY_POLL_MS", &cfg->relay_poll_ms, 1000, 10, 60000},
+        {"CAPA_SHUTDOWN_TIMEOUT_S", &cfg->shutdown_timeout_s, 20, 1, 300},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (int_var(ints[i].name, ints[i].def, ints[i].min, ints[i].max, &v, err, err_size))
@@ -154,9 +156,13 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         if (s == NULL || *s == '\0')
             s = texts[i].def;
         if (s != NULL && (strlen(s) > 200 || !texts[i].valid(s))) {
+            /* the properties may hold credentials: never echo them */
+            char *shown =
+                texts[i].field == &cfg->kafka_properties ? cfg_mask_kafka_properties(s) : strdup(s);
             snprintf(err, err_size, "%s must be %s, got \"%.64s\"", texts[i].name,
                      texts[i].expected[0] ? texts[i].expected : "at most 200 printable characters",
-                     s);
+                     shown ? shown : "");
+            free(shown);
             return ERR_INVALID;
         }
         if (s != NULL && (*texts[i].field = strdup(s)) == NULL)
@@ -183,4 +189,199 @@ cfg_cleanup(struct cfg *cfg)
     free(cfg->event_type_prefix);
     free(cfg->event_schema_base);
     memset(cfg, 0, sizeof *cfg);
+}
+
+/* ---- masking and printing ---- */
+
+#define MASK "****"
+
+/* Append n bytes of s to *p (the caller sized the buffer). */
+static void
+put(char **p, const char *s, size_t n)
+{
+    memcpy(*p, s, n);
+    *p += n;
+}
+
+/*
+ * A buffer for a masked copy of in: each masked value may grow by at most
+ * strlen(MASK), and there are fewer of them than characters.
+ */
+static char *
+mask_buffer(const char *in)
+{
+    return malloc(strlen(in) * (1 + strlen(MASK)) + strlen(MASK) + 1);
+}
+
+/* postgresql://user:secret@host/db?password=secret&... */
+static void
+mask_uri(const char *in, char *out)
+{
+    const char *p = strstr(in, "://") + 3, *auth_end = p + strcspn(p, "/?"), *at = NULL;
+    for (const char *c = p; c < auth_end; c++)
+        if (*c == '@')
+            at = c;
+    put(&out, in, (size_t)(p - in));
+    if (at != NULL) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        put(&out, p, (size_t)((colon ? colon + 1 : at) - p));
+        if (colon != NULL)
+            put(&out, MASK, strlen(MASK));
+        p = at;
+    }
+    const char *q = strchr(p, '?');
+    if (q == NULL) {
+        put(&out, p, strlen(p) + 1);
+        return;
+    }
+    put(&out, p, (size_t)(q - p));
+    for (p = q; *p;) {
+        put(&out, p, 1); /* '?' or '&' */
+        p++;
+        size_t n = strcspn(p, "&");
+        if (strncmp(p, "password=", 9) == 0) {
+            put(&out, p, 9);
+            put(&out, MASK, strlen(MASK));
+        } else {
+            put(&out, p, n);
+        }
+        p += n;
+    }
+    *out = '\0';
+}
+
+/* host=db password='se cret' dbname=x */
+static void
+mask_keywords(const char *in, char *out)
+{
+    const char *p = in;
+    while (*p) {
+        size_t n = strspn(p, " \t\n\r");
+        put(&out, p, n);
+        p += n;
+        const char *key = p;
+        size_t key_len = strcspn(p, " \t\n\r=");
+        put(&out, p, key_len);
+        p += key_len;
+        n = strspn(p, " \t\n\r");
+        if (p[n] != '=') {
+            continue; /* malformed: libpq refuses it; copy as it is */
+        }
+        n++;
+        n += strspn(p + n, " \t\n\r");
+        put(&out, p, n);
+        p += n;
+        const char *value = p;
+        if (*p == '\'') {
+            for (p++; *p && *p != '\''; p++)
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+            if (*p == '\'')
+                p++;
+        } else {
+            for (; *p && !strchr(" \t\n\r", *p); p++)
+                if (*p == '\\' && p[1] != '\0')
+                    p++;
+        }
+        if (key_len == 8 && strncmp(key, "password", 8) == 0)
+            put(&out, MASK, strlen(MASK));
+        else
+            put(&out, value, (size_t)(p - value));
+    }
+    *out = '\0';
+}
+
+char *
+cfg_mask_database_url(const char *url)
+{
+    char *out = mask_buffer(url);
+    if (out == NULL)
+        return NULL;
+    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
+        mask_uri(url, out);
+    else
+        mask_keywords(url, out);
+    return out;
+}
+
+static bool
+key_is_secret(const char *key, size_t n)
+{
+    static const char *const words[] = {"password", "secret", "token"};
+    for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+        for (size_t i = 0, wn = strlen(words[w]); i + wn <= n; i++)
+            if (strncasecmp(key + i, words[w], wn) == 0)
+                return true;
+    return false;
+}
+
+char *
+cfg_mask_kafka_properties(const char *props)
+{
+    char *out = mask_buffer(props), *o = out;
+    if (out == NULL)
+        return NULL;
+    for (const char *p = props; *p;) {
+        size_t n = strcspn(p, ";"), key_len = strcspn(p, "=;");
+        if (key_len < n && key_is_secret(p, key_len)) {
+            put(&o, p, key_len + 1);
+            put(&o, MASK, strlen(MASK));
+        } else {
+            put(&o, p, n);
+        }
+        p += n;
+        if (*p == ';')
+            put(&o, p++, 1);
+    }
+    *o = '\0';
+    return out;
+}
+
+int
+cfg_print(const struct cfg *cfg, FILE *out)
+{
+    static const char *const levels[] = {"debug", "info", "warn", "error"};
+    char *url = cfg_mask_database_url(cfg->database_url);
+    char *props = cfg->kafka_properties ? cfg_mask_kafka_properties(cfg->kafka_properties) : NULL;
+    int rc = ERR_INTERNAL;
+
+    if (url == NULL || (cfg->kafka_properties != NULL && props == NULL))
+        goto out;
+    const struct {
+        const char *name, *text; /* text NULL: the integer */
+        int value;
+    } vars[] = {
+        {"CAPA_DATABASE_URL", url, 0},
+        {"CAPA_HTTP_BIND", cfg->http_bind, 0},
+        {"CAPA_HTTP_PORT", NULL, cfg->http_port},
+        {"CAPA_DB_POOL_SIZE", NULL, cfg->db_pool_size},
+        {"CAPA_DB_ACQUIRE_TIMEOUT_MS", NULL, cfg->db_acquire_timeout_ms},
+        {"CAPA_DB_STATEMENT_TIMEOUT_MS", NULL, cfg->db_statement_timeout_ms},
+        {"CAPA_DB_CONNECT_TIMEOUT_S", NULL, cfg->db_connect_timeout_s},
+        {"CAPA_MAX_BODY_BYTES", NULL, cfg->max_body_bytes},
+        {"CAPA_EVIDENCE_MAX_BYTES", NULL, cfg->evidence_max_bytes},
+        {"CAPA_LOG_LEVEL", levels[cfg->log_level], 0},
+        {"CAPA_MIGRATE_ON_START", cfg->migrate_on_start ? "true" : "false", 0},
+        {"CAPA_SHUTDOWN_TIMEOUT_S", NULL, cfg->shutdown_timeout_s},
+        {"CAPA_KAFKA_BROKERS", cfg->kafka_brokers ? cfg->kafka_brokers : "", 0},
+        {"CAPA_KAFKA_TOPIC", cfg->kafka_topic, 0},
+        {"CAPA_KAFKA_PROPERTIES", props ? props : "", 0},
+        {"CAPA_KAFKA_MESSAGE_TIMEOUT_MS", NULL, cfg->kafka_message_timeout_ms},
+        {"CAPA_EVENT_SOURCE", cfg->event_source, 0},
+        {"CAPA_EVENT_TYPE_PREFIX", cfg->event_type_prefix, 0},
+        {"CAPA_EVENT_SCHEMA_BASE", cfg->event_schema_base, 0},
+        {"CAPA_RELAY_BATCH", NULL, cfg->relay_batch},
+        {"CAPA_RELAY_POLL_MS", NULL, cfg->relay_poll_ms},
+    };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        if (vars[i].text != NULL)
+            fprintf(out, "%s=%s\n", vars[i].name, vars[i].text);
+        else
+            fprintf(out, "%s=%d\n", vars[i].name, vars[i].value);
+    }
+    rc = ERR_OK;
+out:
+    free(url);
+    free(props);
+    return rc;
 }

@@ -4,12 +4,18 @@
  * Every variable, its default and its range is listed in cfg_vars (config.c)
  * and in the README; cfg_load refuses bad values with a message naming the
  * variable, the accepted range and the value given.
+ *
+ *   cfg_load, cfg_cleanup     read and release the configuration
+ *   cfg_print                 every CAPA_* variable's effective value, secrets masked
+ *   cfg_mask_database_url     a connection string with its password masked
+ *   cfg_mask_kafka_properties "k=v;k=v" with secret values masked
  */
 #ifndef CAPA_CONFIG_H
 #define CAPA_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct cfg {
     char *database_url;           /* CAPA_DATABASE_URL (libpq URL or key=value string) */
@@ -32,6 +38,7 @@ struct cfg {
     char *event_schema_base;      /* CAPA_EVENT_SCHEMA_BASE */
     int relay_batch;              /* CAPA_RELAY_BATCH */
     int relay_poll_ms;            /* CAPA_RELAY_POLL_MS */
+    int shutdown_timeout_s;       /* CAPA_SHUTDOWN_TIMEOUT_S */
 };
 
 /*
@@ -40,5 +47,27 @@ struct cfg {
  */
 int cfg_load(struct cfg *cfg, char *err, size_t err_size);
 void cfg_cleanup(struct cfg *cfg);
+
+/*
+ * Write "NAME=value\n" for every CAPA_* variable to out, defaults included,
+ * unset ones as "NAME=", passwords and secrets masked. Returns 0, or
+ * ERR_INTERNAL when out of memory.
+ */
+int cfg_print(const struct cfg *cfg, FILE *out);
+
+/*
+ * A copy of a libpq connection string (URL form, with the password in the
+ * user info or as a "password" query parameter, or key=value form) with the
+ * password replaced by "****". Returns a new string (caller frees), or NULL
+ * when out of memory. Pure: no I/O.
+ */
+char *cfg_mask_database_url(const char *url);
+
+/*
+ * A copy of "key=value;key=value" with the value of every key containing
+ * "password", "secret" or "token" (case-insensitive) replaced by "****".
+ * Returns a new string (caller frees), or NULL when out of memory. Pure.
+ */
+char *cfg_mask_kafka_properties(const char *props);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -43,12 +44,23 @@ escape(char *out, size_t size, size_t off, const char *s)
     return off;
 }
 
+/* Now in UTC with milliseconds: 2026-11-20T10:00:00.123Z. */
+static void
+timestamp(char ts[32])
+{
+    struct timeval tv;
+    struct tm tm;
+
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(ts, 24, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts + n, 32 - n, ".%03dZ", (int)(tv.tv_usec / 1000) % 1000);
+}
+
 void
 log_write(enum log_level level, const char *fmt, ...)
 {
     char msg[2048], line[4608], ts[32];
-    struct timeval tv;
-    struct tm tm;
     va_list ap;
 
     if (level < min_level)
@@ -56,13 +68,36 @@ log_write(enum log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    size_t off =
-        (size_t)snprintf(line, sizeof line, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"",
-                         ts, (long)tv.tv_usec / 1000, level_names[level]);
+    timestamp(ts);
+    size_t off = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"",
+                                  ts, level_names[level]);
     off = escape(line, sizeof line, off, msg);
     off += (size_t)snprintf(line + off, sizeof line - off, "\"}\n");
     fwrite(line, 1, off < sizeof line ? off : sizeof line - 1, stderr);
+}
+
+void
+log_event(enum log_level level, const json_t *fields)
+{
+    char ts[32], *text = NULL;
+    json_t *j_line = NULL;
+
+    if (level < min_level || !json_is_object(fields))
+        return;
+    timestamp(ts);
+    j_line = json_pack("{s:s, s:s}", "time", ts, "level", level_names[level]);
+    /* the caller's fields follow, in their order; time and level stay ours */
+    if (j_line == NULL || json_object_update_missing(j_line, (json_t *)fields) != 0)
+        goto out;
+    /* 9 significant digits: durations to the microsecond, without binary noise */
+    text = json_dumps(j_line, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    if (text == NULL)
+        goto out;
+    /* one write per line, so concurrent lines do not interleave */
+    size_t len = strlen(text);
+    text[len] = '\n';
+    fwrite(text, 1, len + 1, stderr);
+out:
+    free(text);
+    json_decref(j_line);
 }

@@ -4,12 +4,15 @@
  *   log_set_level  minimum level written (thread-safe to call at start-up only)
  *   log_level_from_text
  *   log_error / log_warn / log_info / log_debug  printf-style message
+ *   log_event      a structured line: the given JSON fields plus time and level
  *
  * Messages follow the PostgreSQL style: lower case, no trailing period, what
  * failed and why. Never log secrets or evidence contents.
  */
 #ifndef CAPA_LOG_H
 #define CAPA_LOG_H
+
+#include <jansson.h>
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
@@ -18,6 +21,14 @@ void log_set_level(enum log_level level);
 int log_level_from_text(const char *s);
 
 void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Write fields (a JSON object, borrowed) as one line, after "time" and
+ * "level"; fields of those names are ignored. Strings are escaped by jansson,
+ * so they must be valid UTF-8; reals keep 9 significant digits. Nothing is
+ * written below the minimum level, or when fields is not an object.
+ */
+void log_event(enum log_level level, const json_t *fields);
 
 #define log_error(...) log_write(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_LEVEL_WARN, __VA_ARGS__)

@@ -4,14 +4,19 @@
  *   capad serve [--migrate]  serve the HTTP API (and run the event relay)
  *   capad relay              run only the event relay
  *   capad migrate            apply pending database migrations and exit
+ *   capad config check       print the effective configuration (secrets masked)
  *   capad version            print the version
  *   capad --help
  *
  * Configuration comes from CAPA_* environment variables (README.md).
  */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -33,6 +38,8 @@ static const char usage[] =
     "                     (as does CAPA_MIGRATE_ON_START=true)\n"
     "  relay              only publish events to Kafka (CAPA_KAFKA_BROKERS required)\n"
     "  migrate            apply pending database migrations and exit\n"
+    "  config check       print the effective value of every CAPA_* variable (secrets\n"
+    "                     masked) and exit: 0 when valid, 78 otherwise; connects nowhere\n"
     "  version            print the version and exit\n"
     "  --help             print this help\n"
     "\n"
@@ -41,7 +48,7 @@ static const char usage[] =
     "CAPA_MAX_BODY_BYTES, CAPA_EVIDENCE_MAX_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START,\n"
     "CAPA_KAFKA_BROKERS, CAPA_KAFKA_TOPIC, CAPA_KAFKA_PROPERTIES, CAPA_KAFKA_MESSAGE_TIMEOUT_MS,\n"
     "CAPA_EVENT_SOURCE, CAPA_EVENT_TYPE_PREFIX, CAPA_EVENT_SCHEMA_BASE, CAPA_RELAY_BATCH,\n"
-    "CAPA_RELAY_POLL_MS\n"
+    "CAPA_RELAY_POLL_MS, CAPA_SHUTDOWN_TIMEOUT_S\n"
     "(see README.md)\n";
 
 #define STARTUP_ATTEMPTS 10
@@ -66,7 +73,11 @@ check_schema(const struct cfg *cfg, bool migrate)
                  : store_migrations_status_url(cfg->database_url, cfg->db_connect_timeout_s, &ms);
     }
     if (rc == ERR_UNAVAILABLE) {
-        log_error("cannot reach the database after %d attempts", STARTUP_ATTEMPTS);
+        /* name the target (host or socket directory) without its password */
+        char *target = cfg_mask_database_url(cfg->database_url);
+        log_error("cannot reach the database %s after %d attempts", target ? target : "",
+                  STARTUP_ATTEMPTS);
+        free(target);
         return EXIT_UNAVAILABLE;
     }
     if (rc != ERR_OK)
@@ -88,7 +99,11 @@ check_schema(const struct cfg *cfg, bool migrate)
     return 0;
 }
 
-#define RELAY_STOP_DEADLINE_MS 10000
+/*
+ * The relay's stop deadline when the HTTP drain left it less: rows it cannot
+ * confirm in time stay unpublished and the next leader sends them.
+ */
+#define RELAY_STOP_FLOOR_MS 1000
 
 /* Block SIGINT and SIGTERM in every thread; the main thread waits for them. */
 static void
@@ -101,9 +116,22 @@ block_signals(sigset_t *signals)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* serve (http) or relay (!http) until SIGTERM or SIGINT. */
+static long
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * serve (http) or relay (!http) until SIGTERM or SIGINT, then stop within
+ * CAPA_SHUTDOWN_TIMEOUT_S: HTTP first, then the relay with the time left.
+ * *abandoned tells that request threads still run (the pool must not be
+ * freed).
+ */
 static int
-serve(struct app *app, bool migrate, bool http)
+serve(struct app *app, bool migrate, bool http, bool *abandoned)
 {
     struct api_server srv;
     sigset_t signals;
@@ -129,6 +157,7 @@ serve(struct app *app, bool migrate, bool http)
         return 1;
     /* the server's and the relay's threads inherit the mask */
     block_signals(&signals);
+    long deadline = 0;
     if (relay_launch(app) != ERR_OK) {
         rc = 1;
         goto out;
@@ -141,11 +170,16 @@ serve(struct app *app, bool migrate, bool http)
         log_info("capad %s serving on http://%s:%d", CAPA_VERSION, app->cfg.http_bind,
                  app->cfg.http_port);
     sigwait(&signals, &sig);
-    log_info("received %s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    if (http)
-        api_server_stop(&srv);
-out:
-    relay_shutdown(app, RELAY_STOP_DEADLINE_MS);
+    deadline = now_ms() + app->cfg.shutdown_timeout_s * 1000L;
+    log_info("received %s: stopping within %d s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+             app->cfg.shutdown_timeout_s);
+    if (http && !api_server_shutdown(&srv, deadline))
+        *abandoned = true;
+out:;
+    long t0 = now_ms(), left = deadline - t0;
+    relay_shutdown(app, left > RELAY_STOP_FLOOR_MS ? (int)left : RELAY_STOP_FLOOR_MS);
+    if (app->cfg.kafka_brokers != NULL)
+        log_info("relay flushed in %ld ms", now_ms() - t0);
     return rc;
 }
 
@@ -154,6 +188,7 @@ main(int argc, char **argv)
 {
     struct app app = {0};
     char err[256] = "";
+    bool abandoned = false;
     int rc;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -167,9 +202,10 @@ main(int argc, char **argv)
     }
     bool is_serve = strcmp(argv[1], "serve") == 0, is_migrate = strcmp(argv[1], "migrate") == 0;
     bool is_relay = strcmp(argv[1], "relay") == 0;
+    bool is_check = argc == 3 && strcmp(argv[1], "config") == 0 && strcmp(argv[2], "check") == 0;
     bool flag_migrate = is_serve && argc == 3 && strcmp(argv[2], "--migrate") == 0;
-    if ((!is_serve && !is_migrate && !is_relay) || argc > (is_serve ? 3 : 2) ||
-        (argc == 3 && !flag_migrate)) {
+    if (!is_check && ((!is_serve && !is_migrate && !is_relay) || argc > (is_serve ? 3 : 2) ||
+                      (argc == 3 && !flag_migrate))) {
         fprintf(stderr, "capad: unknown command or argument\n\n%s", usage);
         return EXIT_USAGE;
     }
@@ -178,9 +214,23 @@ main(int argc, char **argv)
         cfg_cleanup(&app.cfg);
         return EXIT_CONFIG;
     }
+    if (is_check) {
+        rc = cfg_print(&app.cfg, stdout) == ERR_OK && fflush(stdout) == 0 ? 0 : 1;
+        cfg_cleanup(&app.cfg);
+        return rc;
+    }
     log_set_level(app.cfg.log_level);
-    rc = is_migrate ? check_schema(&app.cfg, true) : serve(&app, flag_migrate, is_serve);
+    rc =
+        is_migrate ? check_schema(&app.cfg, true) : serve(&app, flag_migrate, is_serve, &abandoned);
+    if (abandoned) {
+        /* request threads still use the pool: leave without freeing it */
+        log_info("exit %d", rc);
+        fflush(NULL);
+        _exit(rc);
+    }
     store_pool_free(app.pool);
     cfg_cleanup(&app.cfg);
+    if (!is_migrate)
+        log_info("exit %d", rc);
     return rc;
 }

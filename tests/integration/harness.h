@@ -47,7 +47,8 @@ struct http_resp {
     char allow[128];
     char retry_after[16];
     char content_type[128];
-    char replayed[16]; /* Idempotent-Replayed */
+    char replayed[16];    /* Idempotent-Replayed */
+    char request_id[256]; /* X-Request-Id */
 };
 void http_resp_cleanup(struct http_resp *r);
 

@@ -1,0 +1,394 @@
+/*
+ * test_lifecycle.c - the real capad binary (CAPAD_PATH) from start to exit:
+ * capad config check prints every variable with secrets masked and refuses
+ * bad values; SIGTERM under load drains the requests in flight, loses no
+ * acknowledged write, creates no phantom, and exits 0 within the deadline;
+ * capad serve refuses a database with unapplied migrations.
+ *
+ * The test process owns the database (harness); the capad children reach it
+ * over the same connection string, die with this program (PR_SET_PDEATHSIG)
+ * and are reaped in each test even when an assertion failed. Client threads
+ * never call cmocka assertions: they record, the main thread asserts.
+ */
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#ifndef CAPAD_PATH
+#error "CAPAD_PATH (the capad binary) must be defined by the build"
+#endif
+#ifndef CAPA_README
+#error "CAPA_README (README.md, whose table lists every variable) must be defined by the build"
+#endif
+
+extern char **environ;
+
+#define SHUTDOWN_S 10
+#define CLIENTS 4
+#define PER_CLIENT 4000
+
+static struct harness h; /* the database; its in-process server is not used */
+
+struct proc {
+    pid_t pid;
+    char log_path[64]; /* stdout and stderr of the child */
+};
+
+static double
+mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+nap_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static unsigned
+free_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/*
+ * Start capad with argv[1..] = cmd, this environment without CAPA_* plus
+ * settings (NULL-terminated "NAME=value"), output to a temporary file.
+ */
+static void
+proc_start(struct proc *p, const char *const *cmd, const char *const *settings)
+{
+    size_t n_env = 0, n_set = 0, k = 0;
+    while (environ[n_env] != NULL)
+        n_env++;
+    while (settings[n_set] != NULL)
+        n_set++;
+    char **envp = calloc(n_env + n_set + 1, sizeof *envp);
+    assert_non_null(envp);
+    for (size_t i = 0; i < n_env; i++)
+        if (strncmp(environ[i], "CAPA_", 5) != 0)
+            envp[k++] = environ[i];
+    for (size_t i = 0; i < n_set; i++)
+        envp[k++] = (char *)settings[i];
+    char *argv[4] = {CAPAD_PATH, (char *)cmd[0], (char *)cmd[1], NULL};
+    snprintf(p->log_path, sizeof p->log_path, "/tmp/capa_lifecycle_XXXXXX");
+    int fd = mkstemp(p->log_path);
+    assert_true(fd >= 0);
+    pid_t parent = getpid();
+    p->pid = fork();
+    if (p->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execve(CAPAD_PATH, argv, envp);
+        _exit(127);
+    }
+    close(fd);
+    free(envp);
+    assert_true(p->pid > 0);
+}
+
+/* Wait at most seconds; returns the exit status, or -1 (killed, or still running: killed now). */
+static int
+proc_wait(struct proc *p, double seconds)
+{
+    double deadline = mono_s() + seconds;
+    int status;
+    while (p->pid != 0 && waitpid(p->pid, &status, WNOHANG) != p->pid) {
+        if (mono_s() >= deadline) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &status, 0);
+            p->pid = 0;
+            return -1;
+        }
+        nap_ms(20);
+    }
+    p->pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The child's output (caller frees); the file is removed. */
+static char *
+proc_output(struct proc *p)
+{
+    FILE *f = fopen(p->log_path, "r");
+    char *out = calloc(1, 1 << 20);
+    assert_non_null(f);
+    assert_non_null(out);
+    size_t n = fread(out, 1, (1 << 20) - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    unlink(p->log_path);
+    return out;
+}
+
+static char *
+run_capad(const char *const *cmd, const char *const *settings, int *status)
+{
+    struct proc p;
+    proc_start(&p, cmd, settings);
+    *status = proc_wait(&p, 60);
+    return proc_output(&p);
+}
+
+static long
+call(unsigned port, const char *method, const char *path, const char *const *headers,
+     const char *body, struct http_resp *r)
+{
+    struct harness x = {.port = port}; /* http_do reads only the port */
+    return http_do(&x, method, path, headers, body, body ? strlen(body) : 0, r);
+}
+
+/* ---- capad config check ---- */
+
+static void
+test_config_check_masks_secrets_and_lists_every_variable(void **state)
+{
+    (void)state;
+    const char *cmd[] = {"config", "check"};
+    const char *set[] = {"CAPA_DATABASE_URL=postgresql://u:s3cret@db/x",
+                         "CAPA_KAFKA_PROPERTIES=sasl.username=a;sasl.password=p4ss", NULL};
+    int status, listed = 0;
+    char *out = run_capad(cmd, set, &status), line[256];
+
+    assert_int_equal(status, 0);
+    assert_null(strstr(out, "s3cret"));
+    assert_null(strstr(out, "p4ss"));
+    assert_non_null(strstr(out, "CAPA_DATABASE_URL=postgresql://u:****@db/x\n"));
+    assert_non_null(strstr(out, "CAPA_KAFKA_PROPERTIES=sasl.username=a;sasl.password=****\n"));
+    assert_non_null(strstr(out, "CAPA_SHUTDOWN_TIMEOUT_S=20\n"));
+    /* every variable of the README's table, once, and nothing else */
+    FILE *readme = fopen(CAPA_README, "r");
+    assert_non_null(readme);
+    while (fgets(line, sizeof line, readme) != NULL) {
+        char name[64], want[80];
+        if (sscanf(line, "| `%63[A-Z0-9_]` |", name) != 1 || strncmp(name, "CAPA_", 5) != 0)
+            continue;
+        snprintf(want, sizeof want, "%s=", name);
+        const char *at = strstr(out, want);
+        if (at == NULL || (at != out && at[-1] != '\n'))
+            fail_msg("capad config check does not list %s:\n%s", name, out);
+        listed++;
+    }
+    fclose(readme);
+    int lines = 0;
+    for (const char *c = out; *c; c++)
+        lines += *c == '\n';
+    assert_true(listed >= 20);
+    assert_int_equal(lines, listed);
+    free(out);
+}
+
+static void
+test_config_check_bad_value_exits_78(void **state)
+{
+    (void)state;
+    const char *cmd[] = {"config", "check"};
+    const char *set[] = {"CAPA_HTTP_PORT=0", NULL};
+    int status;
+    char *out = run_capad(cmd, set, &status);
+    assert_int_equal(status, 78);
+    assert_non_null(strstr(out, "CAPA_HTTP_PORT"));
+    free(out);
+}
+
+/* ---- SIGTERM under load ---- */
+
+static atomic_bool clients_stop;
+static atomic_int created;
+
+struct client {
+    int id;
+    unsigned port;
+    int n;                   /* requests sent */
+    long status[PER_CLIENT]; /* -1: no answer (refused, or cut) */
+};
+
+static void *
+client_main(void *arg)
+{
+    struct client *c = arg;
+    char key[64], title[64];
+    struct http_resp r;
+    while (!atomic_load(&clients_stop) && c->n < PER_CLIENT) {
+        int i = c->n;
+        snprintf(key, sizeof key, "Idempotency-Key: life-%d-%d", c->id, i);
+        snprintf(title, sizeof title, "life %d %d", c->id, i);
+        const char *hd[] = {"Content-Type: application/json", key, NULL};
+        char *body = harness_case_body(title, "minor");
+        c->status[i] = call(c->port, "POST", "/v1/cases", hd, body, &r);
+        c->n++;
+        if (c->status[i] == 201)
+            atomic_fetch_add(&created, 1);
+        http_resp_cleanup(&r);
+        free(body);
+        if (c->status[i] < 0)
+            nap_ms(5); /* refused: the server is going away */
+    }
+    return NULL;
+}
+
+static void
+test_sigterm_under_load_drains_and_exits_0(void **state)
+{
+    (void)state;
+    char url[600], port_s[32], shutdown_s[48];
+    unsigned port = free_port();
+    snprintf(url, sizeof url, "CAPA_DATABASE_URL=%s", h.db_url);
+    snprintf(port_s, sizeof port_s, "CAPA_HTTP_PORT=%u", port);
+    snprintf(shutdown_s, sizeof shutdown_s, "CAPA_SHUTDOWN_TIMEOUT_S=%d", SHUTDOWN_S);
+    const char *cmd[] = {"serve", NULL};
+    const char *set[] = {url, port_s, shutdown_s, "CAPA_HTTP_BIND=127.0.0.1", "CAPA_LOG_LEVEL=info",
+                         NULL};
+    struct proc p;
+    struct client *clients = calloc(CLIENTS, sizeof *clients);
+    pthread_t t[CLIENTS];
+    struct http_resp r;
+
+    assert_non_null(clients);
+    proc_start(&p, cmd, set);
+    double ready_by = mono_s() + 30;
+    while (call(port, "GET", "/readyz", NULL, NULL, &r) != 200 && mono_s() < ready_by) {
+        http_resp_cleanup(&r);
+        nap_ms(50);
+    }
+    http_resp_cleanup(&r);
+    atomic_store(&clients_stop, false);
+    atomic_store(&created, 0);
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i].id = i;
+        clients[i].port = port;
+        assert_int_equal(pthread_create(&t[i], NULL, client_main, &clients[i]), 0);
+    }
+    double load_by = mono_s() + 30;
+    while (atomic_load(&created) < 100 && mono_s() < load_by)
+        nap_ms(10);
+    kill(p.pid, SIGTERM);
+    double t0 = mono_s();
+    int status = proc_wait(&p, SHUTDOWN_S + 5);
+    double took = mono_s() - t0;
+    atomic_store(&clients_stop, true);
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(t[i], NULL);
+    char *log = proc_output(&p);
+    if (status != 0 || took > SHUTDOWN_S + 2)
+        fail_msg("capad exited %d after %.1f s (deadline %d s):\n%s", status, took, SHUTDOWN_S,
+                 log);
+    assert_non_null(strstr(log, "requests drained"));
+    assert_true(atomic_load(&created) >= 100);
+
+    /* what the clients were told against what the database holds */
+    char *titles = harness_sql(&h, "SELECT coalesce(string_agg(title, ','), '') FROM cases "
+                                   "WHERE title LIKE 'life %'");
+    bool(*in_db)[PER_CLIENT] = calloc(CLIENTS, sizeof *in_db);
+    long acked = 0, stored = 0;
+    assert_non_null(in_db);
+    for (char *save = NULL, *tk = strtok_r(titles, ",", &save); tk;
+         tk = strtok_r(NULL, ",", &save)) {
+        int i, k;
+        assert_int_equal(sscanf(tk, "life %d %d", &i, &k), 2);
+        assert_true(i >= 0 && i < CLIENTS && k >= 0 && k < PER_CLIENT);
+        assert_false(in_db[i][k]); /* the Idempotency-Key made each request one case */
+        in_db[i][k] = true;
+        stored++;
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        for (int k = 0; k < clients[i].n; k++) {
+            long s = clients[i].status[k];
+            acked += s == 201;
+            if (s == 201 && !in_db[i][k])
+                fail_msg("request life-%d-%d was acknowledged (201), its case is missing", i, k);
+            if (in_db[i][k] && s != 201 && s != -1)
+                fail_msg("request life-%d-%d answered %ld, yet its case exists", i, k, s);
+        }
+    fprintf(stderr, "%ld acknowledged, %ld in the database, capad stopped in %.2f s\n", acked,
+            stored, took);
+    free(titles);
+    free(in_db);
+    free(log);
+    free(clients);
+}
+
+/* ---- start-up ---- */
+
+static void
+test_serve_pending_migrations_names_capad_migrate(void **state)
+{
+    (void)state;
+    char url[600];
+    snprintf(url, sizeof url, "CAPA_DATABASE_URL=%s", h.db_url);
+    const char *cmd[] = {"serve", NULL};
+    const char *set[] = {url, "CAPA_HTTP_BIND=127.0.0.1", "CAPA_HTTP_PORT=1", NULL};
+    int status;
+
+    free(harness_sql(&h, "CREATE TABLE lifecycle_saved AS SELECT * FROM schema_migrations "
+                         "WHERE version = (SELECT max(version) FROM schema_migrations)"));
+    free(harness_sql(&h, "DELETE FROM schema_migrations WHERE version = "
+                         "(SELECT version FROM lifecycle_saved)"));
+    char *out = run_capad(cmd, set, &status);
+    free(harness_sql(&h, "INSERT INTO schema_migrations SELECT * FROM lifecycle_saved"));
+    free(harness_sql(&h, "DROP TABLE lifecycle_saved"));
+    if (status == 0 || strstr(out, "capad migrate") == NULL)
+        fail_msg("capad serve on a database with a pending migration exited %d:\n%s", status, out);
+    free(out);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return harness_start(&h, "lifecycle");
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    harness_stop(&h);
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_check_masks_secrets_and_lists_every_variable),
+        cmocka_unit_test(test_config_check_bad_value_exits_78),
+        cmocka_unit_test(test_sigterm_under_load_drains_and_exits_0),
+        cmocka_unit_test(test_serve_pending_migrations_names_capad_migrate),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

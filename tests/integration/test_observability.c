@@ -1,0 +1,243 @@
+/*
+ * test_observability.c - request ids and request metrics over real HTTP: the
+ * X-Request-Id a client sends is echoed when valid and replaced otherwise,
+ * and /metrics counts requests by route template, method and status, with a
+ * duration histogram that agrees with the counter. When promtool is
+ * installed, it must accept the whole /metrics text.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static struct harness h;
+
+/* A request id capad generated: 32 lower-case hex digits. */
+static bool
+is_generated_id(const char *s)
+{
+    return strlen(s) == 32 && strspn(s, "0123456789abcdef") == 32;
+}
+
+/* GET path with one extra header (NULL: none); returns the response. */
+static void
+get_with(const char *path, const char *header, long status, struct http_resp *r)
+{
+    const char *headers[] = {header, NULL};
+    assert_int_equal(http_do(&h, "GET", path, header ? headers : NULL, NULL, 0, r), status);
+}
+
+/* The value of the sample named exactly series ("name{labels}"), or -1. */
+static double
+sample(const char *text, const char *series)
+{
+    size_t n = strlen(series);
+    for (const char *line = text; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, series, n) == 0 && line[n] == ' ')
+            return strtod(line + n + 1, NULL);
+    }
+    return -1;
+}
+
+/* The sum of every sample whose line starts with prefix. */
+static double
+sample_sum(const char *text, const char *prefix)
+{
+    double sum = 0;
+    size_t n = strlen(prefix);
+    for (const char *line = text; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, prefix, n) == 0)
+            sum += strtod(strchr(line + n, ' ') + 1, NULL); /* no label value has a space */
+    }
+    return sum;
+}
+
+static char *
+metrics_text(void)
+{
+    struct http_resp r;
+    assert_int_equal(http_do(&h, "GET", "/metrics", NULL, NULL, 0, &r), 200);
+    char *text = strdup(r.body);
+    http_resp_cleanup(&r);
+    return text;
+}
+
+static void
+test_request_id_given_is_echoed(void **state)
+{
+    (void)state;
+    struct http_resp r;
+
+    get_with("/healthz", "X-Request-Id: req-7f3a/abc_123", 200, &r);
+    assert_string_equal(r.request_id, "req-7f3a/abc_123");
+    http_resp_cleanup(&r);
+    /* on a problem too, and on a path no route matches */
+    get_with("/v1/nothing-here", "X-Request-Id: lost-1", 404, &r);
+    assert_string_equal(r.request_id, "lost-1");
+    http_resp_cleanup(&r);
+}
+
+static void
+test_request_id_absent_is_generated(void **state)
+{
+    (void)state;
+    struct http_resp r1, r2;
+
+    get_with("/healthz", NULL, 200, &r1);
+    get_with("/healthz", NULL, 200, &r2);
+    assert_true(is_generated_id(r1.request_id));
+    assert_true(is_generated_id(r2.request_id));
+    assert_string_not_equal(r1.request_id, r2.request_id);
+    http_resp_cleanup(&r1);
+    http_resp_cleanup(&r2);
+}
+
+static void
+test_request_id_invalid_is_replaced(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char header[256], max[160];
+
+    get_with("/healthz", "X-Request-Id: has space", 200, &r);
+    assert_true(is_generated_id(r.request_id));
+    http_resp_cleanup(&r);
+
+    snprintf(header, sizeof header, "X-Request-Id: %0200d", 7);
+    get_with("/healthz", header, 200, &r);
+    assert_true(is_generated_id(r.request_id));
+    http_resp_cleanup(&r);
+
+    /* 128 characters is the longest kept */
+    snprintf(max, sizeof max, "%0128d", 7);
+    snprintf(header, sizeof header, "X-Request-Id: %s", max);
+    get_with("/healthz", header, 200, &r);
+    assert_string_equal(r.request_id, max);
+    http_resp_cleanup(&r);
+}
+
+static void
+test_metrics_count_route_template(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char path[256];
+    char *body = harness_case_body("Metrics by route", "minor");
+
+    assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 201);
+    char *id = strdup(json_string_value(json_object_get(r.j, "id")));
+    http_resp_cleanup(&r);
+    free(body);
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    for (int i = 0; i < 3; i++) {
+        get_with(path, NULL, 200, &r);
+        http_resp_cleanup(&r);
+    }
+    get_with("/v1/cases/00000000-0000-4000-8000-000000000000", NULL, 404, &r);
+    http_resp_cleanup(&r);
+    assert_int_equal(http_do(&h, "HEAD", path, NULL, NULL, 0, &r), 200);
+    http_resp_cleanup(&r);
+    get_with("/v1/nothing-here", NULL, 404, &r);
+    http_resp_cleanup(&r);
+
+    char *text = metrics_text();
+    const char *get = "capa_http_requests_total{route=\"/v1/cases/:id\",method=\"GET\"";
+    snprintf(path, sizeof path, "%s,status=\"200\"}", get);
+    assert_int_equal((int)sample(text, path), 3);
+    snprintf(path, sizeof path, "%s,status=\"404\"}", get);
+    assert_int_equal((int)sample(text, path), 1);
+    assert_int_equal((int)sample(text, "capa_http_requests_total{route=\"/v1/cases/:id\","
+                                       "method=\"HEAD\",status=\"200\"}"),
+                     1);
+    assert_int_equal((int)sample(text, "capa_http_requests_total{route=\"/v1/cases\","
+                                       "method=\"POST\",status=\"201\"}"),
+                     1);
+    assert_true(sample(text, "capa_http_requests_total{route=\"unmatched\",method=\"GET\","
+                             "status=\"404\"}") >= 1);
+    /* the histogram counts the same requests as the counter */
+    double count = sample(text, "capa_http_request_duration_seconds_count{route=\"/v1/cases/:id\","
+                                "method=\"GET\"}");
+    assert_int_equal((int)count, 4);
+    assert_int_equal((int)count, (int)sample_sum(text, get));
+    assert_int_equal((int)sample(text, "capa_http_request_duration_seconds_bucket{route=\"/v1/"
+                                       "cases/:id\",method=\"GET\",le=\"+Inf\"}"),
+                     4);
+    assert_true(sample(text, "capa_http_request_duration_seconds_sum{route=\"/v1/cases/:id\","
+                             "method=\"GET\"}") > 0);
+    /* templates only: the raw path never becomes a label */
+    assert_null(strstr(text, id));
+    free(text);
+    free(id);
+}
+
+static void
+test_metrics_accepted_by_promtool(void **state)
+{
+    (void)state;
+    char out_path[] = "/tmp/capa_promtool_XXXXXX", cmd[128], report[4096];
+
+    if (system("command -v promtool >/dev/null 2>&1") != 0) {
+        printf("promtool is not installed (Debian package prometheus): "
+               "SKIPPING the promtool check of /metrics\n");
+        return;
+    }
+    char *text = metrics_text();
+    int fd = mkstemp(out_path);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof cmd, "promtool check metrics >%s 2>&1", out_path);
+    FILE *p = popen(cmd, "w");
+    assert_non_null(p);
+    fputs(text, p);
+    int status = pclose(p);
+    FILE *f = fopen(out_path, "r");
+    size_t n = f ? fread(report, 1, sizeof report - 1, f) : 0;
+    report[n] = '\0';
+    if (f)
+        fclose(f);
+    unlink(out_path);
+    if (status != 0 || n > 0)
+        fprintf(stderr, "promtool check metrics (status %d):\n%s\n", status, report);
+    assert_int_equal(status, 0);
+    assert_int_equal(n, 0);
+    free(text);
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    return harness_start(&h, "observability");
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    harness_stop(&h);
+    return 0;
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request_id_given_is_echoed),
+        cmocka_unit_test(test_request_id_absent_is_generated),
+        cmocka_unit_test(test_request_id_invalid_is_replaced),
+        cmocka_unit_test(test_metrics_count_route_template),
+        cmocka_unit_test(test_metrics_accepted_by_promtool),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
