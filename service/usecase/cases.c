@@ -170,6 +170,15 @@ create_tx(struct store_conn *c, void *arg)
         rc = ERR_INTERNAL;
         goto out;
     }
+    /*
+     * Look for recurrences before taking a key: the counter row stays locked
+     * until commit and serialises every create of the kind, so nothing slow
+     * may run after it.
+     */
+    json_decref(rec->j_recurrences);
+    rec->j_recurrences = NULL;
+    if ((rc = store_case_recurrences(c, rec, &rec->j_recurrences)) != ERR_OK)
+        goto out;
     if ((rc = store_key_next(c, case_key_prefix(rec->kind), &year, &n, rec->created_at)))
         goto out;
     if ((rc = case_key_format(rec->kind, year, n, rec->key)) != ERR_OK) {
@@ -188,10 +197,6 @@ create_tx(struct store_conn *c, void *arg)
         rc = ERR_INTERNAL;
         goto out;
     }
-    json_decref(rec->j_recurrences);
-    rec->j_recurrences = NULL;
-    if ((rc = store_case_recurrences(c, rec, &rec->j_recurrences)) != ERR_OK)
-        goto out;
     if ((rc = store_case_insert(c, rec)) != ERR_OK)
         goto out;
     rc = uc_append_event(c, rec, "capa.case.created", NULL, x->actor);
