@@ -1,6 +1,12 @@
 /* harness.c - test database, server and HTTP client for integration tests (harness.h). */
 #include "harness.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <libpq-fe.h>
@@ -10,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -266,4 +273,75 @@ harness_case_body(const char *title, const char *severity)
     char *text = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     return text;
+}
+
+long
+harness_sql_long(const struct harness *h, const char *sql)
+{
+    char *v = harness_sql(h, sql);
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0')
+        fail_msg("query did not return an integer (got \"%s\"): %s", v, sql);
+    free(v);
+    return n;
+}
+
+static double
+mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool
+harness_wait_sql(const struct harness *h, const char *sql, const char *expected, int seconds)
+{
+    double deadline = mono_seconds() + seconds;
+    for (;;) {
+        char *v = harness_sql(h, sql);
+        bool ok = strcmp(v, expected) == 0;
+        if (!ok && mono_seconds() >= deadline)
+            fprintf(stderr, "waited %d s for \"%s\" to return \"%s\"; it returns \"%s\"\n", seconds,
+                    sql, expected, v);
+        free(v);
+        if (ok)
+            return true;
+        if (mono_seconds() >= deadline)
+            return false;
+        nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+    }
+}
+
+long
+harness_log_mark(const struct harness *h)
+{
+    return harness_sql_long(h, "SELECT coalesce(max(position), 0) FROM case_events");
+}
+
+void
+harness_ids_cleanup(struct harness_ids *x)
+{
+    for (size_t i = 0; i < x->n; i++)
+        free(x->v[i]);
+    free(x->v);
+    memset(x, 0, sizeof *x);
+}
+
+void
+harness_event_ids(const struct harness *h, const char *where, struct harness_ids *out)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(string_agg(event_id::text, ',' ORDER BY position), '') "
+             "FROM case_events WHERE %s",
+             where);
+    char *list = harness_sql(h, sql), *save = NULL;
+    memset(out, 0, sizeof *out);
+    out->v = calloc(strlen(list) / 36 + 1, sizeof *out->v);
+    assert_non_null(out->v);
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        out->v[out->n++] = strdup(t);
+    free(list);
 }

@@ -67,6 +67,22 @@ long http_json(const struct harness *h, const char *method, const char *path, co
 /* Run one SQL statement on the test database as superuser; returns the first value or "". */
 char *harness_sql(const struct harness *h, const char *sql);
 
+/* The first value of a query as an integer; the test fails when it is not one. */
+long harness_sql_long(const struct harness *h, const char *sql);
+/* Poll sql until it returns expected, for at most seconds. */
+bool harness_wait_sql(const struct harness *h, const char *sql, const char *expected, int seconds);
+/* The position of the newest case-log row: a mark to tell a test's own rows. */
+long harness_log_mark(const struct harness *h);
+
+/* A list of ids read from the database. */
+struct harness_ids {
+    char **v;
+    size_t n;
+};
+void harness_ids_cleanup(struct harness_ids *x);
+/* event_id of the case-log rows matching where (SQL, test-written), in position order. */
+void harness_event_ids(const struct harness *h, const char *where, struct harness_ids *out);
+
 /* A valid create body: a nonconformity with the given title. Caller frees. */
 char *harness_case_body(const char *title, const char *severity);
 

@@ -63,79 +63,6 @@ nap_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* The first value of a query on the test database, as an integer. */
-static long
-sql_long(const char *sql)
-{
-    char *v = harness_sql(&h, sql);
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*v == '\0' || *end != '\0')
-        fail_msg("query did not return an integer (got \"%s\"): %s", v, sql);
-    free(v);
-    return n;
-}
-
-/* Poll sql until it returns expected, for at most seconds. */
-static bool
-wait_sql(const char *sql, const char *expected, int seconds)
-{
-    double deadline = mono_s() + seconds;
-    for (;;) {
-        char *v = harness_sql(&h, sql);
-        bool ok = strcmp(v, expected) == 0;
-        if (!ok && mono_s() >= deadline)
-            fprintf(stderr, "waited %d s for \"%s\" to return \"%s\"; it returns \"%s\"\n", seconds,
-                    sql, expected, v);
-        free(v);
-        if (ok)
-            return true;
-        if (mono_s() >= deadline)
-            return false;
-        nap_ms(100);
-    }
-}
-
-/* The position of the newest case-log row: a mark to tell this test's rows. */
-static long
-log_mark(void)
-{
-    return sql_long("SELECT coalesce(max(position), 0) FROM case_events");
-}
-
-/* A list of ids from the database. */
-struct ids {
-    char **v;
-    size_t n;
-};
-
-static void
-ids_cleanup(struct ids *x)
-{
-    for (size_t i = 0; i < x->n; i++)
-        free(x->v[i]);
-    free(x->v);
-    memset(x, 0, sizeof *x);
-}
-
-/* event_id of the case-log rows matching where, in position order. */
-static void
-event_ids(const char *where, struct ids *out)
-{
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-             "SELECT coalesce(string_agg(event_id::text, ',' ORDER BY position), '') "
-             "FROM case_events WHERE %s",
-             where);
-    char *list = harness_sql(&h, sql), *save = NULL;
-    memset(out, 0, sizeof *out);
-    out->v = calloc(strlen(list) / 36 + 1, sizeof *out->v);
-    assert_non_null(out->v);
-    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        out->v[out->n++] = strdup(t);
-    free(list);
-}
-
 /* A metric's value in a Prometheus text (name may carry labels), or -1 when absent. */
 static double
 metric_value(const char *text, const char *name)
@@ -210,7 +137,7 @@ try_patch(const char *id, const char *etag, const char *body)
 
 /* Read the topic until the events are all there, and check them (kafka_consumer.h). */
 static void
-read_and_check(const struct ids *want, struct kc_log *log)
+read_and_check(const struct harness_ids *want, struct kc_log *log)
 {
     char why[512] = "";
     memset(log, 0, sizeof *log);
@@ -224,7 +151,7 @@ read_and_check(const struct ids *want, struct kc_log *log)
 
 /* Whether id is one of x (linear: the sets here are small or read once). */
 static bool
-ids_has(const struct ids *x, const char *id)
+ids_has(const struct harness_ids *x, const char *id)
 {
     for (size_t i = 0; id && i < x->n; i++)
         if (strcmp(x->v[i], id) == 0)
@@ -234,7 +161,8 @@ ids_has(const struct ids *x, const char *id)
 
 /* Every message keyed by one of cases carries one of the wanted ce_id: nothing extra. */
 static void
-assert_nothing_else(const struct kc_log *log, const struct ids *cases, const struct ids *want)
+assert_nothing_else(const struct kc_log *log, const struct harness_ids *cases,
+                    const struct harness_ids *want)
 {
     for (size_t k = 0; k < log->n; k++) {
         const struct kc_msg *m = &log->msgs[k];
@@ -259,7 +187,7 @@ write_sample(const char *dir, const char *name, const char *text, size_t len)
 }
 
 static void
-write_samples(const struct kc_log *log, const struct ids *want, const char *case_id)
+write_samples(const struct kc_log *log, const struct harness_ids *want, const char *case_id)
 {
     const char *dir = getenv("CAPA_EVENT_SAMPLES_DIR");
     char name[256], path[128];
@@ -310,7 +238,7 @@ test_relay_publishes_lifecycle_with_headers_and_order(void **state)
     (void)state;
     struct http_resp r;
     char id[37], path[128], where[128];
-    struct ids want, cases = {0};
+    struct harness_ids want, cases = {0};
     struct kc_log log;
     regex_t feedpos;
 
@@ -330,7 +258,7 @@ test_relay_publishes_lifecycle_with_headers_and_order(void **state)
     json_t *j_items = json_object_get(r.j, "items");
     assert_int_equal(json_array_size(j_items), 4);
     snprintf(where, sizeof where, "case_id = '%s'", id);
-    event_ids(where, &want);
+    harness_event_ids(&h, where, &want);
     assert_int_equal(want.n, 4);
 
     read_and_check(&want, &log);
@@ -418,7 +346,7 @@ test_relay_publishes_lifecycle_with_headers_and_order(void **state)
              "SELECT count(*) FILTER (WHERE published_at IS NULL) || '/' || count(*) "
              "FROM case_events WHERE case_id = '%s'",
              id);
-    assert_true(wait_sql(sql, "0/4", WAIT_S));
+    assert_true(harness_wait_sql(&h, sql, "0/4", WAIT_S));
     assert_true(wait_metric("capa_events_unpublished", 0, 0, WAIT_S));
     assert_true(metric_now("capa_relay_published_total") >= 4);
     assert_true(metric_now("capa_relay_delivery_latency_seconds_count") >= 4);
@@ -427,7 +355,7 @@ test_relay_publishes_lifecycle_with_headers_and_order(void **state)
     write_samples(&log, &want, id);
     http_resp_cleanup(&r);
     kc_log_cleanup(&log);
-    ids_cleanup(&want);
+    harness_ids_cleanup(&want);
 }
 
 /* ---- brokers down ---- */
@@ -474,12 +402,12 @@ test_relay_survives_all_brokers_down(void **state)
     struct writer w[DOWN_WRITERS];
     struct http_resp r;
     char where[64];
-    struct ids want, cases = {0};
+    struct harness_ids want, cases = {0};
     struct kc_log log;
 
     assert_non_null(ids);
     assert_non_null(status);
-    long mark = log_mark();
+    long mark = harness_log_mark(&h);
     double retriable_before = metric_now("capa_relay_failures_total{reason=\"retriable\"}");
     set_brokers(false);
 
@@ -501,7 +429,7 @@ test_relay_survives_all_brokers_down(void **state)
     snprintf(where, sizeof where, "position > %ld AND published_at IS NULL", mark);
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM case_events WHERE %s", where);
-    assert_true(sql_long(sql) > 0);
+    assert_true(harness_sql_long(&h, sql) > 0);
     assert_int_equal(http_json(&h, "GET", "/readyz", NULL, NULL, &r), 200);
     assert_string_equal(jstr(json_object_get(r.j, "checks"), "relay"), "leader");
     http_resp_cleanup(&r);
@@ -515,9 +443,9 @@ test_relay_survives_all_brokers_down(void **state)
 
     /* back: everything goes out */
     set_brokers(true);
-    assert_true(wait_sql(sql, "0", 60));
+    assert_true(harness_wait_sql(&h, sql, "0", 60));
     snprintf(where, sizeof where, "position > %ld", mark);
-    event_ids(where, &want);
+    harness_event_ids(&h, where, &want);
     assert_int_equal(want.n, DOWN_CASES + DOWN_PATCHED);
     read_and_check(&want, &log);
 
@@ -549,7 +477,7 @@ test_relay_survives_all_brokers_down(void **state)
     free(created);
     free(cases.v);
     kc_log_cleanup(&log);
-    ids_cleanup(&want);
+    harness_ids_cleanup(&want);
     free(status);
     free(ids);
 }
@@ -563,11 +491,11 @@ test_relay_retriable_produce_errors_are_retried(void **state)
 {
     (void)state;
     char ids[RETRY_CASES][37], where[64], sql[256];
-    struct ids want, cases = {0};
+    struct harness_ids want, cases = {0};
     struct kc_log log;
     rd_kafka_mock_cluster_t *mc = evt_mock_cluster(h.app.kafka_mock);
 
-    long mark = log_mark();
+    long mark = harness_log_mark(&h);
     /* the next produce requests fail, whichever broker they go to */
     rd_kafka_mock_push_request_errors(
         mc, API_PRODUCE, 8, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
@@ -585,8 +513,8 @@ test_relay_retriable_produce_errors_are_retried(void **state)
     snprintf(where, sizeof where, "position > %ld", mark);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM case_events WHERE %s AND published_at IS NULL",
              where);
-    assert_true(wait_sql(sql, "0", WAIT_S));
-    event_ids(where, &want);
+    assert_true(harness_wait_sql(&h, sql, "0", WAIT_S));
+    harness_event_ids(&h, where, &want);
     assert_int_equal(want.n, RETRY_CASES + RETRY_CASES / 2);
     read_and_check(&want, &log);
     cases.v = calloc(RETRY_CASES, sizeof *cases.v);
@@ -599,7 +527,7 @@ test_relay_retriable_produce_errors_are_retried(void **state)
 
     free(cases.v);
     kc_log_cleanup(&log);
-    ids_cleanup(&want);
+    harness_ids_cleanup(&want);
 }
 
 /* ---- permanent errors ---- */
@@ -609,7 +537,7 @@ test_relay_permanent_error_blocks_only_its_case(void **state)
 {
     (void)state;
     char a[37], b[37], c[37], sql[512];
-    struct ids want = {0}, cases = {0};
+    struct harness_ids want = {0}, cases = {0};
     struct kc_log log;
     rd_kafka_mock_cluster_t *mc = evt_mock_cluster(h.app.kafka_mock);
 
@@ -619,7 +547,7 @@ test_relay_permanent_error_blocks_only_its_case(void **state)
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM case_events WHERE published_at IS NULL "
              "AND publish_failed_at IS NULL");
-    assert_true(wait_sql(sql, "0", WAIT_S));
+    assert_true(harness_wait_sql(&h, sql, "0", WAIT_S));
 
     /* B's created event is refused for good by the broker */
     rd_kafka_mock_clear_request_errors(mc, API_PRODUCE);
@@ -631,19 +559,19 @@ test_relay_permanent_error_blocks_only_its_case(void **state)
              "WHERE case_id = '%s' "
              "AND sequence = 1",
              b);
-    assert_true(wait_sql(sql, "true/true/true", WAIT_S));
+    assert_true(harness_wait_sql(&h, sql, "true/true/true", WAIT_S));
 
     /* B's later event waits behind it; C, created after, goes out */
     assert_int_equal(try_patch(b, "\"1\"", "{\"owner\":\"held back\"}"), 200);
     create_case("Permanent C", c);
     snprintf(sql, sizeof sql, "case_id = '%s'", c);
-    event_ids(sql, &want);
+    harness_event_ids(&h, sql, &want);
     assert_int_equal(want.n, 1);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FILTER (WHERE published_at IS NOT NULL) FROM case_events "
              "WHERE case_id = '%s'",
              c);
-    assert_true(wait_sql(sql, "1", WAIT_S));
+    assert_true(harness_wait_sql(&h, sql, "1", WAIT_S));
     read_and_check(&want, &log);
 
     snprintf(sql, sizeof sql,
@@ -665,10 +593,10 @@ test_relay_permanent_error_blocks_only_its_case(void **state)
     /* a relay round later B is still where it was */
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM case_events WHERE case_id = '%s' AND published_at IS NULL", b);
-    assert_int_equal(sql_long(sql), 2);
+    assert_int_equal(harness_sql_long(&h, sql), 2);
 
     kc_log_cleanup(&log);
-    ids_cleanup(&want);
+    harness_ids_cleanup(&want);
 }
 
 static int

@@ -95,76 +95,8 @@ note(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static long
-sql_long(const char *sql)
-{
-    char *v = harness_sql(&h, sql);
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (*v == '\0' || *end != '\0')
-        fail_msg("query did not return an integer (got \"%s\"): %s", v, sql);
-    free(v);
-    return n;
-}
-
-static bool
-wait_sql(const char *sql, const char *expected, int seconds)
-{
-    double deadline = mono_s() + seconds;
-    for (;;) {
-        char *v = harness_sql(&h, sql);
-        bool ok = strcmp(v, expected) == 0;
-        if (!ok && mono_s() >= deadline)
-            fprintf(stderr, "waited %d s for \"%s\" to return \"%s\"; it returns \"%s\"\n", seconds,
-                    sql, expected, v);
-        free(v);
-        if (ok)
-            return true;
-        if (mono_s() >= deadline)
-            return false;
-        nap_ms(100);
-    }
-}
-
-static long
-log_mark(void)
-{
-    return sql_long("SELECT coalesce(max(position), 0) FROM case_events");
-}
-
-struct ids {
-    char **v;
-    size_t n;
-};
-
 static void
-ids_cleanup(struct ids *x)
-{
-    for (size_t i = 0; i < x->n; i++)
-        free(x->v[i]);
-    free(x->v);
-    memset(x, 0, sizeof *x);
-}
-
-static void
-event_ids(const char *where, struct ids *out)
-{
-    char sql[1024];
-    snprintf(sql, sizeof sql,
-             "SELECT coalesce(string_agg(event_id::text, ',' ORDER BY position), '') "
-             "FROM case_events WHERE %s",
-             where);
-    char *list = harness_sql(&h, sql), *save = NULL;
-    memset(out, 0, sizeof *out);
-    out->v = calloc(strlen(list) / 36 + 1, sizeof *out->v);
-    assert_non_null(out->v);
-    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
-        out->v[out->n++] = strdup(t);
-    free(list);
-}
-
-static void
-read_and_check(const struct ids *want, struct kc_log *log)
+read_and_check(const struct harness_ids *want, struct kc_log *log)
 {
     char why[512] = "";
     memset(log, 0, sizeof *log);
@@ -505,14 +437,14 @@ test_relay_sigkill_mid_publishing_loses_nothing(void **state)
     struct kill_writer w[KILL_WRITERS];
     atomic_int created = 0;
     char where[64], sql[256];
-    struct ids want;
+    struct harness_ids want;
     struct kc_log log;
     bool restarted = false;
 
     assert_non_null(ids);
     assert_non_null(status);
     assert_non_null(patch_status);
-    long mark = log_mark();
+    long mark = harness_log_mark(&h);
     unsigned port = free_port();
     assert_true(proc_start(&procs[0], port));
     assert_true(proc_wait_ready(&procs[0]));
@@ -553,15 +485,16 @@ test_relay_sigkill_mid_publishing_loses_nothing(void **state)
             fail_msg("patch of case %d answered %ld", i, patch_status[i]);
     }
     /* every case exactly once: retries were replays */
-    assert_int_equal(sql_long("SELECT count(*) FROM cases WHERE title LIKE 'sigkill %'"),
-                     KILL_CASES);
+    assert_int_equal(
+        harness_sql_long(&h, "SELECT count(*) FROM cases WHERE title LIKE 'sigkill %'"),
+        KILL_CASES);
 
     snprintf(where, sizeof where, "position > %ld", mark);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM case_events WHERE %s AND published_at IS NULL",
              where);
-    assert_true(wait_sql(sql, "0", WAIT_S));
+    assert_true(harness_wait_sql(&h, sql, "0", WAIT_S));
     note("all published");
-    event_ids(where, &want);
+    harness_event_ids(&h, where, &want);
     assert_int_equal(want.n, KILL_CASES + KILL_CASES / 10);
     read_and_check(&want, &log);
     note("all read back");
@@ -576,7 +509,7 @@ test_relay_sigkill_mid_publishing_loses_nothing(void **state)
     assert_int_equal(proc_stop(&procs[0]), 0);
 
     kc_log_cleanup(&log);
-    ids_cleanup(&want);
+    harness_ids_cleanup(&want);
     free(patch_status);
     free(status);
     free(ids);
@@ -656,12 +589,12 @@ test_relay_three_instances_one_publisher_order_kept(void **state)
     long status[TRIO_CASES][3];
     pthread_t t[TRIO_WRITERS];
     struct trio_writer w[TRIO_WRITERS];
-    struct ids want;
+    struct harness_ids want;
     struct kc_log log;
 
     memset(ids, 0, sizeof ids);
     memset(status, 0, sizeof status);
-    long mark = log_mark();
+    long mark = harness_log_mark(&h);
     for (int i = 0; i < MAX_PROCS; i++)
         assert_true(proc_start(&procs[i], free_port()));
     for (int i = 0; i < MAX_PROCS; i++)
@@ -684,14 +617,14 @@ test_relay_three_instances_one_publisher_order_kept(void **state)
     snprintf(where, sizeof where, "position > %ld", mark);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM case_events WHERE %s AND published_at IS NULL",
              where);
-    assert_true(wait_sql(sql, "0", WAIT_S));
-    event_ids(where, &want);
+    assert_true(harness_wait_sql(&h, sql, "0", WAIT_S));
+    harness_event_ids(&h, where, &want);
     assert_int_equal(want.n, TRIO_CASES * 3);
     read_and_check(&want, &log);
     assert_created_arrived(&log, ids, TRIO_CASES);
     note("all published and read back");
     kc_log_cleanup(&log);
-    ids_cleanup(&want);
+    harness_ids_cleanup(&want);
 
     /* one publisher */
     int leader = wait_sole_leader(15);
@@ -709,7 +642,7 @@ test_relay_three_instances_one_publisher_order_kept(void **state)
 
     /* the leader dies; another takes over and publishes what comes next */
     int survivor = (leader + 1) % MAX_PROCS;
-    mark = log_mark();
+    mark = harness_log_mark(&h);
     proc_kill(&procs[leader]);
     double killed_at = mono_s();
     for (int i = 0; i < TRIO_MORE; i++) {
@@ -726,7 +659,7 @@ test_relay_three_instances_one_publisher_order_kept(void **state)
              where);
     int left = (int)(15 - (mono_s() - killed_at));
     assert_true(left > 0);
-    assert_true(wait_sql(sql, "0", left));
+    assert_true(harness_wait_sql(&h, sql, "0", left));
     left = (int)(15 - (mono_s() - killed_at));
     int next = wait_sole_leader(left > 1 ? left : 1);
     assert_true(next >= 0);
@@ -734,7 +667,7 @@ test_relay_three_instances_one_publisher_order_kept(void **state)
     assert_true(metric_of(procs[next].port, "capa_relay_published_total") >= TRIO_MORE);
     note("instance %d took over from instance %d within %.1f s", next, leader,
          mono_s() - killed_at);
-    event_ids(where, &want);
+    harness_event_ids(&h, where, &want);
     assert_int_equal(want.n, TRIO_MORE);
     read_and_check(&want, &log);
     assert_created_arrived(&log, more, TRIO_MORE);
@@ -743,7 +676,7 @@ test_relay_three_instances_one_publisher_order_kept(void **state)
         if (procs[i].pid != 0)
             assert_int_equal(proc_stop(&procs[i]), 0);
     kc_log_cleanup(&log);
-    ids_cleanup(&want);
+    harness_ids_cleanup(&want);
 }
 
 /* ---- fixtures ---- */
