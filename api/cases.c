@@ -24,14 +24,14 @@ idempotency_key_valid(const char *s)
 }
 
 int
-api_case_create(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_create(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
     struct case_record rec = {0};
     bool replayed = false;
     char location[64];
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
     const char *key = api_header(req, "Idempotency-Key");
@@ -42,7 +42,7 @@ api_case_create(const struct _u_request *req, struct _u_response *resp, void *ap
     }
     if (api_call_body(&c, API_MEDIA_JSON) != ERR_OK)
         goto out;
-    int rc = uc_case_create(c.app, &api_anonymous, c.j_body, key, &rec, &replayed, &c.st);
+    int rc = uc_case_create(c.app, c.who, c.j_body, key, &rec, &replayed, &c.st);
     if (rc != ERR_OK) {
         api_problem(resp, rc, &c.st);
         goto out;
@@ -59,11 +59,11 @@ out:
 }
 
 int
-api_case_list(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_list(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     /* the names are checked by the domain's query validation */
     if (api_call_query(&c, NULL) == ERR_OK) {
         int rc = uc_case_list(c.app, c.j_params, &c.j_out, &c.st);
@@ -76,13 +76,13 @@ api_case_list(const struct _u_request *req, struct _u_response *resp, void *app)
 }
 
 int
-api_case_get(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_get(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
     struct case_record rec = {0};
     json_t *j_case = NULL;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
     int rc = uc_case_get(c.app, c.id, &rec, &c.st);
@@ -117,17 +117,17 @@ typedef int (*write_fn)(struct app *app, const struct principal *actor, const ch
                         struct uc_status *st);
 
 static int
-conditional_write(const struct _u_request *req, struct _u_response *resp, struct app *app,
+conditional_write(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq,
                   const char *media_type, write_fn fn)
 {
     struct api_call c;
     struct case_record rec = {0};
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) != ERR_OK || api_call_body(&c, media_type) != ERR_OK ||
         api_call_if_match(&c) != ERR_OK)
         goto out;
-    int rc = fn(c.app, &api_anonymous, c.id, c.version, c.j_body, &rec, &c.st);
+    int rc = fn(c.app, c.who, c.id, c.version, c.j_body, &rec, &c.st);
     if (rc != ERR_OK) {
         api_problem(resp, rc, &c.st);
         goto out;
@@ -140,23 +140,25 @@ out:
 }
 
 int
-api_case_update(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_update(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
-    return conditional_write(req, resp, app, API_MEDIA_MERGE_PATCH, uc_case_update);
+    return conditional_write(req, resp, rq, API_MEDIA_MERGE_PATCH, uc_case_update);
 }
 
 int
-api_case_transition(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_transition(const struct _u_request *req, struct _u_response *resp,
+                    const struct api_req *rq)
 {
-    return conditional_write(req, resp, app, API_MEDIA_JSON, uc_case_transition);
+    return conditional_write(req, resp, rq, API_MEDIA_JSON, uc_case_transition);
 }
 
 int
-api_case_transitions(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_transitions(const struct _u_request *req, struct _u_response *resp,
+                     const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) == ERR_OK)
         api_call_answer(&c, uc_case_transitions(c.app, c.id, &c.j_out, &c.st));
     api_call_cleanup(&c);
@@ -181,13 +183,13 @@ int_param(const json_t *j_params, const char *name, int def, int min, int max, i
 }
 
 int
-api_case_history(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_history(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     static const char *const params[] = {"after", "limit", NULL};
     struct api_call c;
     int after, limit;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, params) != ERR_OK)
         goto out;
     if (int_param(c.j_params, "after", 0, 0, 2147483647, &after) != ERR_OK ||
@@ -203,11 +205,11 @@ out:
 }
 
 int
-api_case_verify(const struct _u_request *req, struct _u_response *resp, void *app)
+api_case_verify(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) == ERR_OK)
         api_call_answer(&c, uc_case_verify(c.app, c.id, &c.j_out, &c.st));
     api_call_cleanup(&c);

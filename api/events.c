@@ -8,11 +8,11 @@
 #include "resources.h"
 
 int
-api_events_list(const struct _u_request *req, struct _u_response *resp, void *app)
+api_events_list(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     /* names are checked by the use case */
     if (api_call_query(&c, NULL) == ERR_OK)
         api_call_answer(&c, uc_events_list(c.app, c.j_params, &c.j_out, &c.st));
@@ -22,9 +22,9 @@ api_events_list(const struct _u_request *req, struct _u_response *resp, void *ap
 
 /* The use cases' metrics, then the HTTP layer's own (http_metrics.h). */
 int
-api_metrics(const struct _u_request *req, struct _u_response *resp, void *app)
+api_metrics(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
-    struct app *a = app;
+    struct app *a = rq->app;
     char *text = NULL, *http = NULL, *both = NULL;
     (void)req;
 

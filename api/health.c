@@ -7,10 +7,10 @@
 #include "resources.h"
 
 int
-api_healthz(const struct _u_request *req, struct _u_response *resp, void *app)
+api_healthz(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     (void)req;
-    (void)app;
+    (void)rq;
     json_t *j = json_pack("{s:s}", "status", "ok");
     api_send_json(resp, 200, j);
     json_decref(j);
@@ -18,11 +18,11 @@ api_healthz(const struct _u_request *req, struct _u_response *resp, void *app)
 }
 
 int
-api_readyz(const struct _u_request *req, struct _u_response *resp, void *app)
+api_readyz(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     json_t *j_checks = NULL;
     (void)req;
-    bool ready = uc_ready(app, &j_checks);
+    bool ready = uc_ready(rq->app, &j_checks);
     json_t *j =
         json_pack("{s:s, s:o?}", "status", ready ? "ready" : "not_ready", "checks", j_checks);
     api_send_json(resp, ready ? 200 : 503, j);
@@ -33,10 +33,10 @@ api_readyz(const struct _u_request *req, struct _u_response *resp, void *app)
 }
 
 int
-api_openapi(const struct _u_request *req, struct _u_response *resp, void *app)
+api_openapi(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     (void)req;
-    (void)app;
+    (void)rq;
     ulfius_set_binary_body_response(resp, 200, capa_openapi[0].data, capa_openapi[0].size);
     u_map_put(resp->map_header, "Content-Type", "application/yaml");
     return U_CALLBACK_COMPLETE;

@@ -9,7 +9,6 @@
 
 #include "err.h"
 
-const struct principal api_anonymous = {.kind = "anonymous", .subject = "anonymous"};
 const char *const api_no_params[] = {NULL};
 
 const char *
@@ -285,9 +284,9 @@ api_set_etag_of(struct _u_response *resp, const json_t *j)
 
 void
 api_call_init(struct api_call *c, const struct _u_request *req, struct _u_response *resp,
-              struct app *app)
+              const struct api_req *rq)
 {
-    *c = (struct api_call){.req = req, .resp = resp, .app = app};
+    *c = (struct api_call){.req = req, .resp = resp, .app = rq->app, .who = rq->who};
     uc_status_init(&c->st);
     api_path_id(req, c->id);
     api_path_segment(req, 4, c->rid);

@@ -74,8 +74,14 @@ const char *api_path_id(const struct _u_request *req, char buf[API_ID_MAX]);
 /* Segment n (0-based: "v1" is 0) of the request path, "" when missing or too long. */
 const char *api_path_segment(const struct _u_request *req, int n, char buf[API_ID_MAX]);
 
-/* Until authentication lands, every request acts as this principal. */
-extern const struct principal api_anonymous;
+/*
+ * What the dispatcher hands a handler: the app, and who is calling (NULL on
+ * the public routes: health, readiness, public metrics).
+ */
+struct api_req {
+    struct app *app;
+    const struct principal *who;
+};
 
 /* The allowed list of an endpoint without query parameters. */
 extern const char *const api_no_params[];
@@ -88,6 +94,7 @@ struct api_call {
     const struct _u_request *req; /* borrowed */
     struct _u_response *resp;     /* borrowed */
     struct app *app;              /* borrowed */
+    const struct principal *who;  /* borrowed: the authenticated caller */
     struct uc_status st;          /* the use case's problem, if any */
     json_t *j_params;             /* the query (api_call_query) */
     json_t *j_body;               /* the body (api_call_body) */
@@ -98,11 +105,11 @@ struct api_call {
 };
 
 /*
- * Start a call: borrow req, resp and app, read the path ids, start the
+ * Start a call: borrow req, resp, the app and the caller, read the path ids, start the
  * status. Cannot fail: api_call_cleanup is safe from then on.
  */
 void api_call_init(struct api_call *c, const struct _u_request *req, struct _u_response *resp,
-                   struct app *app);
+                   const struct api_req *rq);
 /* Release the status and every j_ member, however far the handler got. */
 void api_call_cleanup(struct api_call *c);
 

@@ -38,8 +38,17 @@ struct row {
     long long other; /* statuses past the slots, or out of range */
 };
 
+/* Why authentication failed: a fixed label set (anything else counts as "other"). */
+static const char *const auth_reasons[] = {
+    "missing",       "malformed",       "malformed_key", "unknown_key", "no_token_issuer",
+    "bad_signature", "alg_not_allowed", "unknown_kid",   "expired",     "not_yet_valid",
+    "issuer",        "audience",        "no_subject",    "too_long",    "other"};
+#define N_AUTH_REASONS (sizeof auth_reasons / sizeof auth_reasons[0])
+
 struct api_http_metrics {
     pthread_mutex_t lock;
+    unsigned long auth_failures[N_AUTH_REASONS];
+    unsigned long rate_limited;
     size_t n_rows;
     struct row rows[]; /* (n_routes + 1) * N_METHODS, by route then method */
 };
@@ -194,6 +203,45 @@ request_duration(FILE *f, const struct api_http_metrics *m)
     }
 }
 
+void
+api_http_metrics_auth_failure(struct api_http_metrics *m, const char *reason)
+{
+    size_t i = 0;
+    if (m == NULL)
+        return;
+    while (i < N_AUTH_REASONS - 1 && strcmp(auth_reasons[i], reason) != 0)
+        i++;
+    pthread_mutex_lock(&m->lock);
+    m->auth_failures[i]++;
+    pthread_mutex_unlock(&m->lock);
+}
+
+void
+api_http_metrics_rate_limited(struct api_http_metrics *m)
+{
+    if (m == NULL)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->rate_limited++;
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void
+auth_counters(FILE *f, const struct api_http_metrics *m)
+{
+    fprintf(f, "# HELP capa_http_auth_failures_total Requests refused with 401, by reason.\n"
+               "# TYPE capa_http_auth_failures_total counter\n");
+    for (size_t i = 0; i < N_AUTH_REASONS; i++)
+        fprintf(f, "capa_http_auth_failures_total{reason=\"%s\"} %lu\n", auth_reasons[i],
+                m->auth_failures[i]);
+    fprintf(f,
+            "# HELP capa_http_rate_limited_total Requests refused with 429 by the per-principal "
+            "rate limit.\n"
+            "# TYPE capa_http_rate_limited_total counter\n"
+            "capa_http_rate_limited_total %lu\n",
+            m->rate_limited);
+}
+
 char *
 api_http_metrics_text(struct api_http_metrics *m)
 {
@@ -207,6 +255,7 @@ api_http_metrics_text(struct api_http_metrics *m)
         pthread_mutex_lock(&m->lock);
     requests_total(f, m ? m : &none);
     request_duration(f, m ? m : &none);
+    auth_counters(f, m ? m : &none);
     if (m != NULL)
         pthread_mutex_unlock(&m->lock);
     if (fclose(f) != 0) {

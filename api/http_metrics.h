@@ -35,8 +35,14 @@ void api_http_metrics_free(struct api_http_metrics *m);
 void api_http_metrics_record(struct api_http_metrics *m, size_t route_index, const char *route,
                              const char *verb, unsigned status, double seconds);
 
+/* Count a 401 by reason (uc_authenticate's codes; unknown ones count as "other"). */
+void api_http_metrics_auth_failure(struct api_http_metrics *m, const char *reason);
+/* Count a 429 of the rate limit. */
+void api_http_metrics_rate_limited(struct api_http_metrics *m);
+
 /*
- * The families capa_http_requests_total and capa_http_request_duration_seconds
+ * The families capa_http_requests_total, capa_http_request_duration_seconds,
+ * capa_http_auth_failures_total and capa_http_rate_limited_total
  * in the text exposition format 0.0.4. Returns a malloc'ed string the caller
  * frees, or NULL when out of memory. m may be NULL (empty families).
  */

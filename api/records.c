@@ -55,28 +55,28 @@ answer_created(struct api_call *c, int rc)
 }
 
 int
-api_record_create(const struct _u_request *req, struct _u_response *resp, void *app)
+api_record_create(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
     int kind = path_kind(req);
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (kind < 0)
         api_problem(resp, ERR_NOT_FOUND, NULL);
     else if (read_write(&c) == ERR_OK)
-        answer_created(&c, uc_record_create(c.app, &api_anonymous, c.id, (enum rec_kind)kind,
-                                            c.j_body, c.version, &c.j_out, &c.st));
+        answer_created(&c, uc_record_create(c.app, c.who, c.id, (enum rec_kind)kind, c.j_body,
+                                            c.version, &c.j_out, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_record_list(const struct _u_request *req, struct _u_response *resp, void *app)
+api_record_list(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
     int kind = path_kind(req);
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (kind < 0)
         api_problem(resp, ERR_NOT_FOUND, NULL);
     else if (api_call_query(&c, api_no_params) == ERR_OK)
@@ -86,12 +86,12 @@ api_record_list(const struct _u_request *req, struct _u_response *resp, void *ap
 }
 
 int
-api_record_get(const struct _u_request *req, struct _u_response *resp, void *app)
+api_record_get(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
     int kind = path_kind(req);
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     /* the root cause is one per case: no record id in its path */
     const char *record_id = kind == REC_ROOT_CAUSE ? NULL : c.rid;
     if (kind < 0)
@@ -105,11 +105,11 @@ api_record_get(const struct _u_request *req, struct _u_response *resp, void *app
 
 /* PATCH an action (merge patch, If-Match of the action required). */
 int
-api_record_update(const struct _u_request *req, struct _u_response *resp, void *app)
+api_record_update(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (path_kind(req) != REC_ACTION) {
         api_problem(resp, ERR_NOT_FOUND, NULL);
         goto out;
@@ -117,8 +117,8 @@ api_record_update(const struct _u_request *req, struct _u_response *resp, void *
     if (api_call_query(&c, api_no_params) != ERR_OK ||
         api_call_body(&c, API_MEDIA_MERGE_PATCH) != ERR_OK || api_call_if_match(&c) != ERR_OK)
         goto out;
-    api_call_answer_versioned(&c, uc_record_update(c.app, &api_anonymous, c.id, REC_ACTION, c.rid,
-                                                   c.version, c.j_body, &c.j_out, &c.st));
+    api_call_answer_versioned(&c, uc_record_update(c.app, c.who, c.id, REC_ACTION, c.rid, c.version,
+                                                   c.j_body, &c.j_out, &c.st));
 out:
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
@@ -126,42 +126,41 @@ out:
 
 /* POST /v1/cases/{id}/reviews/{rid}/verdict (If-Match of the review optional). */
 int
-api_review_verdict(const struct _u_request *req, struct _u_response *resp, void *app)
+api_review_verdict(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (read_write(&c) == ERR_OK)
-        api_call_answer_versioned(&c,
-                                  uc_record_update(c.app, &api_anonymous, c.id, REC_REVIEW, c.rid,
-                                                   c.version, c.j_body, &c.j_out, &c.st));
+        api_call_answer_versioned(&c, uc_record_update(c.app, c.who, c.id, REC_REVIEW, c.rid,
+                                                       c.version, c.j_body, &c.j_out, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 /* PUT /v1/cases/{id}/root-cause: the analysis, created or revised (If-Match optional). */
 int
-api_root_cause_put(const struct _u_request *req, struct _u_response *resp, void *app)
+api_root_cause_put(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (read_write(&c) == ERR_OK)
-        api_call_answer_versioned(&c, uc_root_cause_put(c.app, &api_anonymous, c.id, c.j_body,
-                                                        c.version, &c.j_out, &c.st));
+        api_call_answer_versioned(
+            &c, uc_root_cause_put(c.app, c.who, c.id, c.j_body, c.version, &c.j_out, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
 int
-api_link_remove(const struct _u_request *req, struct _u_response *resp, void *app)
+api_link_remove(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
-    int rc = uc_link_remove(c.app, &api_anonymous, c.id, c.rid, &c.st);
+    int rc = uc_link_remove(c.app, c.who, c.id, c.rid, &c.st);
     if (rc != ERR_OK)
         api_problem(resp, rc, &c.st);
     else
@@ -173,13 +172,13 @@ out:
 
 /* POST /v1/cases/{id}/evidence?filename=...[&supersedes=...]: the raw file as the body. */
 int
-api_evidence_add(const struct _u_request *req, struct _u_response *resp, void *app)
+api_evidence_add(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     static const char *const params[] = {"filename", "supersedes", NULL};
     struct api_call c;
     char detail[128];
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, params) != ERR_OK || api_call_if_match_optional(&c) != ERR_OK)
         goto out;
     if (req->binary_body_length > (size_t)c.app->cfg.evidence_max_bytes) {
@@ -197,7 +196,7 @@ api_evidence_add(const struct _u_request *req, struct _u_response *resp, void *a
                            "?filename=");
         goto out;
     }
-    answer_created(&c, uc_evidence_add(c.app, &api_anonymous, c.id, filename, media_type,
+    answer_created(&c, uc_evidence_add(c.app, c.who, c.id, filename, media_type,
                                        req->binary_body ? req->binary_body : "",
                                        req->binary_body_length, supersedes, c.version, &c.j_out,
                                        &c.st));
@@ -227,14 +226,15 @@ encode_filename(const char *s, char *out, size_t size)
 }
 
 int
-api_evidence_content(const struct _u_request *req, struct _u_response *resp, void *app)
+api_evidence_content(const struct _u_request *req, struct _u_response *resp,
+                     const struct api_req *rq)
 {
     struct api_call c;
     void *bytes = NULL;
     size_t len = 0;
     char etag[80], disposition[1024], name[800];
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
     int rc = uc_evidence_content(c.app, c.id, c.rid, &bytes, &len, &c.j_out, &c.st);
@@ -265,11 +265,11 @@ out:
 }
 
 int
-api_actions_list(const struct _u_request *req, struct _u_response *resp, void *app)
+api_actions_list(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, NULL) == ERR_OK)
         api_call_answer(&c, uc_actions_list(c.app, c.j_params, &c.j_out, &c.st));
     api_call_cleanup(&c);
@@ -277,11 +277,11 @@ api_actions_list(const struct _u_request *req, struct _u_response *resp, void *a
 }
 
 int
-api_controls_list(const struct _u_request *req, struct _u_response *resp, void *app)
+api_controls_list(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
 
-    api_call_init(&c, req, resp, app);
+    api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) == ERR_OK)
         api_call_answer(&c, uc_controls_list(c.app, &c.j_out, &c.st));
     api_call_cleanup(&c);

@@ -1,15 +1,18 @@
 /*
  * resources.h - the handlers of each resource, registered by the route table
- * in server.c. Every handler has the ulfius callback shape, receives the
- * struct app as user_data, and always completes the response.
+ * in server.c. The dispatcher calls each with the request's struct api_req
+ * (the app, and the authenticated principal); a handler always completes
+ * the response.
  */
 #ifndef CAPA_RESOURCES_H
 #define CAPA_RESOURCES_H
 
 #include <ulfius.h>
 
+#include "http.h"
+
 #define API_HANDLER(name)                                                                          \
-    int name(const struct _u_request *req, struct _u_response *resp, void *app)
+    int name(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 
 /* cases.c */
 API_HANDLER(api_case_create);

@@ -23,65 +23,85 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "resources.h"
+
+/*
+ * Who may call a route: nobody needs to authenticate for PUBLIC ones; the
+ * others need a principal with one of the roles (a bit set of enum wf_role).
+ * This table is the role matrix: openapi.yaml's x-capa-roles states it per
+ * operation, and `capad routes` prints it for the check that compares them.
+ */
+#define PUBLIC 0u
+#define V ROLE_BIT(WF_ROLE_VIEWER)
+#define R ROLE_BIT(WF_ROLE_REPORTER)
+#define C ROLE_BIT(WF_ROLE_CONTRIBUTOR)
+#define A ROLE_BIT(WF_ROLE_APPROVER)
+#define ADM ROLE_BIT(WF_ROLE_ADMIN)
+/* every role reads */
+#define READ ROLES_ALL
+/* any role may ask; the workflow definition says which role each move needs */
+#define WORKFLOW ROLES_ALL
 
 struct api_route {
     const char *method;
     const char *path; /* ulfius format: ":name" is a path parameter */
-    int (*handler)(const struct _u_request *, struct _u_response *, void *);
+    API_HANDLER((*handler));
+    unsigned roles;
 };
 
 static const struct api_route routes[] = {
-    {"GET", "/healthz", api_healthz},
-    {"GET", "/readyz", api_readyz},
-    {"GET", "/openapi.yaml", api_openapi},
-    {"GET", "/metrics", api_metrics},
-    {"POST", "/v1/cases", api_case_create},
-    {"GET", "/v1/cases", api_case_list},
-    {"GET", "/v1/cases/:id", api_case_get},
-    {"PATCH", "/v1/cases/:id", api_case_update},
-    {"GET", "/v1/cases/:id/transitions", api_case_transitions},
-    {"POST", "/v1/cases/:id/transitions", api_case_transition},
-    {"GET", "/v1/cases/:id/history", api_case_history},
-    {"GET", "/v1/cases/:id/history/verify", api_case_verify},
-    {"GET", "/v1/cases/:id/corrections", api_record_list},
-    {"POST", "/v1/cases/:id/corrections", api_record_create},
-    {"GET", "/v1/cases/:id/corrections/:rid", api_record_get},
-    {"GET", "/v1/cases/:id/root-cause", api_record_get},
-    {"PUT", "/v1/cases/:id/root-cause", api_root_cause_put},
-    {"GET", "/v1/cases/:id/actions", api_record_list},
-    {"POST", "/v1/cases/:id/actions", api_record_create},
-    {"GET", "/v1/cases/:id/actions/:rid", api_record_get},
-    {"PATCH", "/v1/cases/:id/actions/:rid", api_record_update},
-    {"GET", "/v1/cases/:id/reviews", api_record_list},
-    {"POST", "/v1/cases/:id/reviews", api_record_create},
-    {"GET", "/v1/cases/:id/reviews/:rid", api_record_get},
-    {"POST", "/v1/cases/:id/reviews/:rid/verdict", api_review_verdict},
-    {"GET", "/v1/cases/:id/isms-changes", api_record_list},
-    {"POST", "/v1/cases/:id/isms-changes", api_record_create},
-    {"GET", "/v1/cases/:id/isms-changes/:rid", api_record_get},
-    {"GET", "/v1/cases/:id/links", api_record_list},
-    {"POST", "/v1/cases/:id/links", api_record_create},
-    {"GET", "/v1/cases/:id/links/:rid", api_record_get},
-    {"DELETE", "/v1/cases/:id/links/:rid", api_link_remove},
-    {"GET", "/v1/cases/:id/evidence", api_record_list},
-    {"POST", "/v1/cases/:id/evidence", api_evidence_add},
-    {"GET", "/v1/cases/:id/evidence/:rid", api_record_get},
-    {"GET", "/v1/cases/:id/evidence/:rid/content", api_evidence_content},
-    {"GET", "/v1/cases/:id/comments", api_record_list},
-    {"POST", "/v1/cases/:id/comments", api_record_create},
-    {"GET", "/v1/cases/:id/comments/:rid", api_record_get},
-    {"GET", "/v1/cases/:id/approvals", api_record_list},
-    {"POST", "/v1/cases/:id/approvals", api_record_create},
-    {"GET", "/v1/cases/:id/approvals/:rid", api_record_get},
-    {"GET", "/v1/actions", api_actions_list},
-    {"GET", "/v1/controls", api_controls_list},
-    {"GET", "/v1/workflows", api_workflow_list},
-    {"PUT", "/v1/workflows/:kind", api_workflow_put},
-    {"GET", "/v1/events", api_events_list},
+    {"GET", "/healthz", api_healthz, PUBLIC},
+    {"GET", "/readyz", api_readyz, PUBLIC},
+    {"GET", "/openapi.yaml", api_openapi, READ},
+    {"GET", "/metrics", api_metrics, READ}, /* PUBLIC with CAPA_METRICS_PUBLIC */
+    {"POST", "/v1/cases", api_case_create, R | C},
+    {"GET", "/v1/cases", api_case_list, READ},
+    {"GET", "/v1/cases/:id", api_case_get, READ},
+    {"PATCH", "/v1/cases/:id", api_case_update, C},
+    {"GET", "/v1/cases/:id/transitions", api_case_transitions, READ},
+    {"POST", "/v1/cases/:id/transitions", api_case_transition, WORKFLOW},
+    {"GET", "/v1/cases/:id/history", api_case_history, READ},
+    {"GET", "/v1/cases/:id/history/verify", api_case_verify, READ},
+    {"GET", "/v1/cases/:id/corrections", api_record_list, READ},
+    {"POST", "/v1/cases/:id/corrections", api_record_create, C},
+    {"GET", "/v1/cases/:id/corrections/:rid", api_record_get, READ},
+    {"GET", "/v1/cases/:id/root-cause", api_record_get, READ},
+    {"PUT", "/v1/cases/:id/root-cause", api_root_cause_put, C},
+    {"GET", "/v1/cases/:id/actions", api_record_list, READ},
+    {"POST", "/v1/cases/:id/actions", api_record_create, C},
+    {"GET", "/v1/cases/:id/actions/:rid", api_record_get, READ},
+    {"PATCH", "/v1/cases/:id/actions/:rid", api_record_update, C},
+    {"GET", "/v1/cases/:id/reviews", api_record_list, READ},
+    {"POST", "/v1/cases/:id/reviews", api_record_create, C},
+    {"GET", "/v1/cases/:id/reviews/:rid", api_record_get, READ},
+    {"POST", "/v1/cases/:id/reviews/:rid/verdict", api_review_verdict, A},
+    {"GET", "/v1/cases/:id/isms-changes", api_record_list, READ},
+    {"POST", "/v1/cases/:id/isms-changes", api_record_create, C},
+    {"GET", "/v1/cases/:id/isms-changes/:rid", api_record_get, READ},
+    {"GET", "/v1/cases/:id/links", api_record_list, READ},
+    {"POST", "/v1/cases/:id/links", api_record_create, C},
+    {"GET", "/v1/cases/:id/links/:rid", api_record_get, READ},
+    {"DELETE", "/v1/cases/:id/links/:rid", api_link_remove, C},
+    {"GET", "/v1/cases/:id/evidence", api_record_list, READ},
+    {"POST", "/v1/cases/:id/evidence", api_evidence_add, R | C | A},
+    {"GET", "/v1/cases/:id/evidence/:rid", api_record_get, READ},
+    {"GET", "/v1/cases/:id/evidence/:rid/content", api_evidence_content, READ},
+    {"GET", "/v1/cases/:id/comments", api_record_list, READ},
+    {"POST", "/v1/cases/:id/comments", api_record_create, R | C | A},
+    {"GET", "/v1/cases/:id/comments/:rid", api_record_get, READ},
+    {"GET", "/v1/cases/:id/approvals", api_record_list, READ},
+    {"POST", "/v1/cases/:id/approvals", api_record_create, A},
+    {"GET", "/v1/cases/:id/approvals/:rid", api_record_get, READ},
+    {"GET", "/v1/actions", api_actions_list, READ},
+    {"GET", "/v1/controls", api_controls_list, READ},
+    {"GET", "/v1/workflows", api_workflow_list, READ},
+    {"PUT", "/v1/workflows/:kind", api_workflow_put, ADM},
+    {"GET", "/v1/events", api_events_list, READ},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -144,26 +164,127 @@ seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The access log line of one answered request. */
+/* The access log line of one answered request; who is NULL when nobody authenticated. */
 static void
-log_request(const char *id, const char *method, const char *route, unsigned status, double seconds)
+log_request(const char *id, const char *method, const char *route, unsigned status, double seconds,
+            const struct principal *who)
 {
-    json_t *j_fields =
-        json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "msg", "request", "request_id", id,
-                  "method", method, "route", route, "status", (int)status, "duration_ms",
-                  seconds * 1000.0, "principal", api_anonymous.subject);
+    json_t *j_fields = json_pack(
+        "{s:s, s:s, s:s, s:s, s:i, s:f, s:s?, s:s?, s:s?}", "msg", "request", "request_id", id,
+        "method", method, "route", route, "status", (int)status, "duration_ms", seconds * 1000.0,
+        "principal", who ? who->subject : NULL, "principal_name", who ? who->name : NULL,
+        "on_behalf_of", who ? who->on_behalf_of : NULL);
     if (j_fields != NULL)
         log_event(LOG_LEVEL_INFO, j_fields);
     json_decref(j_fields);
 }
 
+/* The one answer to every failed authentication: nothing tells what was wrong. */
+static void
+unauthorized(struct _u_response *resp)
+{
+    api_problem_detail(resp, ERR_UNAUTHORIZED,
+                       "send a valid API key or token: Authorization: Bearer <credential>");
+    u_map_put(resp->map_header, "WWW-Authenticate",
+              "Bearer realm=\"capa\", error=\"invalid_token\"");
+}
+
+/* The log line of a failed authentication: the reason, never the credential. */
+static void
+log_auth_failure(const char *id, const char *route, const char *reason)
+{
+    json_t *j_fields = json_pack("{s:s, s:s, s:s, s:s}", "msg", "authentication failed",
+                                 "request_id", id, "route", route, "reason", reason);
+    if (j_fields != NULL)
+        log_event(LOG_LEVEL_WARN, j_fields);
+    json_decref(j_fields);
+}
+
+/* 403 naming the roles an operation needs. */
+static void
+forbidden(struct _u_response *resp, unsigned needed, unsigned has)
+{
+    struct uc_status st;
+    char need_text[96], has_text[96];
+
+    uc_status_init(&st);
+    access_roles_text(needed, need_text, sizeof need_text);
+    access_roles_text(has, has_text, sizeof has_text);
+    snprintf(st.detail, sizeof st.detail, "this operation needs the role %s; the caller has %s",
+             needed == ROLES_ALL ? "of any capa role" : need_text, has ? has_text : "no role");
+    st.j_extra = json_object();
+    json_t *j_roles = json_array();
+    for (int r = 0; r < WF_ROLE__COUNT; r++)
+        if (needed & ROLE_BIT(r))
+            json_array_append_new(j_roles, json_string(wf_role_name((enum wf_role)r)));
+    json_object_set_new(st.j_extra, "required_roles", j_roles);
+    api_problem(resp, ERR_FORBIDDEN, &st);
+    uc_status_cleanup(&st);
+}
+
+/*
+ * Authenticate the request, let it act for a person when it asks and may,
+ * take its turn of the rate limit and check its roles against needed. On
+ * success id holds the principal; otherwise the problem is set on resp.
+ */
 static int
-default_endpoint(const struct _u_request *req, struct _u_response *resp, void *app)
+authorize(const struct _u_request *req, struct _u_response *resp, const struct api_route_ctx *ctx,
+          unsigned needed, const char *request_id, const char *template, struct uc_identity *id)
+{
+    struct app *app = ctx->app;
+    struct uc_status st;
+    const char *reason = "";
+    char limit_key[sizeof id->kind + sizeof id->subject + 1];
+    int rc;
+
+    uc_status_init(&st);
+    const char *token = access_bearer_token(api_header(req, "Authorization"), &reason);
+    rc = token ? uc_authenticate(app, token, id, &reason) : ERR_UNAUTHORIZED;
+    if (rc == ERR_UNAUTHORIZED) {
+        api_http_metrics_auth_failure(app->http_metrics, reason);
+        log_auth_failure(request_id, template, reason);
+        unauthorized(resp);
+        goto out;
+    }
+    if (rc != ERR_OK) {
+        api_problem(resp, rc, NULL);
+        goto out;
+    }
+    snprintf(limit_key, sizeof limit_key, "%s:%s", id->kind, id->subject);
+    int wait = api_ratelimit_take(ctx->limits, limit_key);
+    if (wait > 0) {
+        char retry[16];
+        rc = ERR_RATE_LIMITED;
+        api_http_metrics_rate_limited(app->http_metrics);
+        snprintf(st.detail, sizeof st.detail,
+                 "over %d requests per second (burst %d) for this principal: retry after %d s",
+                 app->cfg.rate_limit_rps, app->cfg.rate_limit_burst, wait);
+        api_problem(resp, rc, &st);
+        snprintf(retry, sizeof retry, "%d", wait);
+        u_map_put(resp->map_header, "Retry-After", retry);
+        goto out;
+    }
+    const char *person = api_header(req, "Capa-On-Behalf-Of");
+    if (person != NULL && (rc = uc_identity_act_for(id, person, &st)) != ERR_OK) {
+        api_problem(resp, rc, &st);
+        goto out;
+    }
+    if ((id->p.roles & needed) == 0) {
+        rc = ERR_FORBIDDEN;
+        forbidden(resp, needed, id->p.roles);
+    }
+out:
+    uc_status_cleanup(&st);
+    return rc;
+}
+
+static int
+default_endpoint(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     char allow[64] = "", path[512];
     /* several routes share a path: list each method once */
     size_t off = 0;
-    (void)app;
+    (void)rq;
 
     snprintf(path, sizeof path, "%s", req->http_url ? req->http_url : "");
     path[strcspn(path, "?")] = '\0';
@@ -195,17 +316,63 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
     char id[REQUEST_ID_MAX + 1];
     struct timespec t0;
 
+    struct uc_identity who;
+    struct api_req rq = {.app = ctx->app};
+    int rc = U_CALLBACK_COMPLETE;
+
     clock_gettime(CLOCK_MONOTONIC, &t0);
     request_id(req, id);
-    int rc = route ? route->handler(req, resp, ctx->app) : default_endpoint(req, resp, ctx->app);
+    /* everything but health needs a principal: unknown paths too, so they tell nothing */
+    unsigned needed = route ? route->roles : READ;
+    if (route && route->handler == api_metrics && ctx->app->cfg.metrics_public)
+        needed = PUBLIC;
+    if (needed == PUBLIC || authorize(req, resp, ctx, needed, id, template, &who) == ERR_OK) {
+        rq.who = needed == PUBLIC ? NULL : &who.p;
+        rc = route ? route->handler(req, resp, &rq) : default_endpoint(req, resp, &rq);
+    }
     u_map_put(resp->map_header, "X-Request-Id", id);
     /* ulfius answers 500 itself when a callback fails */
     unsigned status = rc == U_CALLBACK_ERROR ? 500 : (unsigned)resp->status;
     double seconds = seconds_since(&t0);
     size_t slot = route ? (size_t)(route - routes) : N_ROUTES;
     api_http_metrics_record(ctx->app->http_metrics, slot, template, method, status, seconds);
-    log_request(id, method, template, status, seconds);
+    log_request(id, method, template, status, seconds, rq.who);
     return rc;
+}
+
+char *
+api_routes_text(void)
+{
+    json_t *j_routes = json_array();
+    char path[128];
+
+    for (size_t i = 0; i < N_ROUTES && j_routes; i++) {
+        /* ":id" -> "{id}" */
+        size_t o = 0;
+        for (const char *p = routes[i].path; *p && o + 2 < sizeof path; p++) {
+            if (*p == ':') {
+                size_t n = strcspn(p + 1, "/");
+                o += (size_t)snprintf(path + o, sizeof path - o, "{%.*s}", (int)n, p + 1);
+                p += n;
+            } else {
+                path[o++] = *p;
+            }
+        }
+        path[o] = '\0';
+        json_t *j_roles = json_array();
+        for (int r = 0; r < WF_ROLE__COUNT; r++)
+            if (routes[i].roles & ROLE_BIT(r))
+                json_array_append_new(j_roles, json_string(wf_role_name((enum wf_role)r)));
+        json_array_append_new(
+            j_routes,
+            json_pack("{s:s, s:s, s:o}", "method", routes[i].method, "path", path, "roles",
+                      routes[i].roles == PUBLIC ? json_string("public") : j_roles));
+        if (routes[i].roles == PUBLIC)
+            json_decref(j_roles);
+    }
+    char *text = j_routes ? json_dumps(j_routes, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(j_routes);
+    return text;
 }
 
 int
@@ -218,10 +385,14 @@ api_server_start(struct app *app, unsigned port, struct api_server *srv)
     srv->app = app;
     srv->ctx = calloc(N_ROUTES + 1, sizeof *srv->ctx);
     srv->metrics = api_http_metrics_new(N_ROUTES);
-    if (srv->ctx == NULL || srv->metrics == NULL)
+    int limits_failed;
+    srv->limits =
+        api_ratelimit_new(app->cfg.rate_limit_rps, app->cfg.rate_limit_burst, &limits_failed);
+    if (srv->ctx == NULL || srv->metrics == NULL || limits_failed)
         goto fail_alloc;
     for (size_t i = 0; i <= N_ROUTES; i++)
-        srv->ctx[i] = (struct api_route_ctx){.app = app, .route = i < N_ROUTES ? &routes[i] : NULL};
+        srv->ctx[i] = (struct api_route_ctx){
+            .app = app, .route = i < N_ROUTES ? &routes[i] : NULL, .limits = srv->limits};
     srv->addr.sin_family = AF_INET;
     srv->addr.sin_port = htons((uint16_t)port);
     inet_pton(AF_INET, app->cfg.http_bind, &srv->addr.sin_addr);
@@ -260,6 +431,7 @@ fail:
 fail_alloc:
     app->http_metrics = NULL;
     api_http_metrics_free(srv->metrics);
+    api_ratelimit_free(srv->limits);
     free(srv->ctx);
     memset(srv, 0, sizeof *srv);
     return rc;
@@ -274,7 +446,9 @@ api_server_stop(struct api_server *srv)
     if (srv->app != NULL)
         srv->app->http_metrics = NULL;
     api_http_metrics_free(srv->metrics);
+    api_ratelimit_free(srv->limits);
     free(srv->ctx);
+    srv->limits = NULL;
     srv->metrics = NULL;
     srv->ctx = NULL;
 }

@@ -22,9 +22,11 @@
 struct api_route;
 
 /* What the dispatcher of one route gets as user_data. route NULL: unmatched. */
+struct api_ratelimit;
 struct api_route_ctx {
     struct app *app;
     const struct api_route *route;
+    struct api_ratelimit *limits; /* the server's; NULL: no rate limit */
 };
 
 struct api_server {
@@ -32,6 +34,7 @@ struct api_server {
     struct sockaddr_in addr;          /* borrowed by inst */
     struct api_route_ctx *ctx;        /* one per route, then the unmatched one; borrowed by inst */
     struct api_http_metrics *metrics; /* lent to app->http_metrics while serving */
+    struct api_ratelimit *limits;     /* per-principal rate limit, NULL when off */
     struct app *app;
 };
 
@@ -51,5 +54,11 @@ void api_server_stop(struct api_server *srv);
  * (the caller must then not free what they use).
  */
 bool api_server_shutdown(struct api_server *srv, long deadline);
+
+/*
+ * The route table as JSON text (caller frees): [{"method", "path", "roles":
+ * [...] | "public"}], path in OpenAPI form ({id}). NULL when out of memory.
+ */
+char *api_routes_text(void);
 
 #endif

@@ -8,6 +8,15 @@
 #   * librdkafka's in-process mock Kafka cluster (CAPA_KAFKA_BROKERS=mock):
 #     capad logs its bootstrap address, and kcat can consume the events live.
 #
+# Every request needs an API key. On the local cluster, the first run creates
+# two development keys and keeps them in .capa-local/ (mode 600):
+# dev.key (viewer, reporter, contributor, admin) and approver.key (approver;
+# segregation of duties wants approvals from another principal).
+#
+#   ./deploy/run.sh                       build, migrate, serve
+#   ./deploy/run.sh apikey create ...     any other capad command, on the
+#                                         same database (e.g. API keys)
+#
 # CAPA_* variables already set in the environment win. In particular, with
 # CAPA_DATABASE_URL set no local cluster is started and that database is used.
 set -euo pipefail
@@ -42,18 +51,36 @@ export CAPA_KAFKA_BROKERS=${CAPA_KAFKA_BROKERS:-mock}
 
 capa_log "migrating $CAPA_DATABASE_URL"
 build/capad migrate
+if [[ $# -gt 0 ]]; then
+    exec build/capad "$@"
+fi
+
+# development keys for the local cluster, created once
+if [[ -n ${local_dir:-} && ! -s $local_dir/dev.key ]]; then
+    (
+        umask 077
+        build/capad apikey create --name local-dev \
+            --role viewer,reporter,contributor,admin >"$local_dir/dev.key"
+        build/capad apikey create --name local-approver --role approver >"$local_dir/approver.key"
+    ) 2>/dev/null
+    capa_log "created development API keys in $local_dir/dev.key and approver.key"
+fi
 
 port=${CAPA_HTTP_PORT:-8080}
+keys=${local_dir:-<your key directory>}
 cat <<EOF
 
 capa is starting on http://localhost:$port  (Ctrl-C stops it)
 
+Every request needs an API key (the approver key signs cases off):
+  KEY=\$(cat $keys/dev.key) APPROVER=\$(cat $keys/approver.key)
+
 Watch the events: capad logs the development Kafka address ("kcat -C -b ... -t
 capa.case-events") as it starts; or read them over HTTP:
-  curl -sS http://localhost:$port/v1/events
+  curl -sS -H "Authorization: Bearer \$KEY" http://localhost:$port/v1/events
 
 Create a case:
-  curl -sS -X POST http://localhost:$port/v1/cases -H 'Content-Type: application/json' -d '{"kind":"nonconformity","title":"Firewall rule review overdue","source":"internal_audit","severity":"minor","detected_at":"2026-11-20T10:00:00Z","reported_by":"isms.manager@example.com"}'
+  curl -sS -X POST http://localhost:$port/v1/cases -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"kind":"nonconformity","title":"Firewall rule review overdue","source":"internal_audit","severity":"minor","detected_at":"2026-11-20T10:00:00Z","reported_by":"isms.manager@example.com"}'
 
 EOF
 exec build/capad serve

@@ -65,6 +65,34 @@ topic_valid(const char *s)
                      "0123456789._-") == n;
 }
 
+/* Asymmetric JWS algorithms only: no "none", no HMAC (a public key is no secret). */
+static bool
+algorithms_valid(const char *s)
+{
+    static const char *const known[] = {"RS256", "RS384", "RS512", "PS256", "PS384",
+                                        "PS512", "ES256", "ES384", "ES512", "EdDSA"};
+    for (const char *p = s;; p++) {
+        size_t n = strcspn(p, ","), k;
+        for (k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (strlen(known[k]) == n && strncmp(known[k], p, n) == 0)
+                break;
+        if (k == sizeof known / sizeof known[0])
+            return false;
+        p += n;
+        if (*p == '\0')
+            return true;
+    }
+}
+
+/* name or name.name...: letters, digits, '_', '-', ':' and '/' (URI-style claim names) */
+static bool
+claim_valid(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && s[0] != '.' && s[n - 1] != '.' && !strstr(s, "..") &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:/.") == n;
+}
+
 /* "mock", or host:port[,host:port...] */
 static bool
 brokers_valid(const char *s)
@@ -118,6 +146,9 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         {"CAPA_RELAY_BATCH", &cfg->relay_batch, 500, 1, 10000},
         {"CAPA_RELAY_POLL_MS", &cfg->relay_poll_ms, 1000, 10, 60000},
         {"CAPA_SHUTDOWN_TIMEOUT_S", &cfg->shutdown_timeout_s, 20, 1, 300},
+        {"CAPA_RATE_LIMIT_RPS", &cfg->rate_limit_rps, 50, 0, 1000000},
+        {"CAPA_RATE_LIMIT_BURST", &cfg->rate_limit_burst, 100, 1, 1000000},
+        {"CAPA_JWT_LEEWAY_S", &cfg->jwt_leeway_s, 30, 0, 300},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (int_var(ints[i].name, ints[i].def, ints[i].min, ints[i].max, &v, err, err_size))
@@ -132,7 +163,8 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
                  s);
         return ERR_INVALID;
     }
-    if (bool_var("CAPA_MIGRATE_ON_START", &cfg->migrate_on_start, err, err_size) != ERR_OK)
+    if (bool_var("CAPA_MIGRATE_ON_START", &cfg->migrate_on_start, err, err_size) != ERR_OK ||
+        bool_var("CAPA_METRICS_PUBLIC", &cfg->metrics_public, err, err_size) != ERR_OK)
         return ERR_INVALID;
     const struct {
         const char *name;
@@ -150,6 +182,17 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         {"CAPA_EVENT_TYPE_PREFIX", &cfg->event_type_prefix, "capa.", any_text, ""},
         {"CAPA_EVENT_SCHEMA_BASE", &cfg->event_schema_base,
          "https://capa.example.org/schemas/events/", any_text, ""},
+        {"CAPA_JWT_JWKS_FILE", &cfg->jwt_jwks_file, NULL, any_text, ""},
+        {"CAPA_JWT_PEM_FILE", &cfg->jwt_pem_file, NULL, any_text, ""},
+        {"CAPA_JWT_ALGORITHMS", &cfg->jwt_algorithms, "RS256", algorithms_valid,
+         "a comma-separated list of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, "
+         "ES512, EdDSA"},
+        {"CAPA_JWT_ISSUER", &cfg->jwt_issuer, NULL, any_text, ""},
+        {"CAPA_JWT_AUDIENCE", &cfg->jwt_audience, NULL, any_text, ""},
+        {"CAPA_JWT_ROLES_CLAIM", &cfg->jwt_roles_claim, "roles", claim_valid,
+         "a claim name or a dotted path of names (e.g. realm_access.roles)"},
+        {"CAPA_JWT_NAME_CLAIM", &cfg->jwt_name_claim, "preferred_username", claim_valid,
+         "a claim name"},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         s = getenv(texts[i].name);
@@ -172,6 +215,16 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         snprintf(err, err_size, "out of memory");
         return ERR_INTERNAL;
     }
+    if (cfg->jwt_jwks_file && cfg->jwt_pem_file) {
+        snprintf(err, err_size, "set CAPA_JWT_JWKS_FILE or CAPA_JWT_PEM_FILE, not both");
+        return ERR_INVALID;
+    }
+    /* a token of any issuer or for any service would do: refuse to run so */
+    if ((cfg->jwt_jwks_file || cfg->jwt_pem_file) && (!cfg->jwt_issuer || !cfg->jwt_audience)) {
+        snprintf(err, err_size,
+                 "JWT authentication needs CAPA_JWT_ISSUER and CAPA_JWT_AUDIENCE as well");
+        return ERR_INVALID;
+    }
     return ERR_OK;
 }
 
@@ -188,6 +241,13 @@ cfg_cleanup(struct cfg *cfg)
     free(cfg->event_source);
     free(cfg->event_type_prefix);
     free(cfg->event_schema_base);
+    free(cfg->jwt_jwks_file);
+    free(cfg->jwt_pem_file);
+    free(cfg->jwt_algorithms);
+    free(cfg->jwt_issuer);
+    free(cfg->jwt_audience);
+    free(cfg->jwt_roles_claim);
+    free(cfg->jwt_name_claim);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -372,6 +432,17 @@ cfg_print(const struct cfg *cfg, FILE *out)
         {"CAPA_EVENT_SCHEMA_BASE", cfg->event_schema_base, 0},
         {"CAPA_RELAY_BATCH", NULL, cfg->relay_batch},
         {"CAPA_RELAY_POLL_MS", NULL, cfg->relay_poll_ms},
+        {"CAPA_METRICS_PUBLIC", cfg->metrics_public ? "true" : "false", 0},
+        {"CAPA_RATE_LIMIT_RPS", NULL, cfg->rate_limit_rps},
+        {"CAPA_RATE_LIMIT_BURST", NULL, cfg->rate_limit_burst},
+        {"CAPA_JWT_JWKS_FILE", cfg->jwt_jwks_file ? cfg->jwt_jwks_file : "", 0},
+        {"CAPA_JWT_PEM_FILE", cfg->jwt_pem_file ? cfg->jwt_pem_file : "", 0},
+        {"CAPA_JWT_ALGORITHMS", cfg->jwt_algorithms, 0},
+        {"CAPA_JWT_ISSUER", cfg->jwt_issuer ? cfg->jwt_issuer : "", 0},
+        {"CAPA_JWT_AUDIENCE", cfg->jwt_audience ? cfg->jwt_audience : "", 0},
+        {"CAPA_JWT_ROLES_CLAIM", cfg->jwt_roles_claim, 0},
+        {"CAPA_JWT_NAME_CLAIM", cfg->jwt_name_claim, 0},
+        {"CAPA_JWT_LEEWAY_S", NULL, cfg->jwt_leeway_s},
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         if (vars[i].text != NULL)

@@ -39,6 +39,17 @@ struct cfg {
     int relay_batch;              /* CAPA_RELAY_BATCH */
     int relay_poll_ms;            /* CAPA_RELAY_POLL_MS */
     int shutdown_timeout_s;       /* CAPA_SHUTDOWN_TIMEOUT_S */
+    bool metrics_public;          /* CAPA_METRICS_PUBLIC: /metrics without credentials */
+    int rate_limit_rps;           /* CAPA_RATE_LIMIT_RPS: per principal, 0 = no limit */
+    int rate_limit_burst;         /* CAPA_RATE_LIMIT_BURST */
+    char *jwt_jwks_file;          /* CAPA_JWT_JWKS_FILE: the identity provider's keys, or NULL */
+    char *jwt_pem_file;           /* CAPA_JWT_PEM_FILE: its one public key, or NULL */
+    char *jwt_algorithms;         /* CAPA_JWT_ALGORITHMS: comma list */
+    char *jwt_issuer;             /* CAPA_JWT_ISSUER (required with a key file) */
+    char *jwt_audience;           /* CAPA_JWT_AUDIENCE (required with a key file) */
+    char *jwt_roles_claim;        /* CAPA_JWT_ROLES_CLAIM: dotted path to an array of names */
+    char *jwt_name_claim;         /* CAPA_JWT_NAME_CLAIM */
+    int jwt_leeway_s;             /* CAPA_JWT_LEEWAY_S */
 };
 
 /*

@@ -17,6 +17,10 @@ static const char *const names[ERR__COUNT] = {
     [ERR_RETRY] = "retry",
     [ERR_UNAVAILABLE] = "unavailable",
     [ERR_INTERNAL] = "internal",
+    [ERR_UNAUTHORIZED] = "unauthorized",
+    [ERR_FORBIDDEN] = "forbidden",
+    [ERR_SEGREGATION] = "segregation of duties",
+    [ERR_RATE_LIMITED] = "rate limited",
 };
 
 const char *

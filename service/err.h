@@ -24,6 +24,10 @@ enum err {
     ERR_RETRY,                 /* serialization failure or deadlock: retry the transaction */
     ERR_UNAVAILABLE,           /* database unreachable or pool exhausted (503) */
     ERR_INTERNAL,              /* a bug or an unexpected failure (500) */
+    ERR_UNAUTHORIZED,          /* missing or bad credentials (401) */
+    ERR_FORBIDDEN,             /* authenticated, but the role is missing (403) */
+    ERR_SEGREGATION,           /* segregation of duties refuses this principal (403) */
+    ERR_RATE_LIMITED,          /* the principal's request rate is over its limit (429) */
     ERR__COUNT
 };
 

@@ -5,6 +5,8 @@
  *   capad relay              run only the event relay
  *   capad migrate            apply pending database migrations and exit
  *   capad config check       print the effective configuration (secrets masked)
+ *   capad apikey ...         create, list and revoke API keys (apikey_cmd.c)
+ *   capad routes             print the route table with the roles of each route
  *   capad version            print the version
  *   capad --help
  *
@@ -19,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apikey_cmd.h"
 #include "app.h"
 #include "err.h"
 #include "log.h"
@@ -40,6 +43,11 @@ static const char usage[] =
     "  migrate            apply pending database migrations and exit\n"
     "  config check       print the effective value of every CAPA_* variable (secrets\n"
     "                     masked) and exit: 0 when valid, 78 otherwise; connects nowhere\n"
+    "  apikey create --name NAME --role ROLE [--role ROLE ...] [--delegate]\n"
+    "                     create an API key and print it, once\n"
+    "  apikey list        list the API keys (never their secrets)\n"
+    "  apikey revoke ID|NAME  revoke an API key\n"
+    "  routes             print every route with the roles that may call it (JSON)\n"
     "  version            print the version and exit\n"
     "  --help             print this help\n"
     "\n"
@@ -48,7 +56,10 @@ static const char usage[] =
     "CAPA_MAX_BODY_BYTES, CAPA_EVIDENCE_MAX_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START,\n"
     "CAPA_KAFKA_BROKERS, CAPA_KAFKA_TOPIC, CAPA_KAFKA_PROPERTIES, CAPA_KAFKA_MESSAGE_TIMEOUT_MS,\n"
     "CAPA_EVENT_SOURCE, CAPA_EVENT_TYPE_PREFIX, CAPA_EVENT_SCHEMA_BASE, CAPA_RELAY_BATCH,\n"
-    "CAPA_RELAY_POLL_MS, CAPA_SHUTDOWN_TIMEOUT_S\n"
+    "CAPA_RELAY_POLL_MS, CAPA_SHUTDOWN_TIMEOUT_S, CAPA_METRICS_PUBLIC, CAPA_RATE_LIMIT_RPS,\n"
+    "CAPA_RATE_LIMIT_BURST, CAPA_JWT_JWKS_FILE, CAPA_JWT_PEM_FILE, CAPA_JWT_ALGORITHMS,\n"
+    "CAPA_JWT_ISSUER, CAPA_JWT_AUDIENCE, CAPA_JWT_ROLES_CLAIM, CAPA_JWT_NAME_CLAIM,\n"
+    "CAPA_JWT_LEEWAY_S\n"
     "(see README.md)\n";
 
 #define STARTUP_ATTEMPTS 10
@@ -97,6 +108,26 @@ check_schema(const struct cfg *cfg, bool migrate)
         return 1;
     }
     return 0;
+}
+
+/* `capad apikey ...`: a small pool on a migrated database. */
+static int
+apikey(struct app *app, int argc, char **argv)
+{
+    int rc = check_schema(&app->cfg, false);
+    if (rc != 0)
+        return rc;
+    struct store_pool_options po = {
+        .url = app->cfg.database_url,
+        .size = 1,
+        .acquire_timeout_ms = app->cfg.db_acquire_timeout_ms,
+        .statement_timeout_ms = app->cfg.db_statement_timeout_ms,
+        .connect_timeout_s = app->cfg.db_connect_timeout_s,
+        .application_name = "capad apikey",
+    };
+    if (store_pool_new(&po, &app->pool) != ERR_OK)
+        return 1;
+    return apikey_command(app, argc, argv);
 }
 
 /*
@@ -200,12 +231,20 @@ main(int argc, char **argv)
         printf("capad %s\n", CAPA_VERSION);
         return 0;
     }
+    if (strcmp(argv[1], "routes") == 0 && argc == 2) {
+        char *text = api_routes_text();
+        rc = text != NULL && printf("%s\n", text) > 0 ? 0 : 1;
+        free(text);
+        return rc;
+    }
+    bool is_apikey = strcmp(argv[1], "apikey") == 0;
     bool is_serve = strcmp(argv[1], "serve") == 0, is_migrate = strcmp(argv[1], "migrate") == 0;
     bool is_relay = strcmp(argv[1], "relay") == 0;
     bool is_check = argc == 3 && strcmp(argv[1], "config") == 0 && strcmp(argv[2], "check") == 0;
     bool flag_migrate = is_serve && argc == 3 && strcmp(argv[2], "--migrate") == 0;
-    if (!is_check && ((!is_serve && !is_migrate && !is_relay) || argc > (is_serve ? 3 : 2) ||
-                      (argc == 3 && !flag_migrate))) {
+    if (!is_check && !is_apikey &&
+        ((!is_serve && !is_migrate && !is_relay) || argc > (is_serve ? 3 : 2) ||
+         (argc == 3 && !flag_migrate))) {
         fprintf(stderr, "capad: unknown command or argument\n\n%s", usage);
         return EXIT_USAGE;
     }
@@ -220,8 +259,12 @@ main(int argc, char **argv)
         return rc;
     }
     log_set_level(app.cfg.log_level);
-    rc =
-        is_migrate ? check_schema(&app.cfg, true) : serve(&app, flag_migrate, is_serve, &abandoned);
+    if (is_apikey)
+        rc = apikey(&app, argc - 2, argv + 2);
+    else if (is_migrate)
+        rc = check_schema(&app.cfg, true);
+    else
+        rc = serve(&app, flag_migrate, is_serve, &abandoned);
     if (abandoned) {
         /* request threads still use the pool: leave without freeing it */
         log_info("exit %d", rc);
@@ -230,7 +273,7 @@ main(int argc, char **argv)
     }
     store_pool_free(app.pool);
     cfg_cleanup(&app.cfg);
-    if (!is_migrate)
+    if (!is_migrate && !is_apikey)
         log_info("exit %d", rc);
     return rc;
 }

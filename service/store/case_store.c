@@ -544,25 +544,28 @@ out:
 }
 
 int
-store_idem_claim(struct store_conn *c, const char *key, const char *request_hash,
-                 const char *case_id, char existing_case_id[CHAIN_UUID_LEN], bool *same_request)
+store_idem_claim(struct store_conn *c, const char *principal, const char *key,
+                 const char *request_hash, const char *case_id,
+                 char existing_case_id[CHAIN_UUID_LEN], bool *same_request)
 {
     PGresult *res = NULL;
-    const char *params[] = {key, request_hash, case_id};
+    const char *params[] = {principal, key, request_hash, case_id};
     int rc;
 
     *same_request = false;
     existing_case_id[0] = '\0';
     /* a concurrent claim of the same key makes this wait for its transaction */
     rc = db_exec(c,
-                 "INSERT INTO idempotency_keys (key, request_hash, case_id) VALUES ($1, $2, $3) "
-                 "ON CONFLICT (key) DO NOTHING RETURNING 1",
-                 3, params, &res);
+                 "INSERT INTO idempotency_keys (principal, key, request_hash, case_id) "
+                 "VALUES ($1, $2, $3, $4) ON CONFLICT (principal, key) DO NOTHING RETURNING 1",
+                 4, params, &res);
     if (rc != ERR_OK || PQntuples(res) == 1)
         goto out;
     PQclear(res);
-    rc = db_exec(c, "SELECT request_hash, case_id FROM idempotency_keys WHERE key = $1", 1, params,
-                 &res);
+    rc = db_exec(c,
+                 "SELECT request_hash, case_id FROM idempotency_keys "
+                 "WHERE principal = $1 AND key = $2",
+                 2, params, &res);
     if (rc != ERR_OK)
         goto out;
     if (PQntuples(res) != 1) {

@@ -8,6 +8,7 @@
  *   cases       store_case_insert / _select / _update / _list, store_key_next
  *   case log    store_log_head / _append / _scan
  *   idempotency store_idem_claim
+ *   API keys    store_apikey_insert / _authenticate / _list / _revoke
  *   workflows   store_workflow_current / _by_id / _list
  *   facts       store_case_facts
  *
@@ -161,14 +162,44 @@ int store_log_scan(struct store_conn *c, const char *case_id, int after, int lim
                    int (*fn)(const struct log_row *row, void *ctx), void *ctx);
 
 /*
- * Claim an idempotency key for case_id with the request's hash. Waits for a
- * concurrent claim of the same key to finish. Returns 0 when claimed;
- * ERR_CONFLICT when the key exists, with existing_case_id and same_request
- * filled.
+ * Claim a principal's idempotency key for case_id with the request's hash.
+ * Waits for a concurrent claim of the same key to finish. Returns 0 when
+ * claimed; ERR_CONFLICT when the key exists, with existing_case_id and
+ * same_request filled.
  */
-int store_idem_claim(struct store_conn *c, const char *key, const char *request_hash,
-                     const char *case_id, char existing_case_id[CHAIN_UUID_LEN],
-                     bool *same_request);
+int store_idem_claim(struct store_conn *c, const char *principal, const char *key,
+                     const char *request_hash, const char *case_id,
+                     char existing_case_id[CHAIN_UUID_LEN], bool *same_request);
+
+/*
+ * The people segregation of duties looks at: *j_assignees (new reference) the
+ * assignees of the case's corrective actions that are not cancelled, and the
+ * subject of the principal that raised the case ("" when unknown).
+ */
+int store_case_people(struct store_conn *c, const char *case_id, json_t **j_assignees,
+                      char *creator_subject, size_t creator_size);
+
+/* An API key as stored (no secret). */
+struct apikey_row {
+    char id[16];
+    char name[64];
+    unsigned roles;
+    bool delegate;
+    bool revoked;
+};
+/* Store a new key. ERR_CONFLICT when an active key has the name. */
+int store_apikey_insert(struct store_conn *c, const struct apikey_row *k,
+                        const char *secret_sha256);
+/*
+ * The active key with this id and hash, ERR_NOT_FOUND when none (unknown,
+ * revoked or another secret). Records its use (at most once a minute).
+ */
+int store_apikey_authenticate(struct store_conn *c, const char *id, const char *secret_sha256,
+                              struct apikey_row *out);
+/* [{id, name, roles, delegate, created_at, last_used_at, revoked_at}], newest first. */
+int store_apikey_list(struct store_conn *c, json_t **j_items);
+/* Revoke the active key with this id or name. ERR_NOT_FOUND when none. */
+int store_apikey_revoke(struct store_conn *c, const char *id_or_name, struct apikey_row *out);
 
 /*
  * Workflows. The definition is returned as a new JSON reference; callers parse

@@ -46,8 +46,8 @@ canonical(const json_t *j)
 char *
 uc_actor_text(const struct principal *p)
 {
-    json_t *j =
-        json_pack("{s:s, s:s, s:s?}", "kind", p->kind, "subject", p->subject, "name", p->name);
+    json_t *j = json_pack("{s:s, s:s, s:s?, s:s?}", "kind", p->kind, "subject", p->subject, "name",
+                          p->name, "on_behalf_of", p->on_behalf_of);
     char *text = j ? canonical(j) : NULL;
     json_decref(j);
     return text;
@@ -147,7 +147,8 @@ create_tx(struct store_conn *c, void *arg)
     if ((rc = chain_uuid_v4(rec->id)) != ERR_OK)
         goto out;
     if (x->idempotency_key != NULL) {
-        rc = store_idem_claim(c, x->idempotency_key, x->request_hash, rec->id, existing, &same);
+        rc = store_idem_claim(c, x->actor->subject, x->idempotency_key, x->request_hash, rec->id,
+                              existing, &same);
         if (rc == ERR_CONFLICT && !same) {
             rc = ERR_IDEMPOTENCY_MISMATCH;
             goto out;
@@ -474,6 +475,17 @@ transition_tx(struct store_conn *c, void *arg)
         log_error("case %s is in state %s, which its workflow does not define", rec->id,
                   rec->status);
         rc = ERR_INTERNAL;
+    }
+    /* who may take a move comes before whether the case is ready for it */
+    if ((rc == ERR_OK || rc == ERR_TRANSITION) && check.transition &&
+        (check.transition->roles & x->actor->roles) == 0) {
+        char roles[96];
+        snprintf(x->st->detail, sizeof x->st->detail,
+                 "the workflow lets only the role %s move a case from %s to %s",
+                 access_roles_text(check.transition->roles, roles, sizeof roles), rec->status,
+                 x->to);
+        rc = ERR_FORBIDDEN;
+        goto out;
     }
     if (rc == ERR_TRANSITION)
         refusal(def, rec, x->to, &facts, &check, x->st);

@@ -119,6 +119,24 @@ resolve_link(struct store_conn *c, const struct case_record *rec, json_t *conten
     return rc;
 }
 
+/*
+ * Segregation of duties: who approves a case or judges its actions did not
+ * own it, work on it, nor (approving) raise it.
+ */
+static int
+check_duties(struct store_conn *c, const struct case_record *rec, const struct principal *p,
+             const char *what, struct uc_status *st)
+{
+    json_t *j_assignees = NULL;
+    char creator[256];
+    int rc = store_case_people(c, rec->id, &j_assignees, creator, sizeof creator);
+    if (rc == ERR_OK)
+        rc = access_check_sod(p, what, rec->owner, j_assignees, creator, st->detail,
+                              sizeof st->detail);
+    json_decref(j_assignees);
+    return rc;
+}
+
 /* ---- create ---- */
 
 struct create_ctx {
@@ -181,6 +199,8 @@ create_tx(struct store_conn *c, void *arg)
     if ((rc = uc_lock_case(c, x->case_ref, x->case_if_match, &rec, x->st)) != ERR_OK)
         goto out;
     if ((rc = check_open(c, &rec, x->kind, x->st)) != ERR_OK)
+        goto out;
+    if (x->kind == REC_APPROVAL && (rc = check_duties(c, &rec, x->actor, "approve", x->st)))
         goto out;
     if ((rc = insert_record(c, x, &rec, &r)) != ERR_OK)
         goto out;
@@ -312,6 +332,9 @@ update_tx(struct store_conn *c, void *arg)
         snprintf(x->st->detail, sizeof x->st->detail, "a %s cannot be changed",
                  rec_kind_name(x->kind));
     if (rc != ERR_OK)
+        goto out;
+    if (x->kind == REC_REVIEW && strcmp(event_type, "capa.review.recorded") == 0 &&
+        (rc = check_duties(c, &rec, x->actor, "judge", x->st)) != ERR_OK)
         goto out;
     if (json_equal(content, r.j_data)) {
         x->j_record = record_json(&r); /* nothing changes */

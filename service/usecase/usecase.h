@@ -17,17 +17,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "access.h"
 #include "app.h"
 #include "case.h"
 #include "query.h"
 #include "records.h"
-
-/* Who acts: recorded on every case-log row. */
-struct principal {
-    const char *kind; /* "anonymous" until authentication exists */
-    const char *subject;
-    const char *name; /* may be NULL */
-};
 
 /* What a refusal tells the client. Owned members; clean up with uc_status_cleanup. */
 struct uc_status {
@@ -39,6 +33,43 @@ struct uc_status {
 
 void uc_status_init(struct uc_status *st);
 void uc_status_cleanup(struct uc_status *st);
+
+/*
+ * Authentication (auth.c). A request's identity owns the strings its
+ * principal points at.
+ */
+struct uc_identity {
+    struct principal p;
+    char kind[16];
+    char subject[256];
+    char name[256];
+    char on_behalf_of[256];
+};
+
+/*
+ * Who a bearer token is: an API key ("capa_...") or a JWT of the configured
+ * issuer. ERR_UNAUTHORIZED with *reason (a static code for logs and metrics,
+ * never shown to the client) when it is nobody; ERR_UNAVAILABLE when the
+ * database cannot tell.
+ */
+int uc_authenticate(struct app *app, const char *token, struct uc_identity *id,
+                    const char **reason);
+/*
+ * Let id act for a person (Capa-On-Behalf-Of): ERR_FORBIDDEN unless it is a
+ * delegate, ERR_BAD_REQUEST for an empty, overlong or control-character name.
+ */
+int uc_identity_act_for(struct uc_identity *id, const char *person, struct uc_status *st);
+
+/*
+ * API keys (`capad apikey`). Create fills key with the secret, shown once;
+ * *j_key = {id, name, roles, delegate}. ERR_INVALID for a bad name or no
+ * role, ERR_CONFLICT when an active key has the name. List gives every key,
+ * revoked ones too, without secrets. Revoke takes an id or a name.
+ */
+int uc_apikey_create(struct app *app, const char *name, unsigned roles, bool delegate,
+                     char key[APIKEY_LEN + 1], json_t **j_key, struct uc_status *st);
+int uc_apikey_list(struct app *app, json_t **j_items, struct uc_status *st);
+int uc_apikey_revoke(struct app *app, const char *id_or_name, json_t **j_key, struct uc_status *st);
 
 /*
  * Create a case from a request body. With an idempotency key, a retry with

@@ -177,7 +177,20 @@ def brokers_valid(s):
     return bool(s.strip(","))
 
 
-TEXT_VALIDATORS = {"any_text": any_text, "topic_valid": topic_valid, "brokers_valid": brokers_valid}
+JWT_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+                  "EdDSA"}
+
+
+def algorithms_valid(s):
+    return all(a in JWT_ALGORITHMS for a in s.split(","))
+
+
+def claim_valid(s):
+    return re.fullmatch(r"[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*", s) is not None
+
+
+TEXT_VALIDATORS = {"any_text": any_text, "topic_valid": topic_valid, "brokers_valid": brokers_valid,
+                   "algorithms_valid": algorithms_valid, "claim_valid": claim_valid}
 
 
 def scalar(v):

@@ -22,6 +22,7 @@
 #include "err.h"
 #include "log.h"
 #include "relay.h"
+#include "usecase.h"
 
 static void
 die(const char *what, const char *why)
@@ -113,6 +114,8 @@ harness_start(struct harness *h, const char *name)
     setenv("CAPA_HTTP_BIND", "127.0.0.1", 0);
     if (!getenv("CAPA_LOG_LEVEL"))
         setenv("CAPA_LOG_LEVEL", "warn", 1);
+    /* tests fire requests as fast as they can; the rate-limit test sets its own */
+    setenv("CAPA_RATE_LIMIT_RPS", "0", 0);
     if (cfg_load(&h->app.cfg, err, sizeof err) != ERR_OK)
         die("configuration", err);
     log_set_level(h->app.cfg.log_level);
@@ -132,6 +135,9 @@ harness_start(struct harness *h, const char *name)
     if (api_server_start(&h->app, h->port, &h->srv) != ERR_OK)
         die("cannot start the server", NULL);
     h->serving = true;
+    /* every request carries the key of a principal with every role unless told otherwise */
+    harness_apikey(h, "harness", ROLES_ALL, false, h->key);
+    memcpy(h->bearer, h->key, sizeof h->bearer);
     curl_global_init(CURL_GLOBAL_ALL);
     return 0;
 }
@@ -207,6 +213,13 @@ long
 http_do(const struct harness *h, const char *method, const char *path, const char *const *headers,
         const char *body, size_t body_len, struct http_resp *r)
 {
+    return http_do_port(h, h->port, method, path, headers, body, body_len, r);
+}
+
+long
+http_do_port(const struct harness *h, unsigned port, const char *method, const char *path,
+             const char *const *headers, const char *body, size_t body_len, struct http_resp *r)
+{
     char url[2048];
     struct curl_slist *list = NULL;
     CURL *curl = curl_easy_init();
@@ -215,7 +228,7 @@ http_do(const struct harness *h, const char *method, const char *path, const cha
     memset(r, 0, sizeof *r);
     if (curl == NULL)
         return -1;
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", h->port, path);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -226,8 +239,16 @@ http_do(const struct harness *h, const char *method, const char *path, const cha
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     /* no "Expect: 100-continue" round trip */
     list = curl_slist_append(list, "Expect:");
-    for (const char *const *hd = headers; hd && *hd; hd++)
+    bool authorization = false;
+    for (const char *const *hd = headers; hd && *hd; hd++) {
         list = curl_slist_append(list, *hd);
+        authorization = authorization || strncasecmp(*hd, "Authorization:", 14) == 0;
+    }
+    char bearer[sizeof h->bearer + 32];
+    if (!authorization && h->bearer[0]) {
+        snprintf(bearer, sizeof bearer, "Authorization: Bearer %s", h->bearer);
+        list = curl_slist_append(list, bearer);
+    }
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     if (body != NULL) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
@@ -245,6 +266,20 @@ http_do(const struct harness *h, const char *method, const char *path, const cha
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     return status;
+}
+
+void
+harness_apikey(struct harness *h, const char *name, unsigned roles, bool delegate,
+               char key[APIKEY_LEN + 1])
+{
+    struct uc_status st;
+    json_t *j_key = NULL;
+    uc_status_init(&st);
+    int rc = uc_apikey_create(&h->app, name, roles, delegate, key, &j_key, &st);
+    if (rc != ERR_OK)
+        die("cannot create an API key", st.detail);
+    json_decref(j_key);
+    uc_status_cleanup(&st);
 }
 
 long

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "access.h"
 #include "app.h"
 #include "server.h"
 
@@ -26,6 +27,8 @@ struct harness {
     struct api_server srv;
     unsigned port;
     bool serving;
+    char key[APIKEY_LEN + 1];    /* the harness's API key: every role, no delegate */
+    char bearer[APIKEY_LEN + 1]; /* what requests send as Bearer ("": nothing); key at start */
 };
 
 /*
@@ -59,6 +62,20 @@ void http_resp_cleanup(struct http_resp *r);
  */
 long http_do(const struct harness *h, const char *method, const char *path,
              const char *const *headers, const char *body, size_t body_len, struct http_resp *r);
+
+/* Create an API key with roles (ROLE_BIT set) into key; the test fails when it cannot. */
+void harness_apikey(struct harness *h, const char *name, unsigned roles, bool delegate,
+                    char key[APIKEY_LEN + 1]);
+
+/*
+ * http_do sends "Authorization: Bearer <h->bearer>" unless headers hold an
+ * Authorization header of their own ("Authorization:" alone sends none).
+ */
+
+/* http_do to another server (a capad process) on the same database, with h's credentials. */
+long http_do_port(const struct harness *h, unsigned port, const char *method, const char *path,
+                  const char *const *headers, const char *body, size_t body_len,
+                  struct http_resp *r);
 
 /* Shortcuts: JSON body with Content-Type application/json. */
 long http_json(const struct harness *h, const char *method, const char *path, const char *if_match,

@@ -180,7 +180,7 @@ test_case_lifecycle_happy_path(void **state)
         json_t *e = json_array_get(j_items, i);
         assert_string_equal(jstr(e, "type"), types[i]);
         assert_int_equal(jint(e, "sequence"), (json_int_t)i + 1);
-        assert_string_equal(jstr(json_object_get(e, "actor"), "kind"), "anonymous");
+        assert_string_equal(jstr(json_object_get(e, "actor"), "kind"), "api_key");
         assert_int_equal(jint(json_object_get(json_object_get(e, "data"), "case"), "version"),
                          (json_int_t)i + 1);
         if (i > 0)

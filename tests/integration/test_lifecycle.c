@@ -168,8 +168,7 @@ static long
 call(unsigned port, const char *method, const char *path, const char *const *headers,
      const char *body, struct http_resp *r)
 {
-    struct harness x = {.port = port}; /* http_do reads only the port */
-    return http_do(&x, method, path, headers, body, body ? strlen(body) : 0, r);
+    return http_do_port(&h, port, method, path, headers, body, body ? strlen(body) : 0, r);
 }
 
 /* ---- capad config check ---- */
@@ -271,7 +270,12 @@ test_sigterm_under_load_drains_and_exits_0(void **state)
     snprintf(port_s, sizeof port_s, "CAPA_HTTP_PORT=%u", port);
     snprintf(shutdown_s, sizeof shutdown_s, "CAPA_SHUTDOWN_TIMEOUT_S=%d", SHUTDOWN_S);
     const char *cmd[] = {"serve", NULL};
-    const char *set[] = {url, port_s, shutdown_s, "CAPA_HTTP_BIND=127.0.0.1", "CAPA_LOG_LEVEL=info",
+    const char *set[] = {url,
+                         port_s,
+                         shutdown_s,
+                         "CAPA_HTTP_BIND=127.0.0.1",
+                         "CAPA_LOG_LEVEL=info",
+                         "CAPA_RATE_LIMIT_RPS=0",
                          NULL};
     struct proc p;
     struct client *clients = calloc(CLIENTS, sizeof *clients);

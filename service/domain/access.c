@@ -1,0 +1,182 @@
+/* access.c - principals, roles, segregation of duties, API key shape, token buckets. */
+#include "access.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "err.h"
+
+const char *
+access_roles_text(unsigned roles, char *buf, size_t size)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int r = 0; r < WF_ROLE__COUNT && off < size; r++)
+        if (roles & ROLE_BIT(r))
+            off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? ", " : "",
+                                    wf_role_name((enum wf_role)r));
+    return buf;
+}
+
+unsigned
+access_roles_from_json(const json_t *j_names, bool *delegate)
+{
+    unsigned roles = 0;
+    size_t i;
+    const json_t *v;
+
+    *delegate = false;
+    if (!json_is_array(j_names))
+        return 0;
+    json_array_foreach(j_names, i, v)
+    {
+        const char *s = json_string_value(v);
+        int r = s ? wf_role_from_text(s) : -1;
+        if (r >= 0)
+            roles |= ROLE_BIT(r);
+        else if (s && strcmp(s, "delegate") == 0)
+            *delegate = true;
+    }
+    return roles;
+}
+
+static bool
+same_person(const char *a, const char *b)
+{
+    return a && b && a[0] && strcasecmp(a, b) == 0;
+}
+
+bool
+access_is_person(const struct principal *p, const char *person)
+{
+    if (person == NULL || person[0] == '\0')
+        return false;
+    return same_person(p->subject, person) || same_person(p->name, person) ||
+           same_person(p->on_behalf_of, person);
+}
+
+int
+access_check_sod(const struct principal *p, const char *what, const char *owner,
+                 const json_t *j_assignees, const char *creator_subject, char *detail,
+                 size_t detail_size)
+{
+    size_t i;
+    const json_t *v;
+    bool approve = strcmp(what, "approve") == 0;
+    const char *verb = approve ? "approve this case" : "judge the effectiveness of its actions";
+
+    if (access_is_person(p, owner)) {
+        snprintf(detail, detail_size, "the owner of a case (%.64s) may not %s", owner, verb);
+        return ERR_SEGREGATION;
+    }
+    json_array_foreach(j_assignees, i, v)
+    {
+        if (access_is_person(p, json_string_value(v))) {
+            snprintf(detail, detail_size,
+                     "an assignee of the case's corrective actions (%.64s) may not %s",
+                     json_string_value(v), verb);
+            return ERR_SEGREGATION;
+        }
+    }
+    /* the one who raised it cannot sign it off: nobody approves their own change */
+    if (approve && creator_subject && p->subject && strcmp(p->subject, creator_subject) == 0) {
+        snprintf(detail, detail_size, "the principal that raised a case may not approve it");
+        return ERR_SEGREGATION;
+    }
+    return ERR_OK;
+}
+
+const char *
+access_bearer_token(const char *header, const char **reason)
+{
+    static const char token68[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                  "0123456789-._~+/";
+    if (header == NULL) {
+        *reason = "missing";
+        return NULL;
+    }
+    *reason = "malformed";
+    if (strncasecmp(header, "Bearer ", 7) != 0)
+        return NULL;
+    const char *t = header + 7;
+    t += strspn(t, " ");
+    size_t n = strspn(t, token68);
+    n += strspn(t + n, "=");
+    if (n == 0 || t[n] != '\0')
+        return NULL;
+    if (n > CREDENTIAL_MAX) {
+        *reason = "too_long";
+        return NULL;
+    }
+    return t;
+}
+
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+void
+apikey_format(const unsigned char id[6], const unsigned char secret[32], char out[APIKEY_LEN + 1])
+{
+    char *o = out;
+    memcpy(o, "capa_", 5);
+    o += 5;
+    for (int i = 0; i < 6; i++, o += 2)
+        snprintf(o, 3, "%02x", id[i]);
+    *o++ = '_';
+    /* 32 bytes = 256 bits: 42 full sextets and 4 bits in the 43rd */
+    unsigned acc = 0;
+    int bits = 0;
+    for (int i = 0; i < 32; i++) {
+        acc = (acc << 8) | secret[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            *o++ = b64url[(acc >> bits) & 63];
+        }
+    }
+    *o++ = b64url[(acc << (6 - bits)) & 63];
+    *o = '\0';
+}
+
+bool
+apikey_parse(const char *s, char id[APIKEY_ID_LEN + 1])
+{
+    if (strncmp(s, "capa_", 5) != 0)
+        return false;
+    for (int i = 0; i < APIKEY_ID_LEN; i++)
+        if (!strchr("0123456789abcdef", s[5 + i]) || s[5 + i] == '\0')
+            return false;
+    if (s[5 + APIKEY_ID_LEN] != '_')
+        return false;
+    const char *secret = s + 5 + APIKEY_ID_LEN + 1;
+    size_t n = strspn(secret, b64url);
+    if (n != 43 || secret[n] != '\0')
+        return false;
+    memcpy(id, s + 5, APIKEY_ID_LEN);
+    id[APIKEY_ID_LEN] = '\0';
+    return true;
+}
+
+bool
+apikey_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || !strchr("abcdefghijklmnopqrstuvwxyz0123456789", s[0]))
+        return false;
+    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+double
+bucket_take(struct token_bucket *b, double rate, double burst, double now)
+{
+    double tokens = b->last == 0 ? burst : b->tokens + (now - b->last) * rate;
+    if (tokens > burst)
+        tokens = burst;
+    if (tokens < 1.0) {
+        /* unchanged: waiting refills it */
+        return (1.0 - tokens) / rate;
+    }
+    b->tokens = tokens - 1.0;
+    b->last = now;
+    return 0;
+}

@@ -1,0 +1,219 @@
+/*
+ * auth.c - who is calling (usecase.h): bearer tokens that are API keys are
+ * looked up by id and hash; the management of API keys for `capad apikey`.
+ */
+#include <gnutls/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "tx.h"
+#include "usecase.h"
+
+static void
+identity_set(struct uc_identity *id, const char *kind, const char *subject, const char *name,
+             unsigned roles, bool delegate)
+{
+    memset(id, 0, sizeof *id);
+    snprintf(id->kind, sizeof id->kind, "%s", kind);
+    snprintf(id->subject, sizeof id->subject, "%s", subject);
+    snprintf(id->name, sizeof id->name, "%s", name ? name : "");
+    id->p = (struct principal){.kind = id->kind,
+                               .subject = id->subject,
+                               .name = id->name[0] ? id->name : NULL,
+                               .roles = roles,
+                               .delegate = delegate};
+}
+
+struct key_ctx {
+    const char *id;
+    const char *hash;
+    struct apikey_row row;
+};
+
+static int
+key_read(struct store_conn *c, void *arg)
+{
+    struct key_ctx *x = arg;
+    return store_apikey_authenticate(c, x->id, x->hash, &x->row);
+}
+
+static int
+authenticate_key(struct app *app, const char *token, struct uc_identity *id, const char **reason)
+{
+    struct key_ctx x = {0};
+    char key_id[APIKEY_ID_LEN + 1], hash[CHAIN_HEX_LEN];
+
+    if (!apikey_parse(token, key_id)) {
+        *reason = "malformed_key";
+        return ERR_UNAUTHORIZED;
+    }
+    if (chain_sha256_hex(token, strlen(token), hash) != ERR_OK)
+        return ERR_INTERNAL;
+    x.id = key_id;
+    x.hash = hash;
+    int rc = uc_run_read(app, key_read, &x);
+    if (rc == ERR_NOT_FOUND) {
+        *reason = "unknown_key";
+        return ERR_UNAUTHORIZED;
+    }
+    if (rc != ERR_OK)
+        return rc;
+    identity_set(id, "api_key", x.row.id, x.row.name, x.row.roles, x.row.delegate);
+    return ERR_OK;
+}
+
+int
+uc_authenticate(struct app *app, const char *token, struct uc_identity *id, const char **reason)
+{
+    *reason = "";
+    if (strncmp(token, "capa_", 5) == 0)
+        return authenticate_key(app, token, id, reason);
+    *reason = "no_token_issuer";
+    return ERR_UNAUTHORIZED;
+}
+
+int
+uc_identity_act_for(struct uc_identity *id, const char *person, struct uc_status *st)
+{
+    size_t n = strlen(person);
+    if (!id->p.delegate) {
+        snprintf(st->detail, sizeof st->detail,
+                 "Capa-On-Behalf-Of needs a key or token that grants delegate");
+        return ERR_FORBIDDEN;
+    }
+    if (n == 0 || n >= sizeof id->on_behalf_of) {
+        snprintf(st->detail, sizeof st->detail, "Capa-On-Behalf-Of must be 1 to %zu characters",
+                 sizeof id->on_behalf_of - 1);
+        return ERR_BAD_REQUEST;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)person[i] < 0x20 || person[i] == 0x7f) {
+            snprintf(st->detail, sizeof st->detail,
+                     "Capa-On-Behalf-Of must not contain control characters");
+            return ERR_BAD_REQUEST;
+        }
+    }
+    memcpy(id->on_behalf_of, person, n + 1);
+    id->p.on_behalf_of = id->on_behalf_of;
+    return ERR_OK;
+}
+
+/* ---- capad apikey ---- */
+
+struct create_ctx {
+    struct apikey_row row;
+    const char *hash;
+};
+
+static int
+create_tx(struct store_conn *c, void *arg)
+{
+    struct create_ctx *x = arg;
+    return store_apikey_insert(c, &x->row, x->hash);
+}
+
+static json_t *
+key_json(const struct apikey_row *k)
+{
+    char roles[96];
+    return json_pack("{s:s, s:s, s:s, s:b}", "id", k->id, "name", k->name, "roles",
+                     access_roles_text(k->roles, roles, sizeof roles), "delegate", k->delegate);
+}
+
+int
+uc_apikey_create(struct app *app, const char *name, unsigned roles, bool delegate,
+                 char key[APIKEY_LEN + 1], json_t **j_key, struct uc_status *st)
+{
+    struct create_ctx x = {.row = {.roles = roles, .delegate = delegate}};
+    unsigned char id[6], secret[32];
+    char hash[CHAIN_HEX_LEN];
+    int rc;
+
+    *j_key = NULL;
+    key[0] = '\0';
+    if (!apikey_name_valid(name)) {
+        snprintf(st->detail, sizeof st->detail,
+                 "a key name is 1 to 63 of a-z, 0-9, '.', '_' and '-', starting with a letter or "
+                 "digit");
+        return ERR_INVALID;
+    }
+    if ((roles & ROLES_ALL) == 0) {
+        snprintf(st->detail, sizeof st->detail, "a key needs at least one role");
+        return ERR_INVALID;
+    }
+    /* the secret is a key: the strongest random source gnutls has */
+    if (gnutls_rnd(GNUTLS_RND_KEY, secret, sizeof secret) != 0 ||
+        gnutls_rnd(GNUTLS_RND_NONCE, id, sizeof id) != 0)
+        return ERR_INTERNAL;
+    apikey_format(id, secret, key);
+    memset(secret, 0, sizeof secret);
+    if (chain_sha256_hex(key, strlen(key), hash) != ERR_OK) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    memcpy(x.row.id, key + 5, APIKEY_ID_LEN);
+    snprintf(x.row.name, sizeof x.row.name, "%s", name);
+    x.hash = hash;
+    rc = uc_run_tx(app, create_tx, &x);
+    if (rc == ERR_CONFLICT)
+        snprintf(st->detail, sizeof st->detail,
+                 "an active key is named %s (revoke it first, or choose another name)", name);
+    if (rc == ERR_OK && (*j_key = key_json(&x.row)) == NULL)
+        rc = ERR_INTERNAL;
+out:
+    if (rc != ERR_OK)
+        memset(key, 0, APIKEY_LEN + 1);
+    return rc;
+}
+
+struct list_ctx {
+    json_t *j_items;
+};
+
+static int
+list_read(struct store_conn *c, void *arg)
+{
+    struct list_ctx *x = arg;
+    json_decref(x->j_items);
+    return store_apikey_list(c, &x->j_items);
+}
+
+int
+uc_apikey_list(struct app *app, json_t **j_items, struct uc_status *st)
+{
+    struct list_ctx x = {0};
+    (void)st;
+    int rc = uc_run_read(app, list_read, &x);
+    *j_items = rc == ERR_OK ? x.j_items : NULL;
+    if (rc != ERR_OK)
+        json_decref(x.j_items);
+    return rc;
+}
+
+struct revoke_ctx {
+    const char *id_or_name;
+    struct apikey_row row;
+};
+
+static int
+revoke_tx(struct store_conn *c, void *arg)
+{
+    struct revoke_ctx *x = arg;
+    return store_apikey_revoke(c, x->id_or_name, &x->row);
+}
+
+int
+uc_apikey_revoke(struct app *app, const char *id_or_name, json_t **j_key, struct uc_status *st)
+{
+    struct revoke_ctx x = {.id_or_name = id_or_name};
+    *j_key = NULL;
+    int rc = uc_run_tx(app, revoke_tx, &x);
+    if (rc == ERR_NOT_FOUND)
+        snprintf(st->detail, sizeof st->detail, "no active key has the id or name %.64s",
+                 id_or_name);
+    if (rc == ERR_OK && (*j_key = key_json(&x.row)) == NULL)
+        rc = ERR_INTERNAL;
+    return rc;
+}
