@@ -30,6 +30,8 @@ static const struct {
     [ERR_RETRY] = {503, "service-unavailable", "Service unavailable"},
     [ERR_UNAVAILABLE] = {503, "service-unavailable", "Service unavailable"},
     [ERR_INTERNAL] = {500, "internal", "Internal error"},
+    [ERR_UNAUTHORIZED] = {401, "unauthorized", "Unauthorized"},
+    [ERR_FORBIDDEN] = {403, "forbidden", "Forbidden"},
 };
 
 static const char *const default_details[ERR__COUNT] = {

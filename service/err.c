@@ -17,6 +17,8 @@ static const char *const names[ERR__COUNT] = {
     [ERR_RETRY] = "retry",
     [ERR_UNAVAILABLE] = "unavailable",
     [ERR_INTERNAL] = "internal",
+    [ERR_UNAUTHORIZED] = "unauthorized",
+    [ERR_FORBIDDEN] = "forbidden",
 };
 
 const char *

@@ -24,6 +24,8 @@ enum err {
     ERR_RETRY,                 /* serialization failure or deadlock: retry the transaction */
     ERR_UNAVAILABLE,           /* database unreachable or pool exhausted (503) */
     ERR_INTERNAL,              /* a bug or an unexpected failure (500) */
+    ERR_UNAUTHORIZED,          /* no or bad credentials: missing, invalid or expired token (401) */
+    ERR_FORBIDDEN,             /* authenticated, but not allowed to do this (403) */
     ERR__COUNT
 };
 
