@@ -23,7 +23,7 @@ CAPA_PG_BIN=${CAPA_PG_BIN:-/usr/lib/postgresql/15/bin}
 CAPA_BASE_PACKAGES=(
     build-essential cmake pkg-config
     libulfius-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
-    libpq-dev libcmocka-dev libcurl4-gnutls-dev librdkafka-dev
+    libpq-dev libcmocka-dev libcurl4-gnutls-dev librdkafka-dev librhonabwy-dev
     postgresql-15 postgresql-client-15
     curl ca-certificates kcat jq python3 python3-yaml prometheus
 )
