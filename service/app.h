@@ -11,6 +11,7 @@
 
 struct api_http_metrics;
 struct evt_mock;
+struct jwt_verifier;
 struct relay;
 
 struct app {
@@ -19,6 +20,7 @@ struct app {
     struct evt_mock *kafka_mock; /* CAPA_KAFKA_BROKERS=mock: the in-process cluster */
     const char *kafka_bootstrap; /* brokers the relay connects to; NULL: no relay */
     struct relay *relay;         /* running relay, or NULL */
+    struct jwt_verifier *jwt;    /* JWT verification (uc_auth_init), NULL: API keys only */
     /* the HTTP layer's request metrics, owned by the running api_server; NULL when not serving */
     struct api_http_metrics *http_metrics;
 };

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "relay.h"
 #include "server.h"
+#include "usecase.h"
 
 #define EXIT_USAGE 64
 #define EXIT_CONFIG 78
@@ -176,6 +177,8 @@ serve(struct app *app, bool migrate, bool http, bool *abandoned)
         return rc;
     if ((migrate || app->cfg.migrate_on_start) && (rc = check_schema(&app->cfg, false)) != 0)
         return rc;
+    if (http && uc_auth_init(app) != ERR_OK)
+        return EXIT_CONFIG;
     struct store_pool_options po = {
         .url = app->cfg.database_url,
         .size = app->cfg.db_pool_size,
@@ -272,6 +275,7 @@ main(int argc, char **argv)
         _exit(rc);
     }
     store_pool_free(app.pool);
+    uc_auth_cleanup(&app);
     cfg_cleanup(&app.cfg);
     if (!is_migrate && !is_apikey)
         log_info("exit %d", rc);

@@ -3,10 +3,12 @@
  * looked up by id and hash; the management of API keys for `capad apikey`.
  */
 #include <gnutls/crypto.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "err.h"
+#include "jwt.h"
 #include "log.h"
 #include "tx.h"
 #include "usecase.h"
@@ -65,11 +67,85 @@ authenticate_key(struct app *app, const char *token, struct uc_identity *id, con
 }
 
 int
+uc_auth_init(struct app *app)
+{
+    const struct cfg *cfg = &app->cfg;
+    char why[256] = "";
+    app->jwt = NULL;
+    if (cfg->jwt_jwks_file == NULL && cfg->jwt_pem_file == NULL)
+        return ERR_OK;
+    struct jwt_config jc = {.jwks_file = cfg->jwt_jwks_file,
+                            .pem_file = cfg->jwt_pem_file,
+                            .algs = cfg->jwt_algorithms,
+                            .issuer = cfg->jwt_issuer,
+                            .audience = cfg->jwt_audience,
+                            .leeway_s = cfg->jwt_leeway_s};
+    int rc = jwt_verifier_new(&jc, &app->jwt, why, sizeof why);
+    if (rc != ERR_OK)
+        log_error("JWT authentication cannot start: %s", why);
+    else
+        log_info("JWT authentication: %zu key(s), algorithms %s, issuer %s",
+                 jwt_verifier_key_count(app->jwt), cfg->jwt_algorithms, cfg->jwt_issuer);
+    return rc;
+}
+
+void
+uc_auth_cleanup(struct app *app)
+{
+    jwt_verifier_free(app->jwt);
+    app->jwt = NULL;
+}
+
+/* The member at a dotted path ("realm_access.roles") of the claims, or NULL. */
+static const json_t *
+claim_at(const json_t *j_claims, const char *path)
+{
+    char name[128];
+    const json_t *j = j_claims;
+    for (const char *p = path; j != NULL;) {
+        size_t n = strcspn(p, ".");
+        if (n >= sizeof name)
+            return NULL;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        j = json_object_get(j, name);
+        if (p[n] == '\0')
+            return j;
+        p += n + 1;
+    }
+    return NULL;
+}
+
+static int
+authenticate_jwt(struct app *app, const char *token, struct uc_identity *id, const char **reason)
+{
+    json_t *j_claims = NULL;
+    bool delegate;
+    int rc = jwt_verify(app->jwt, token, time(NULL), &j_claims, reason);
+    if (rc != ERR_OK)
+        return rc;
+    const char *sub = json_string_value(json_object_get(j_claims, "sub"));
+    const json_t *j_name = claim_at(j_claims, app->cfg.jwt_name_claim);
+    unsigned roles =
+        access_roles_from_json(claim_at(j_claims, app->cfg.jwt_roles_claim), &delegate);
+    if (strlen(sub) >= sizeof id->subject) {
+        *reason = "malformed";
+        rc = ERR_UNAUTHORIZED;
+    } else {
+        identity_set(id, "user", sub, json_string_value(j_name), roles, delegate);
+    }
+    json_decref(j_claims);
+    return rc;
+}
+
+int
 uc_authenticate(struct app *app, const char *token, struct uc_identity *id, const char **reason)
 {
     *reason = "";
     if (strncmp(token, "capa_", 5) == 0)
         return authenticate_key(app, token, id, reason);
+    if (app->jwt != NULL)
+        return authenticate_jwt(app, token, id, reason);
     *reason = "no_token_issuer";
     return ERR_UNAUTHORIZED;
 }

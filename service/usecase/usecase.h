@@ -47,6 +47,14 @@ struct uc_identity {
 };
 
 /*
+ * Load the identity provider's keys when CAPA_JWT_JWKS_FILE or _PEM_FILE is
+ * set (app->jwt). ERR_INVALID with a message logged when they cannot serve.
+ * uc_auth_cleanup releases them.
+ */
+int uc_auth_init(struct app *app);
+void uc_auth_cleanup(struct app *app);
+
+/*
  * Who a bearer token is: an API key ("capa_...") or a JWT of the configured
  * issuer. ERR_UNAUTHORIZED with *reason (a static code for logs and metrics,
  * never shown to the client) when it is nobody; ERR_UNAVAILABLE when the

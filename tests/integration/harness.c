@@ -119,6 +119,8 @@ harness_start(struct harness *h, const char *name)
     if (cfg_load(&h->app.cfg, err, sizeof err) != ERR_OK)
         die("configuration", err);
     log_set_level(h->app.cfg.log_level);
+    if (uc_auth_init(&h->app) != ERR_OK)
+        die("JWT configuration", "see the log");
     struct store_pool_options po = {
         .url = h->app.cfg.database_url,
         .size = h->app.cfg.db_pool_size,
@@ -150,6 +152,7 @@ harness_stop(struct harness *h)
         api_server_stop(&h->srv);
     relay_shutdown(&h->app, 10000);
     store_pool_free(h->app.pool);
+    uc_auth_cleanup(&h->app);
     cfg_cleanup(&h->app.cfg);
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", h->db_name);
     free(run_sql(h->admin_url, sql, true));
