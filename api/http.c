@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "jsonshape.h"
 
 const char *const api_no_params[] = {NULL};
 
@@ -83,6 +84,12 @@ api_body_json(const struct _u_request *req, struct _u_response *resp, const stru
         /* the position only: never echo the body back */
         snprintf(detail, sizeof detail, "the body is not valid JSON (line %d, column %d)",
                  error.line, error.column);
+        api_problem_detail(resp, ERR_BAD_REQUEST, detail);
+        return ERR_BAD_REQUEST;
+    }
+    if (json_shape_check(*j_body, detail, sizeof detail) != ERR_OK) {
+        json_decref(*j_body);
+        *j_body = NULL;
         api_problem_detail(resp, ERR_BAD_REQUEST, detail);
         return ERR_BAD_REQUEST;
     }
