@@ -29,13 +29,10 @@ row_from(const PGresult *res, int row, struct apikey_row *out)
 int
 store_apikey_insert(struct store_conn *c, const struct apikey_row *k, const char *secret_sha256)
 {
-    json_t *j_roles = json_array();
+    json_t *j_roles = access_roles_json(k->roles);
     char *roles = NULL;
     int rc = ERR_INTERNAL;
 
-    for (int r = 0; r < WF_ROLE__COUNT && j_roles; r++)
-        if (k->roles & ROLE_BIT(r))
-            json_array_append_new(j_roles, json_string(wf_role_name((enum wf_role)r)));
     if (j_roles == NULL || (roles = json_dumps(j_roles, JSON_COMPACT)) == NULL)
         goto out;
     const char *params[] = {k->id, k->name, secret_sha256, roles, k->delegate ? "true" : "false"};

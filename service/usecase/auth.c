@@ -190,12 +190,12 @@ create_tx(struct store_conn *c, void *arg)
     return store_apikey_insert(c, &x->row, x->hash);
 }
 
+/* {id, name, roles: [...], delegate}, as capad apikey list shows a key. */
 static json_t *
 key_json(const struct apikey_row *k)
 {
-    char roles[96];
-    return json_pack("{s:s, s:s, s:s, s:b}", "id", k->id, "name", k->name, "roles",
-                     access_roles_text(k->roles, roles, sizeof roles), "delegate", k->delegate);
+    return json_pack("{s:s, s:s, s:o, s:b}", "id", k->id, "name", k->name, "roles",
+                     access_roles_json(k->roles), "delegate", k->delegate);
 }
 
 int

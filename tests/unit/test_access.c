@@ -120,8 +120,10 @@ test_roles(void **state)
     assert_string_equal(access_roles_text(ROLES_ALL, buf, sizeof buf),
                         "viewer, reporter, contributor, approver, admin");
     json_decref(j);
-    assert_int_equal(access_roles_from_json(json_string("admin"), &delegate), 0);
+    j = json_string("admin"); /* not an array */
+    assert_int_equal(access_roles_from_json(j, &delegate), 0);
     assert_false(delegate);
+    json_decref(j);
 }
 
 static void
