@@ -12,15 +12,17 @@
 struct api_http_metrics;
 struct evt_mock;
 struct jwt_verifier;
+struct uc_key_cache;
 struct relay;
 
 struct app {
     struct cfg cfg;
     struct store_pool *pool;
-    struct evt_mock *kafka_mock; /* CAPA_KAFKA_BROKERS=mock: the in-process cluster */
-    const char *kafka_bootstrap; /* brokers the relay connects to; NULL: no relay */
-    struct relay *relay;         /* running relay, or NULL */
-    struct jwt_verifier *jwt;    /* JWT verification (uc_auth_init), NULL: API keys only */
+    struct evt_mock *kafka_mock;    /* CAPA_KAFKA_BROKERS=mock: the in-process cluster */
+    const char *kafka_bootstrap;    /* brokers the relay connects to; NULL: no relay */
+    struct relay *relay;            /* running relay, or NULL */
+    struct jwt_verifier *jwt;       /* JWT verification (uc_auth_init), NULL: API keys only */
+    struct uc_key_cache *key_cache; /* API keys found valid lately (uc_auth_init), or NULL */
     /* the HTTP layer's request metrics, owned by the running api_server; NULL when not serving */
     struct api_http_metrics *http_metrics;
 };

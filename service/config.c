@@ -149,6 +149,7 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         {"CAPA_RATE_LIMIT_RPS", &cfg->rate_limit_rps, 50, 0, 1000000},
         {"CAPA_RATE_LIMIT_BURST", &cfg->rate_limit_burst, 100, 1, 1000000},
         {"CAPA_JWT_LEEWAY_S", &cfg->jwt_leeway_s, 30, 0, 300},
+        {"CAPA_AUTH_CACHE_S", &cfg->auth_cache_s, 5, 0, 300},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (int_var(ints[i].name, ints[i].def, ints[i].min, ints[i].max, &v, err, err_size))
@@ -443,6 +444,7 @@ cfg_print(const struct cfg *cfg, FILE *out)
         {"CAPA_JWT_ROLES_CLAIM", cfg->jwt_roles_claim, 0},
         {"CAPA_JWT_NAME_CLAIM", cfg->jwt_name_claim, 0},
         {"CAPA_JWT_LEEWAY_S", NULL, cfg->jwt_leeway_s},
+        {"CAPA_AUTH_CACHE_S", NULL, cfg->auth_cache_s},
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         if (vars[i].text != NULL)

@@ -50,6 +50,7 @@ struct cfg {
     char *jwt_roles_claim;        /* CAPA_JWT_ROLES_CLAIM: dotted path to an array of names */
     char *jwt_name_claim;         /* CAPA_JWT_NAME_CLAIM */
     int jwt_leeway_s;             /* CAPA_JWT_LEEWAY_S */
+    int auth_cache_s;             /* CAPA_AUTH_CACHE_S: how long a valid API key is trusted */
 };
 
 /*

@@ -1,11 +1,20 @@
 /*
  * auth.c - who is calling (usecase.h): bearer tokens that are API keys are
- * looked up by id and hash; the management of API keys for `capad apikey`.
+ * looked up by id and hash, JWTs verified; the management of API keys for
+ * `capad apikey`.
+ *
+ * A key found valid is remembered for CAPA_AUTH_CACHE_S seconds (by the
+ * SHA-256 of the whole key, in a fixed table), so that a busy client costs
+ * one lookup per interval rather than one per request. A revocation through
+ * this process forgets the key at once; other processes stop accepting it
+ * within the interval. Unknown keys are never remembered.
  */
 #include <gnutls/crypto.h>
-#include <time.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "jwt.h"
@@ -26,6 +35,74 @@ identity_set(struct uc_identity *id, const char *kind, const char *subject, cons
                                .name = id->name[0] ? id->name : NULL,
                                .roles = roles,
                                .delegate = delegate};
+}
+
+#define KEY_CACHE_SLOTS 256
+
+struct uc_key_cache {
+    pthread_mutex_t lock;
+    double ttl;
+    struct {
+        char hash[CHAIN_HEX_LEN]; /* "" : free */
+        struct apikey_row row;
+        double expires; /* monotonic seconds */
+    } slots[KEY_CACHE_SLOTS];
+};
+
+static double
+mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The slot of a hash: its first two hex digits. */
+static size_t
+cache_slot(const char *hash)
+{
+    return (size_t)strtoul((char[]){hash[0], hash[1], '\0'}, NULL, 16) % KEY_CACHE_SLOTS;
+}
+
+static bool
+cache_get(struct uc_key_cache *kc, const char *hash, struct apikey_row *out)
+{
+    bool hit = false;
+    if (kc == NULL)
+        return false;
+    size_t i = cache_slot(hash);
+    pthread_mutex_lock(&kc->lock);
+    if (strcmp(kc->slots[i].hash, hash) == 0 && kc->slots[i].expires > mono_now()) {
+        *out = kc->slots[i].row;
+        hit = true;
+    }
+    pthread_mutex_unlock(&kc->lock);
+    return hit;
+}
+
+static void
+cache_put(struct uc_key_cache *kc, const char *hash, const struct apikey_row *row)
+{
+    if (kc == NULL)
+        return;
+    size_t i = cache_slot(hash);
+    pthread_mutex_lock(&kc->lock);
+    memcpy(kc->slots[i].hash, hash, CHAIN_HEX_LEN);
+    kc->slots[i].row = *row;
+    kc->slots[i].expires = mono_now() + kc->ttl;
+    pthread_mutex_unlock(&kc->lock);
+}
+
+static void
+cache_forget(struct uc_key_cache *kc, const char *key_id)
+{
+    if (kc == NULL)
+        return;
+    pthread_mutex_lock(&kc->lock);
+    for (size_t i = 0; i < KEY_CACHE_SLOTS; i++)
+        if (kc->slots[i].hash[0] && strcmp(kc->slots[i].row.id, key_id) == 0)
+            kc->slots[i].hash[0] = '\0';
+    pthread_mutex_unlock(&kc->lock);
 }
 
 struct key_ctx {
@@ -55,13 +132,16 @@ authenticate_key(struct app *app, const char *token, struct uc_identity *id, con
         return ERR_INTERNAL;
     x.id = key_id;
     x.hash = hash;
-    int rc = uc_run_read(app, key_read, &x);
-    if (rc == ERR_NOT_FOUND) {
-        *reason = "unknown_key";
-        return ERR_UNAUTHORIZED;
+    if (!cache_get(app->key_cache, hash, &x.row)) {
+        int rc = uc_run_read(app, key_read, &x);
+        if (rc == ERR_NOT_FOUND) {
+            *reason = "unknown_key";
+            return ERR_UNAUTHORIZED;
+        }
+        if (rc != ERR_OK)
+            return rc;
+        cache_put(app->key_cache, hash, &x.row);
     }
-    if (rc != ERR_OK)
-        return rc;
     identity_set(id, "api_key", x.row.id, x.row.name, x.row.roles, x.row.delegate);
     return ERR_OK;
 }
@@ -72,6 +152,13 @@ uc_auth_init(struct app *app)
     const struct cfg *cfg = &app->cfg;
     char why[256] = "";
     app->jwt = NULL;
+    app->key_cache = NULL;
+    if (cfg->auth_cache_s > 0) {
+        if ((app->key_cache = calloc(1, sizeof *app->key_cache)) == NULL)
+            return ERR_INTERNAL;
+        pthread_mutex_init(&app->key_cache->lock, NULL);
+        app->key_cache->ttl = cfg->auth_cache_s;
+    }
     if (cfg->jwt_jwks_file == NULL && cfg->jwt_pem_file == NULL)
         return ERR_OK;
     struct jwt_config jc = {.jwks_file = cfg->jwt_jwks_file,
@@ -94,6 +181,10 @@ uc_auth_cleanup(struct app *app)
 {
     jwt_verifier_free(app->jwt);
     app->jwt = NULL;
+    if (app->key_cache != NULL)
+        pthread_mutex_destroy(&app->key_cache->lock);
+    free(app->key_cache);
+    app->key_cache = NULL;
 }
 
 /* The member at a dotted path ("realm_access.roles") of the claims, or NULL. */
@@ -286,6 +377,8 @@ uc_apikey_revoke(struct app *app, const char *id_or_name, json_t **j_key, struct
     struct revoke_ctx x = {.id_or_name = id_or_name};
     *j_key = NULL;
     int rc = uc_run_tx(app, revoke_tx, &x);
+    if (rc == ERR_OK)
+        cache_forget(app->key_cache, x.row.id);
     if (rc == ERR_NOT_FOUND)
         snprintf(st->detail, sizeof st->detail, "no active key has the id or name %.64s",
                  id_or_name);

@@ -47,8 +47,9 @@ struct uc_identity {
 };
 
 /*
- * Load the identity provider's keys when CAPA_JWT_JWKS_FILE or _PEM_FILE is
- * set (app->jwt). ERR_INVALID with a message logged when they cannot serve.
+ * Set up authentication: the cache of API keys (CAPA_AUTH_CACHE_S), and the
+ * identity provider's keys when CAPA_JWT_JWKS_FILE or _PEM_FILE is set
+ * (app->jwt). ERR_INVALID with a message logged when they cannot serve.
  * uc_auth_cleanup releases them.
  */
 int uc_auth_init(struct app *app);
