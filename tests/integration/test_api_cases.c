@@ -311,6 +311,19 @@ test_case_errors_each_status(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, "W/\"1\"", "{\"title\":\"x\"}", &r), 400);
     http_resp_cleanup(&r);
+    /* a detail or field quoting a name or value cut inside a UTF-8 character: still a 400 */
+    char cut[400];
+    snprintf(cut, sizeof cut, "%s?a", path);
+    for (int i = 0; i < 40; i++)
+        strcat(cut, "%C3%A9");
+    strcat(cut, "=1");
+    assert_int_equal(http_json(&h, "GET", cut, NULL, NULL, &r), 400);
+    assert_problem(&r, 400, "bad-request");
+    http_resp_cleanup(&r);
+    snprintf(cut, sizeof cut, "/v1/cases?status=%063d%%C3%%A9%%C3%%A9", 0);
+    assert_int_equal(http_json(&h, "GET", cut, NULL, NULL, &r), 400);
+    assert_true(has_field_error(r.j, "status", "invalid"));
+    http_resp_cleanup(&r);
     const char *bad_key[] = {"Content-Type: application/json", "Idempotency-Key: has space", NULL};
     char *body = harness_case_body("x", "minor");
     assert_int_equal(http_do(&h, "POST", "/v1/cases", bad_key, body, strlen(body), &r), 400);
