@@ -311,6 +311,9 @@ test_case_errors_each_status(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, "W/\"1\"", "{\"title\":\"x\"}", &r), 400);
     http_resp_cleanup(&r);
+    /* not the tag of version 1: tags compare character by character */
+    assert_int_equal(http_json(&h, "PATCH", path, "\"01\"", "{\"title\":\"x\"}", &r), 400);
+    http_resp_cleanup(&r);
     /* a detail or field quoting a name or value cut inside a UTF-8 character: still a 400 */
     char cut[400];
     snprintf(cut, sizeof cut, "%s?a", path);

@@ -377,6 +377,10 @@ test_major_nonconformity_reported_to_closed(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, "\"7\"", "{\"assignee\":\"ops-lead\"}", &r), 412);
     http_resp_cleanup(&r);
+    /* "01" is not the action's tag "1" */
+    assert_int_equal(http_json(&h, "PATCH", path, "\"01\"", "{\"assignee\":\"ops-lead\"}", &r),
+                     400);
+    http_resp_cleanup(&r);
     patch_action_ok(id, a1, "{\"assignee\":\"ops-lead\"}");
     move_ok(id, "actions_in_progress");
 
