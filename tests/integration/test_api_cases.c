@@ -408,6 +408,19 @@ test_case_errors_each_status(void **state)
     assert_true(has_field_error(r.j, "status", "read_only"));
     assert_true(has_field_error(r.j, "colour", "unknown"));
     http_resp_cleanup(&r);
+    /* a detection so late that its due dates (+90 days for minor) would pass 9999 */
+    char *late = harness_case_body("Too late", "minor");
+    char *at = strstr(late, "2026-11-20T10:00:00Z");
+    memcpy(at, "9999-12-31", 10);
+    assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, late, &r), 422);
+    assert_true(has_field_error(r.j, "detected_at", "range"));
+    http_resp_cleanup(&r);
+    free(late);
+    assert_int_equal(
+        http_json(&h, "PATCH", path, "\"1\"", "{\"detected_at\":\"9999-12-31T00:00:00Z\"}", &r),
+        422);
+    assert_true(has_field_error(r.j, "detected_at", "range"));
+    http_resp_cleanup(&r);
     const char *ro[] = {"status", "key", "version", "kind", "created_at"};
     for (size_t i = 0; i < 5; i++) {
         char patch[96];
