@@ -1038,6 +1038,13 @@ test_evidence_round_trip_and_limits(void **state)
     assert_int_equal(upload(id, "?filename=", "not a media type", small, 5, &r), 422);
     assert_field_error(&r, "media_type", "format");
     http_resp_cleanup(&r);
+    /* parameters that are not ASCII text (invalid UTF-8 here: it was a 500) */
+    assert_int_equal(upload(id, "?filename=x.txt", "text/plain; charset=\xff", small, 5, &r), 422);
+    assert_field_error(&r, "media_type", "format");
+    http_resp_cleanup(&r);
+    assert_int_equal(upload(id, "?filename=x.txt", "text/pl ain", small, 5, &r), 422);
+    assert_field_error(&r, "media_type", "format");
+    http_resp_cleanup(&r);
     assert_int_equal(upload(id, "", "text/plain", small, 5, &r), 400);
     assert_problem(&r, 400, "bad-request");
     http_resp_cleanup(&r);
