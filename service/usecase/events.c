@@ -94,9 +94,8 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
                                "must be a feed position \"<txid>.<position>\" from next_after or "
                                "an event's feedposition");
         } else if (strcmp(name, "limit") == 0) {
-            char *end;
-            long n = strtol(s, &end, 10);
-            if (*s == '\0' || *end != '\0' || n < 1 || n > FEED_LIMIT_MAX)
+            long n;
+            if (!case_query_int(s, 1, FEED_LIMIT_MAX, &n))
                 case_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 1000");
             else
                 x.limit = (int)n;

@@ -208,6 +208,14 @@ test_case_lifecycle_happy_path(void **state)
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 1);
     http_resp_cleanup(&r);
+    /* integers are digits only: strtol would take " 2" and "+2" */
+    static const char *const not_digits[] = {"limit=%202", "limit=%2B2", "after=%202", "after=2%20",
+                                             "limit=2e0"};
+    for (size_t i = 0; i < sizeof not_digits / sizeof not_digits[0]; i++) {
+        snprintf(path, sizeof path, "/v1/cases/%s/history?%s", id, not_digits[i]);
+        assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 400);
+        http_resp_cleanup(&r);
+    }
 
     /* verify */
     snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id);
@@ -300,6 +308,9 @@ test_case_errors_each_status(void **state)
     assert_problem(&r, 400, "bad-request");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=1000", NULL, NULL, &r), 400);
+    assert_true(has_field_error(r.j, "limit", "invalid"));
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=%201", NULL, NULL, &r), 400);
     assert_true(has_field_error(r.j, "limit", "invalid"));
     http_resp_cleanup(&r);
     assert_int_equal(

@@ -720,6 +720,8 @@ test_events_feed_pages_lifecycle(void **state)
     assert_bad_request("limit=0", "limit", "invalid");
     assert_bad_request("limit=1001", "limit", "invalid");
     assert_bad_request("limit=abc", "limit", "invalid");
+    assert_bad_request("limit=%205", "limit", "invalid");
+    assert_bad_request("limit=%2B5", "limit", "invalid");
     assert_bad_request("limit=", "limit", "invalid");
     assert_bad_request("type=other.case.created", "type", "invalid");
     assert_bad_request("type=capa.", "type", "invalid");

@@ -1339,6 +1339,9 @@ test_actions_across_cases(void **state)
     json_array_foreach(json_object_get(j, "items"), i, e)
         assert_string_equal(jstr(e, "status"), "done");
     json_decref(j);
+    /* a limit is digits only */
+    assert_int_equal(http_json(&h, "GET", "/v1/actions?limit=%2010", NULL, NULL, &r), 400);
+    http_resp_cleanup(&r);
 
     /* overdue: open or in progress, due before today */
     j = actions_page("/v1/actions?overdue=true&limit=200");
