@@ -364,6 +364,12 @@ test_case_errors_each_status(void **state)
     assert_int_equal(http_json(&h, "PUT", "/v1/cases", NULL, "{}", &r), 405);
     assert_string_equal(r.allow, "POST, GET");
     http_resp_cleanup(&r);
+    /* methods are case-sensitive */
+    assert_int_equal(http_json(&h, "get", "/v1/cases", NULL, NULL, &r), 405);
+    assert_string_equal(r.allow, "POST, GET");
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "Delete", "/v1/cases", NULL, NULL, &r), 405);
+    http_resp_cleanup(&r);
 
     /* 412 with the current ETag, 428 */
     assert_int_equal(http_json(&h, "PATCH", path, "\"7\"", "{\"title\":\"x\"}", &r), 412);
