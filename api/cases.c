@@ -170,13 +170,12 @@ static int
 int_param(const json_t *j_params, const char *name, int def, int min, int max, int *out)
 {
     const char *s = json_string_value(json_object_get(j_params, name));
-    char *end;
+    long v;
     if (s == NULL) {
         *out = def;
         return ERR_OK;
     }
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < min || v > max)
+    if (!case_query_int(s, min, max, &v))
         return ERR_BAD_REQUEST;
     *out = (int)v;
     return ERR_OK;

@@ -191,14 +191,18 @@ api_query(const struct _u_request *req, struct _u_response *resp, const char *co
     return ERR_OK;
 }
 
-/* Parse an entity tag naming a version: "N" (strong). Returns -1 otherwise. */
+/*
+ * Parse an entity tag naming a version: "N" (strong), N as the service writes
+ * it. Returns -1 otherwise: tags compare character by character, so "01" is
+ * not the tag of version 1.
+ */
 static int
 etag_version(const char *s)
 {
     char *end;
     while (*s == ' ')
         s++;
-    if (*s != '"' || !isdigit((unsigned char)s[1]))
+    if (*s != '"' || !isdigit((unsigned char)s[1]) || s[1] == '0')
         return -1;
     long v = strtol(s + 1, &end, 10);
     if (*end != '"' || v < 1 || v > 2147483647L)

@@ -48,11 +48,17 @@ static const char *const default_details[ERR__COUNT] = {
 void
 api_problem(struct _u_response *resp, int err, const struct uc_status *st)
 {
-    char type[128];
+    char type[128], detail_text[sizeof st->detail];
     if (err <= ERR_OK || err >= ERR__COUNT)
         err = ERR_INTERNAL;
     snprintf(type, sizeof type, PROBLEM_BASE "%s", problems[err].slug);
     const char *detail = st && st->detail[0] ? st->detail : default_details[err];
+    if (detail != NULL) {
+        /* a detail may quote the request, cut inside a UTF-8 sequence: json_pack refuses that */
+        snprintf(detail_text, sizeof detail_text, "%s", detail);
+        case_utf8_repair(detail_text);
+        detail = detail_text;
+    }
     json_t *j = json_pack("{s:s, s:s, s:i, s:s?}", "type", type, "title", problems[err].title,
                           "status", (int)problems[err].status, "detail", detail);
     if (j == NULL) {

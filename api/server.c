@@ -306,6 +306,13 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
 {
     const struct api_route_ctx *ctx = user_data;
     const struct api_route *route = ctx->route;
+    /*
+     * ulfius matches methods ignoring case, but they are case-sensitive (RFC
+     * 9110): "get" is not GET, and must not pass filters that look for GET.
+     */
+    if (route && strcmp(req->http_verb, route->method) != 0 &&
+        !(strcmp(req->http_verb, "HEAD") == 0 && strcmp(route->method, "GET") == 0))
+        route = NULL;
     const char *template = route ? route->path : "unmatched";
     const char *method = api_http_method_label(req->http_verb);
     char id[REQUEST_ID_MAX + 1];

@@ -12,6 +12,8 @@
  *   case_key_format         NC-YYYY-NNNN / OFI-YYYY-NNNN
  *   case_key_valid          whether text has the form of a case key
  *   case_due_dates          contain-by and close-by from the SLA
+ *   case_error_add          append a per-field error (see below)
+ *   case_utf8_repair        make text safe for a JSON string
  *
  * Validation failures are reported as per-field entries appended to a JSON
  * array j_errors: {"field": "...", "code": "...", "detail": "..."}.
@@ -156,7 +158,19 @@ const char *case_text_field(const json_t *j, const char *field, size_t max, bool
  */
 json_t *case_external_refs_decode(const json_t *j, json_t *j_errors);
 
-/* Append one per-field error to j_errors (which may be NULL: then nothing). */
+/*
+ * Append one per-field error to j_errors (which may be NULL: then nothing).
+ * field and detail may quote the request and be cut by snprintf inside a
+ * UTF-8 sequence: bytes that are not valid UTF-8 are replaced by '?', so the
+ * error is always recorded (a lost error would let invalid input through).
+ */
 void case_error_add(json_t *j_errors, const char *field, const char *code, const char *detail);
+
+/*
+ * Replace, in place, every byte of s that is not part of a valid UTF-8
+ * sequence (as jansson defines it: no overlong forms, surrogates or code
+ * points past U+10FFFF) by '?'. The length does not change.
+ */
+void case_utf8_repair(char *s);
 
 #endif

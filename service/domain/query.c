@@ -136,6 +136,20 @@ clause_like(const char *s)
     return true;
 }
 
+bool
+case_query_int(const char *s, long min, long max, long *out)
+{
+    size_t n = s ? strlen(s) : 0;
+    /* 18 digits cannot overflow a long */
+    if (n == 0 || n > 18 || strspn(s, "0123456789") != n)
+        return false;
+    long v = strtol(s, NULL, 10);
+    if (v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
 static void
 parse_one(const char *name, const char *value, struct case_query *q, json_t *j_errors)
 {
@@ -197,9 +211,8 @@ parse_one(const char *name, const char *value, struct case_query *q, json_t *j_e
         else
             q->sort = (enum case_sort)s;
     } else if (strcmp(name, "limit") == 0) {
-        char *end;
-        long v = strtol(value, &end, 10);
-        if (*value == '\0' || *end != '\0' || v < 1 || v > QUERY_LIMIT_MAX)
+        long v;
+        if (!case_query_int(value, 1, QUERY_LIMIT_MAX, &v))
             case_error_add(j_errors, name, "invalid", "must be an integer from 1 to 200");
         else
             q->limit = (int)v;

@@ -49,4 +49,11 @@ int case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_err
 void case_query_cleanup(struct case_query *q);
 const char *case_sort_text(enum case_sort s);
 
+/*
+ * An integer query parameter: decimal digits only (no sign, space or
+ * exponent, which strtol would take), from min to max (min >= 0). Returns
+ * whether s is one; *out is set only then.
+ */
+bool case_query_int(const char *s, long min, long max, long *out);
+
 #endif

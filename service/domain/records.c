@@ -628,5 +628,15 @@ rec_media_type_valid(const char *s)
         return false;
     size_t sub = strspn(s + type + 1, token);
     const char *rest = s + type + 1 + sub;
-    return sub > 0 && (*rest == '\0' || *rest == ';' || *rest == ' ');
+    if (sub == 0)
+        return false;
+    /* then nothing, or parameters after optional white space and ';' */
+    rest += strspn(rest, " \t");
+    if (*rest != '\0' && *rest != ';')
+        return false;
+    /* kept as JSON text and sent back as Content-Type: visible ASCII, space and tab only */
+    for (; *rest; rest++)
+        if ((*rest < 0x20 && *rest != '\t') || (unsigned char)*rest >= 0x7f)
+            return false;
+    return true;
 }

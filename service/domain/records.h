@@ -67,7 +67,10 @@ bool rec_action_overdue(const json_t *content, const char *today);
 /* A filename for evidence: 1-255 bytes, no path separators, no control characters, not "." or "..".
  */
 bool rec_filename_valid(const char *s);
-/* A media type "type/subtype" (parameters allowed), at most 255 bytes. */
+/*
+ * A media type "type/subtype", then nothing or parameters after optional white
+ * space and ';', at most 255 bytes of visible ASCII, space and tab.
+ */
 bool rec_media_type_valid(const char *s);
 
 #endif

@@ -122,6 +122,23 @@ uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
     return uc_append_event(c, rec, type, j_change, actor);
 }
 
+/*
+ * The due dates of rec under def's SLA. A detection so late that they would
+ * fall after 9999 (the last year of the canonical timestamps) is refused as
+ * the client's error on detected_at.
+ */
+static int
+due_dates(struct case_record *rec, const struct wf_definition *def, json_t *j_errors)
+{
+    int contain_days, close_days;
+    wf_sla_days(def, rec->severity, &contain_days, &close_days);
+    if (case_due_dates(rec, contain_days, close_days) == ERR_OK)
+        return ERR_OK;
+    case_error_add(j_errors, "detected_at", "range",
+                   "is too late: the due dates it gives would fall after 9999-12-31");
+    return ERR_INVALID;
+}
+
 /* ---- create ---- */
 
 struct create_ctx {
@@ -129,6 +146,7 @@ struct create_ctx {
     const char *idempotency_key;
     char request_hash[CHAIN_HEX_LEN];
     struct case_record *rec;
+    struct uc_status *st;
     bool replayed;
 };
 
@@ -140,7 +158,7 @@ create_tx(struct store_conn *c, void *arg)
     struct wf_definition *def = NULL;
     json_t *j_def = NULL, *j_errors = json_array();
     char existing[CHAIN_UUID_LEN];
-    int rc, year, n, contain_days, close_days;
+    int rc, year, n;
     bool same;
 
     x->replayed = false;
@@ -171,6 +189,8 @@ create_tx(struct store_conn *c, void *arg)
         rc = ERR_INTERNAL;
         goto out;
     }
+    if ((rc = due_dates(rec, def, x->st->j_errors)) != ERR_OK)
+        goto out;
     /*
      * Look for recurrences before taking a key: the counter row stays locked
      * until commit and serialises every create of the kind, so nothing slow
@@ -193,11 +213,6 @@ create_tx(struct store_conn *c, void *arg)
     if (initial->contained)
         memcpy(rec->contained_at, rec->created_at, DTIME_LEN);
     rec->version = 1;
-    wf_sla_days(def, rec->severity, &contain_days, &close_days);
-    if (case_due_dates(rec, contain_days, close_days) != ERR_OK) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
     if ((rc = store_case_insert(c, rec)) != ERR_OK)
         goto out;
     rc = uc_append_event(c, rec, "capa.case.created", NULL, x->actor);
@@ -213,7 +228,8 @@ uc_case_create(struct app *app, const struct principal *actor, const json_t *j_b
                const char *idempotency_key, struct case_record *out, bool *replayed,
                struct uc_status *st)
 {
-    struct create_ctx x = {.actor = actor, .idempotency_key = idempotency_key, .rec = out};
+    struct create_ctx x = {
+        .actor = actor, .idempotency_key = idempotency_key, .rec = out, .st = st};
     char *body = NULL;
     int rc;
 
@@ -341,7 +357,7 @@ update_tx(struct store_conn *c, void *arg)
     struct case_record *rec = x->rec;
     struct wf_definition *def = NULL;
     json_t *j_diff = NULL, *j_change = NULL;
-    int rc, contain_days, close_days;
+    int rc;
 
     json_array_clear(x->st->j_errors);
     if ((rc = uc_lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
@@ -351,13 +367,9 @@ update_tx(struct store_conn *c, void *arg)
     if (json_object_size(j_diff) == 0)
         goto out; /* nothing changes: no new version, no event */
     if (json_object_get(j_diff, "severity") || json_object_get(j_diff, "detected_at")) {
-        if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
+        if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK ||
+            (rc = due_dates(rec, def, x->st->j_errors)) != ERR_OK)
             goto out;
-        wf_sla_days(def, rec->severity, &contain_days, &close_days);
-        if (case_due_dates(rec, contain_days, close_days) != ERR_OK) {
-            rc = ERR_INTERNAL;
-            goto out;
-        }
     }
     j_change = json_pack("{s:O}", "changes", j_diff);
     rc = uc_case_touch(c, rec, "capa.case.updated", j_change, x->actor);

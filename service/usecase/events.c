@@ -48,7 +48,10 @@ feed_read(struct store_conn *c, void *arg)
                              feed_row, x);
 }
 
-/* "<txid>.<position>": two decimal integers of at most 19 digits. */
+/*
+ * "<txid>.<position>": two decimal integers of at most 19 digits, the
+ * position within bigint (a txid of 19 digits always fits xid8's 64 bits).
+ */
 static bool
 parse_position(const char *s, char txid[24], char position[24])
 {
@@ -56,6 +59,9 @@ parse_position(const char *s, char txid[24], char position[24])
     size_t a = dot ? (size_t)(dot - s) : 0, b = dot ? strlen(dot + 1) : 0;
     if (a == 0 || a > 19 || b == 0 || b > 19 || strspn(s, "0123456789") != a ||
         strspn(dot + 1, "0123456789") != b)
+        return false;
+    /* equal lengths of digits compare as numbers */
+    if (b == 19 && strcmp(dot + 1, "9223372036854775807") > 0)
         return false;
     snprintf(txid, 24, "%.*s", (int)a, s);
     snprintf(position, 24, "%s", dot + 1);
@@ -88,9 +94,8 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
                                "must be a feed position \"<txid>.<position>\" from next_after or "
                                "an event's feedposition");
         } else if (strcmp(name, "limit") == 0) {
-            char *end;
-            long n = strtol(s, &end, 10);
-            if (*s == '\0' || *end != '\0' || n < 1 || n > FEED_LIMIT_MAX)
+            long n;
+            if (!case_query_int(s, 1, FEED_LIMIT_MAX, &n))
                 case_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 1000");
             else
                 x.limit = (int)n;

@@ -715,9 +715,8 @@ uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct
         } else if (strcmp(name, "due_after") == 0 && iso_date(s)) {
             x.q.due_after = s;
         } else if (strcmp(name, "limit") == 0) {
-            char *end;
-            long n = strtol(s, &end, 10);
-            if (*s == '\0' || *end != '\0' || n < 1 || n > 200)
+            long n;
+            if (!case_query_int(s, 1, 200, &n))
                 case_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 200");
             else
                 x.q.limit = (int)n;

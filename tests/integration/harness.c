@@ -164,6 +164,7 @@ void
 http_resp_cleanup(struct http_resp *r)
 {
     free(r->body);
+    free(r->headers);
     json_decref(r->j);
     memset(r, 0, sizeof *r);
 }
@@ -202,6 +203,13 @@ on_header(char *line, size_t size, size_t n, void *arg)
 {
     struct http_resp *r = arg;
     size_t len = size * n;
+    size_t have = r->headers ? strlen(r->headers) : 0;
+    char *grown = realloc(r->headers, have + len + 1);
+    if (grown == NULL)
+        return 0;
+    memcpy(grown + have, line, len);
+    grown[have + len] = '\0';
+    r->headers = grown;
     header_value(line, len, "ETag", r->etag, sizeof r->etag);
     header_value(line, len, "Location", r->location, sizeof r->location);
     header_value(line, len, "Allow", r->allow, sizeof r->allow);
@@ -223,16 +231,20 @@ long
 http_do_port(const struct harness *h, unsigned port, const char *method, const char *path,
              const char *const *headers, const char *body, size_t body_len, struct http_resp *r)
 {
-    char url[2048];
+    char *url = NULL;
     struct curl_slist *list = NULL;
     CURL *curl = curl_easy_init();
     long status = -1;
 
     memset(r, 0, sizeof *r);
-    if (curl == NULL)
+    /* any length: hostile tests send paths and query strings of many KiB */
+    if (curl == NULL || asprintf(&url, "http://127.0.0.1:%u%s", port, path) < 0) {
+        curl_easy_cleanup(curl);
         return -1;
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+    }
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    /* the path as written: no squashing of "/../" */
+    curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
@@ -265,9 +277,12 @@ http_do_port(const struct harness *h, unsigned port, const char *method, const c
         r->body = strdup("");
     if (r->body_len > 0)
         r->j = json_loadb(r->body, r->body_len, 0, NULL);
+    if (r->headers == NULL)
+        r->headers = strdup("");
     r->status = status;
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
+    free(url);
     return status;
 }
 
@@ -382,4 +397,32 @@ harness_event_ids(const struct harness *h, const char *where, struct harness_ids
     for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save))
         out->v[out->n++] = strdup(t);
     free(list);
+}
+
+char *
+harness_db_checksum(const struct harness *h)
+{
+    /*
+     * Per table: its row count and the md5 of its rows' md5s (of each row's
+     * text form), sorted so that the physical order of rows does not
+     * matter; then one md5 over every table's name, count and digest in
+     * name order. query_to_xml runs the per-table query that format()
+     * builds, so it all stays one statement. Every table outside the system
+     * schemas is in, schema_migrations included; nothing is excluded: no
+     * column of these tables changes when a request only reads.
+     */
+    static const char sql[] =
+        "SELECT md5(string_agg(t.name || '=' || t.n || ':' || t.digest, ',' ORDER BY t.name)) "
+        "FROM (SELECT format('%I.%I', schemaname, tablename) AS name, "
+        "  (xpath('/row/n/text()', x))[1]::text AS n, "
+        "  (xpath('/row/digest/text()', x))[1]::text AS digest "
+        "  FROM pg_tables, LATERAL query_to_xml(format("
+        "    'SELECT count(*) AS n, md5(coalesce(string_agg(md5(t::text), '','' "
+        "     ORDER BY md5(t::text)), '''')) AS digest FROM %I.%I t', schemaname, tablename), "
+        "    false, true, '') AS x "
+        "  WHERE schemaname NOT IN ('pg_catalog', 'information_schema')) t";
+    char *sum = harness_sql(h, sql);
+    if (strlen(sum) != 32)
+        fail_msg("the database checksum query failed (got \"%s\")", sum);
+    return sum;
 }

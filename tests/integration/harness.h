@@ -52,6 +52,7 @@ struct http_resp {
     char content_type[128];
     char replayed[16];    /* Idempotent-Replayed */
     char request_id[256]; /* X-Request-Id */
+    char *headers;        /* every response header line as received, NUL-terminated */
 };
 void http_resp_cleanup(struct http_resp *r);
 
@@ -99,6 +100,13 @@ struct harness_ids {
 void harness_ids_cleanup(struct harness_ids *x);
 /* event_id of the case-log rows matching where (SQL, test-written), in position order. */
 void harness_event_ids(const struct harness *h, const char *where, struct harness_ids *out);
+
+/*
+ * An md5 over the content of every table the migrations created (every
+ * table outside the system schemas), row by row, in one query: equal
+ * checksums mean no row was added, removed or changed. Caller frees.
+ */
+char *harness_db_checksum(const struct harness *h);
 
 /* A valid create body: a nonconformity with the given title. Caller frees. */
 char *harness_case_body(const char *title, const char *severity);

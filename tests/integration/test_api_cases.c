@@ -208,6 +208,14 @@ test_case_lifecycle_happy_path(void **state)
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 1);
     http_resp_cleanup(&r);
+    /* integers are digits only: strtol would take " 2" and "+2" */
+    static const char *const not_digits[] = {"limit=%202", "limit=%2B2", "after=%202", "after=2%20",
+                                             "limit=2e0"};
+    for (size_t i = 0; i < sizeof not_digits / sizeof not_digits[0]; i++) {
+        snprintf(path, sizeof path, "/v1/cases/%s/history?%s", id, not_digits[i]);
+        assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 400);
+        http_resp_cleanup(&r);
+    }
 
     /* verify */
     snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id);
@@ -302,6 +310,9 @@ test_case_errors_each_status(void **state)
     assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=1000", NULL, NULL, &r), 400);
     assert_true(has_field_error(r.j, "limit", "invalid"));
     http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=%201", NULL, NULL, &r), 400);
+    assert_true(has_field_error(r.j, "limit", "invalid"));
+    http_resp_cleanup(&r);
     assert_int_equal(
         http_json(&h, "GET", "/v1/cases?status=reported&status=closed", NULL, NULL, &r), 400);
     http_resp_cleanup(&r);
@@ -310,6 +321,22 @@ test_case_errors_each_status(void **state)
     assert_int_equal(http_json(&h, "GET", with_query, NULL, NULL, &r), 400);
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, "W/\"1\"", "{\"title\":\"x\"}", &r), 400);
+    http_resp_cleanup(&r);
+    /* not the tag of version 1: tags compare character by character */
+    assert_int_equal(http_json(&h, "PATCH", path, "\"01\"", "{\"title\":\"x\"}", &r), 400);
+    http_resp_cleanup(&r);
+    /* a detail or field quoting a name or value cut inside a UTF-8 character: still a 400 */
+    char cut[400];
+    snprintf(cut, sizeof cut, "%s?a", path);
+    for (int i = 0; i < 40; i++)
+        strcat(cut, "%C3%A9");
+    strcat(cut, "=1");
+    assert_int_equal(http_json(&h, "GET", cut, NULL, NULL, &r), 400);
+    assert_problem(&r, 400, "bad-request");
+    http_resp_cleanup(&r);
+    snprintf(cut, sizeof cut, "/v1/cases?status=%063d%%C3%%A9%%C3%%A9", 0);
+    assert_int_equal(http_json(&h, "GET", cut, NULL, NULL, &r), 400);
+    assert_true(has_field_error(r.j, "status", "invalid"));
     http_resp_cleanup(&r);
     const char *bad_key[] = {"Content-Type: application/json", "Idempotency-Key: has space", NULL};
     char *body = harness_case_body("x", "minor");
@@ -336,6 +363,12 @@ test_case_errors_each_status(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PUT", "/v1/cases", NULL, "{}", &r), 405);
     assert_string_equal(r.allow, "POST, GET");
+    http_resp_cleanup(&r);
+    /* methods are case-sensitive */
+    assert_int_equal(http_json(&h, "get", "/v1/cases", NULL, NULL, &r), 405);
+    assert_string_equal(r.allow, "POST, GET");
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "Delete", "/v1/cases", NULL, NULL, &r), 405);
     http_resp_cleanup(&r);
 
     /* 412 with the current ETag, 428 */
@@ -391,6 +424,19 @@ test_case_errors_each_status(void **state)
     assert_true(has_field_error(r.j, "reported_by", "required"));
     assert_true(has_field_error(r.j, "status", "read_only"));
     assert_true(has_field_error(r.j, "colour", "unknown"));
+    http_resp_cleanup(&r);
+    /* a detection so late that its due dates (+90 days for minor) would pass 9999 */
+    char *late = harness_case_body("Too late", "minor");
+    char *at = strstr(late, "2026-11-20T10:00:00Z");
+    memcpy(at, "9999-12-31", 10);
+    assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, late, &r), 422);
+    assert_true(has_field_error(r.j, "detected_at", "range"));
+    http_resp_cleanup(&r);
+    free(late);
+    assert_int_equal(
+        http_json(&h, "PATCH", path, "\"1\"", "{\"detected_at\":\"9999-12-31T00:00:00Z\"}", &r),
+        422);
+    assert_true(has_field_error(r.j, "detected_at", "range"));
     http_resp_cleanup(&r);
     const char *ro[] = {"status", "key", "version", "kind", "created_at"};
     for (size_t i = 0; i < 5; i++) {

@@ -714,9 +714,14 @@ test_events_feed_pages_lifecycle(void **state)
     assert_bad_request("after=1.2.3", "after", "invalid");
     assert_bad_request("after=", "after", "invalid");
     assert_bad_request("after=12345678901234567890.1", "after", "invalid");
+    /* 19 digits, past bigint: the column's type would refuse it with a 500 */
+    assert_bad_request("after=1.9223372036854775808", "after", "invalid");
+    assert_bad_request("after=1.9999999999999999999", "after", "invalid");
     assert_bad_request("limit=0", "limit", "invalid");
     assert_bad_request("limit=1001", "limit", "invalid");
     assert_bad_request("limit=abc", "limit", "invalid");
+    assert_bad_request("limit=%205", "limit", "invalid");
+    assert_bad_request("limit=%2B5", "limit", "invalid");
     assert_bad_request("limit=", "limit", "invalid");
     assert_bad_request("type=other.case.created", "type", "invalid");
     assert_bad_request("type=capa.", "type", "invalid");
@@ -729,6 +734,12 @@ test_events_feed_pages_lifecycle(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/events?limit=1&after=0.0", NULL, NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 1);
+    http_resp_cleanup(&r);
+    assert_int_equal(http_json(&h, "GET",
+                               "/v1/events?after=9999999999999999999.9223372036854775807", NULL,
+                               NULL, &r),
+                     200);
+    assert_int_equal(json_array_size(json_object_get(r.j, "items")), 0);
     http_resp_cleanup(&r);
 
     items_free(&all);

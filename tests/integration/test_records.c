@@ -395,6 +395,10 @@ test_major_nonconformity_reported_to_closed(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, "\"7\"", "{\"assignee\":\"ops-lead\"}", &r), 412);
     http_resp_cleanup(&r);
+    /* "01" is not the action's tag "1" */
+    assert_int_equal(http_json(&h, "PATCH", path, "\"01\"", "{\"assignee\":\"ops-lead\"}", &r),
+                     400);
+    http_resp_cleanup(&r);
     patch_action_ok(id, a1, "{\"assignee\":\"ops-lead\"}");
     move_ok(id, "actions_in_progress");
 
@@ -1057,6 +1061,13 @@ test_evidence_round_trip_and_limits(void **state)
     assert_int_equal(upload(id, "?filename=", "not a media type", small, 5, &r), 422);
     assert_field_error(&r, "media_type", "format");
     http_resp_cleanup(&r);
+    /* parameters that are not ASCII text (invalid UTF-8 here: it was a 500) */
+    assert_int_equal(upload(id, "?filename=x.txt", "text/plain; charset=\xff", small, 5, &r), 422);
+    assert_field_error(&r, "media_type", "format");
+    http_resp_cleanup(&r);
+    assert_int_equal(upload(id, "?filename=x.txt", "text/pl ain", small, 5, &r), 422);
+    assert_field_error(&r, "media_type", "format");
+    http_resp_cleanup(&r);
     assert_int_equal(upload(id, "", "text/plain", small, 5, &r), 400);
     assert_problem(&r, 400, "bad-request");
     http_resp_cleanup(&r);
@@ -1351,6 +1362,9 @@ test_actions_across_cases(void **state)
     json_array_foreach(json_object_get(j, "items"), i, e)
         assert_string_equal(jstr(e, "status"), "done");
     json_decref(j);
+    /* a limit is digits only */
+    assert_int_equal(http_json(&h, "GET", "/v1/actions?limit=%2010", NULL, NULL, &r), 400);
+    http_resp_cleanup(&r);
 
     /* overdue: open or in progress, due before today */
     j = actions_page("/v1/actions?overdue=true&limit=200");

@@ -1268,6 +1268,61 @@ test_case_next_due_no_containment_deadline(void **state)
     case_record_cleanup(&rec);
 }
 
+/* A member name cut by snprintf inside a UTF-8 character is still reported. */
+static void
+test_case_external_refs_decode_cut_member_name_still_refused(void **state)
+{
+    (void)state;
+    char name[64];
+    /* "a" then 2-byte characters: the 40 bytes the field quotes end inside one */
+    size_t o = 0;
+    name[o++] = 'a';
+    for (int i = 0; i < 30; i++, o += 2)
+        memcpy(name + o, "\xc3\xa9", 2);
+    name[o] = '\0';
+    json_t *j = json_pack("[{s:s, s:s, s:i}]", "system", "jira", "key", "K-1", name, 1);
+    json_t *j_errors = json_array();
+    assert_non_null(j);
+
+    assert_null(case_external_refs_decode(j, j_errors));
+    assert_int_equal(json_array_size(j_errors), 1);
+    json_t *e = json_array_get(j_errors, 0);
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "unknown");
+    const char *field = json_string_value(json_object_get(e, "field"));
+    assert_true(strncmp(field, "external_refs[0].a", 18) == 0);
+    assert_int_equal(field[strlen(field) - 1], '?');
+    json_decref(j_errors);
+    json_decref(j);
+}
+
+static void
+test_case_error_add_repairs_invalid_utf8(void **state)
+{
+    (void)state;
+    json_t *j_errors = json_array();
+    case_error_add(j_errors, "ab\xc3", "unknown", "\xff bad \xed\xa0\x80 \xc3\xa9");
+    assert_int_equal(json_array_size(j_errors), 1);
+    json_t *e = json_array_get(j_errors, 0);
+    assert_string_equal(json_string_value(json_object_get(e, "field")), "ab?");
+    assert_string_equal(json_string_value(json_object_get(e, "detail")), "? bad ??? \xc3\xa9");
+    json_decref(j_errors);
+}
+
+static void
+test_case_utf8_repair_keeps_valid_text(void **state)
+{
+    (void)state;
+    char valid[] = "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+    char copy[sizeof valid];
+    memcpy(copy, valid, sizeof valid);
+    case_utf8_repair(copy);
+    assert_string_equal(copy, valid);
+    /* overlong, surrogate, past U+10FFFF, truncated, lone continuation */
+    char bad[] = "\xc0\xaf|\xe0\x80\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xe2\x82|\x80";
+    case_utf8_repair(bad);
+    assert_string_equal(bad, "??|???|???|????|??|?");
+}
+
 int
 main(void)
 {
@@ -1338,6 +1393,9 @@ main(void)
         cmocka_unit_test(test_case_due_dates_without_detected_at_refused),
         cmocka_unit_test(test_case_next_due_follows_progress),
         cmocka_unit_test(test_case_next_due_no_containment_deadline),
+        cmocka_unit_test(test_case_external_refs_decode_cut_member_name_still_refused),
+        cmocka_unit_test(test_case_error_add_repairs_invalid_utf8),
+        cmocka_unit_test(test_case_utf8_repair_keeps_valid_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1885,14 +1885,21 @@ test_rec_media_type_valid(void **state)
                                        "application/vnd.openxmlformats-officedocument."
                                        "spreadsheetml.sheet",
                                        "application/ld+json",
-                                       "application/octet-stream"};
+                                       "application/octet-stream",
+                                       "text/plain ; charset=utf-8",
+                                       "text/plain\t;\tcharset=\"utf-8\""};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         if (!rec_media_type_valid(good[i]))
             print_error("refused %s\n", good[i]);
         assert_true(rec_media_type_valid(good[i]));
     }
-    static const char *const bad[] = {"",  "pdf",   "/x",          "a/",    "a b/c",
-                                      "/", "a/b/c", "text /plain", "a/(b)", "te\nxt/plain"};
+    static const char *const bad[] = {
+        "", "pdf", "/x", "a/", "a b/c", "/", "a/b/c", "text /plain", "a/(b)", "te\nxt/plain",
+        /* what follows the subtype */
+        "text/pl ain", "text/plain x", "text/plain\xff",
+        /* parameters: no control characters, no bytes past ASCII */
+        "text/plain; charset=\xff\xfe", "text/plain; charset=\xc3\xa9", "text/plain;\x01",
+        "text/plain; a=\x7f", "text/plain; a=b\r\nX-Injected: 1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         if (rec_media_type_valid(bad[i]))
             print_error("accepted %s\n", bad[i]);

@@ -1080,6 +1080,36 @@ test_wf_definition_parse_unknown_member_refused(void **state)
     expect_definition_error(j, "transitions[0]", "unknown", true);
 }
 
+/*
+ * A member whose name the error's detail quotes, so long that the detail is
+ * cut inside a UTF-8 character: still refused (a lost error would store it).
+ */
+static void
+test_wf_definition_parse_unknown_member_cut_name_refused(void **state)
+{
+    (void)state;
+    char name[512], field[96];
+    for (int i = 0; i < 200; i++)
+        memcpy(name + 2 * i, "\xc3\xa9", 2);
+    name[400] = '\0';
+    json_t *j = load(nc_definition);
+    json_object_set_new(j, name, json_integer(1));
+    expect_definition_error(j, name, "unknown", true);
+
+    j = load(nc_definition);
+    json_object_set_new(json_array_get(states_of(j), 0), name, json_integer(1));
+    expect_definition_error(j, "states[0]", "unknown", true);
+
+    /* the field quotes the first 60 bytes: an odd start cuts a character */
+    name[0] = 'a';
+    memmove(name + 1, name + 2, strlen(name + 2) + 1);
+    j = load(nc_definition);
+    json_object_set_new(json_object_get(j, "sla_days"), name,
+                        load("{\"contain\": 1, \"close\": 10}"));
+    snprintf(field, sizeof field, "sla_days.%.59s?", name);
+    expect_definition_error(j, field, "unknown_severity", true);
+}
+
 static void
 test_wf_definition_parse_unknown_kind_refused(void **state)
 {
@@ -1278,6 +1308,18 @@ test_wf_request_decode_unknown_member_or_not_object(void **state)
     expect_request_error(load("[\"closed\"]"), "", "type");
 }
 
+static void
+test_wf_request_decode_unknown_member_cut_name_refused(void **state)
+{
+    (void)state;
+    char name[512];
+    for (int i = 0; i < 200; i++)
+        memcpy(name + 2 * i, "\xc3\xa9", 2);
+    name[400] = '\0';
+    json_t *j = json_pack("{s:s, s:s, s:i}", "to", "closed", "comment", "c", name, 1);
+    expect_request_error(j, name, "unknown");
+}
+
 /*
  * More guards than a transition holds is reported as too_many, and must not be
  * written past the transition's guard array. Last in the suite: when the bound
@@ -1344,6 +1386,8 @@ main(void)
         cmocka_unit_test(test_wf_definition_parse_bad_sla_shape_refused),
         cmocka_unit_test(test_wf_definition_parse_sla_severity_of_other_kind_refused),
         cmocka_unit_test(test_wf_definition_parse_unknown_member_refused),
+        cmocka_unit_test(test_wf_definition_parse_unknown_member_cut_name_refused),
+        cmocka_unit_test(test_wf_request_decode_unknown_member_cut_name_refused),
         cmocka_unit_test(test_wf_definition_parse_unknown_kind_refused),
         cmocka_unit_test(test_wf_definition_parse_transition_unknown_state_refused),
         cmocka_unit_test(test_wf_definition_parse_loop_and_duplicate_transition_refused),
