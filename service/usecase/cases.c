@@ -43,11 +43,18 @@ canonical(const json_t *j)
     return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
+json_t *
+uc_actor_json(const struct principal *p)
+{
+    /* the Actor schema: name always there (null when unknown), on_behalf_of only when given */
+    return json_pack("{s:s, s:s, s:s?, s:s*}", "kind", p->kind, "subject", p->subject, "name",
+                     p->name, "on_behalf_of", p->on_behalf_of);
+}
+
 char *
 uc_actor_text(const struct principal *p)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s?, s:s?}", "kind", p->kind, "subject", p->subject, "name",
-                          p->name, "on_behalf_of", p->on_behalf_of);
+    json_t *j = uc_actor_json(p);
     char *text = j ? canonical(j) : NULL;
     json_decref(j);
     return text;
