@@ -212,12 +212,7 @@ forbidden(struct _u_response *resp, unsigned needed, unsigned has)
     access_roles_text(has, has_text, sizeof has_text);
     snprintf(st.detail, sizeof st.detail, "this operation needs the role %s; the caller has %s",
              needed == ROLES_ALL ? "of any capa role" : need_text, has ? has_text : "no role");
-    st.j_extra = json_object();
-    json_t *j_roles = json_array();
-    for (int r = 0; r < WF_ROLE__COUNT; r++)
-        if (needed & ROLE_BIT(r))
-            json_array_append_new(j_roles, json_string(wf_role_name((enum wf_role)r)));
-    json_object_set_new(st.j_extra, "required_roles", j_roles);
+    st.j_extra = json_pack("{s:o}", "required_roles", access_roles_json(needed));
     api_problem(resp, ERR_FORBIDDEN, &st);
     uc_status_cleanup(&st);
 }

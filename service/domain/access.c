@@ -19,6 +19,20 @@ access_roles_text(unsigned roles, char *buf, size_t size)
     return buf;
 }
 
+json_t *
+access_roles_json(unsigned roles)
+{
+    json_t *j_names = json_array();
+    for (int r = 0; r < WF_ROLE__COUNT && j_names; r++) {
+        if ((roles & ROLE_BIT(r)) &&
+            json_array_append_new(j_names, json_string(wf_role_name((enum wf_role)r))) != 0) {
+            json_decref(j_names);
+            return NULL;
+        }
+    }
+    return j_names;
+}
+
 unsigned
 access_roles_from_json(const json_t *j_names, bool *delegate)
 {

@@ -35,6 +35,8 @@ struct principal {
 
 /* "viewer, approver" for a role set, in enum order; "" for none. Returns buf. */
 const char *access_roles_text(unsigned roles, char *buf, size_t size);
+/* The role names of a role set as a JSON array, in enum order (new reference; NULL: no memory). */
+json_t *access_roles_json(unsigned roles);
 /*
  * The role set of a JSON array of role names. Names that are not capa roles
  * are ignored (an identity provider's other roles), and "delegate" sets

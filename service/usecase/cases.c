@@ -491,6 +491,10 @@ transition_tx(struct store_conn *c, void *arg)
                  "the workflow lets only the role %s move a case from %s to %s",
                  access_roles_text(check.transition->roles, roles, sizeof roles), rec->status,
                  x->to);
+        /* as the route's own 403: the roles that may, by name */
+        json_decref(x->st->j_extra);
+        x->st->j_extra =
+            json_pack("{s:o}", "required_roles", access_roles_json(check.transition->roles));
         rc = ERR_FORBIDDEN;
         goto out;
     }
