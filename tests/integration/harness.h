@@ -52,6 +52,7 @@ struct http_resp {
     char content_type[128];
     char replayed[16];    /* Idempotent-Replayed */
     char request_id[256]; /* X-Request-Id */
+    char www_authenticate[128];
 };
 void http_resp_cleanup(struct http_resp *r);
 
