@@ -43,11 +43,18 @@ canonical(const json_t *j)
     return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
+json_t *
+uc_actor_json(const struct principal *p)
+{
+    /* the Actor schema: name always there (null when unknown), on_behalf_of only when given */
+    return json_pack("{s:s, s:s, s:s?, s:s*}", "kind", p->kind, "subject", p->subject, "name",
+                     p->name, "on_behalf_of", p->on_behalf_of);
+}
+
 char *
 uc_actor_text(const struct principal *p)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s?, s:s?}", "kind", p->kind, "subject", p->subject, "name",
-                          p->name, "on_behalf_of", p->on_behalf_of);
+    json_t *j = uc_actor_json(p);
     char *text = j ? canonical(j) : NULL;
     json_decref(j);
     return text;
@@ -496,6 +503,10 @@ transition_tx(struct store_conn *c, void *arg)
                  "the workflow lets only the role %s move a case from %s to %s",
                  access_roles_text(check.transition->roles, roles, sizeof roles), rec->status,
                  x->to);
+        /* as the route's own 403: the roles that may, by name */
+        json_decref(x->st->j_extra);
+        x->st->j_extra =
+            json_pack("{s:o}", "required_roles", access_roles_json(check.transition->roles));
         rc = ERR_FORBIDDEN;
         goto out;
     }

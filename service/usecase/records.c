@@ -38,12 +38,6 @@ record_json(const struct record_row *r)
     return j;
 }
 
-static json_t *
-actor_json(const struct principal *p)
-{
-    return json_pack("{s:s, s:s, s:s?}", "kind", p->kind, "subject", p->subject, "name", p->name);
-}
-
 /* Log a record change on its case: {"record": ..., "changes"?: ...} + the case snapshot. */
 static int
 touch_with_record(struct store_conn *c, struct case_record *rec, const char *type,
@@ -159,7 +153,7 @@ insert_record(struct store_conn *c, struct create_ctx *x, struct case_record *re
 {
     int rc;
     r->j_data = json_deep_copy(x->content);
-    r->j_created_by = actor_json(x->actor);
+    r->j_created_by = uc_actor_json(x->actor);
     r->kind = x->kind;
     snprintf(r->case_id, sizeof r->case_id, "%s", rec->id);
     if (r->j_data == NULL || r->j_created_by == NULL || chain_uuid_v4(r->id) != ERR_OK)
@@ -344,7 +338,7 @@ update_tx(struct store_conn *c, void *arg)
     json_decref(r.j_data);
     r.j_data = json_incref(content);
     json_decref(r.j_updated_by);
-    r.j_updated_by = actor_json(x->actor);
+    r.j_updated_by = uc_actor_json(x->actor);
     r.version++;
     if ((rc = store_now(c, r.updated_at)) || (rc = store_record_update(c, &r, r.version - 1)))
         goto out;
@@ -420,7 +414,7 @@ remove_tx(struct store_conn *c, void *arg)
         goto out;
     }
     json_decref(r.j_updated_by);
-    r.j_updated_by = actor_json(x->actor);
+    r.j_updated_by = uc_actor_json(x->actor);
     r.version++;
     if ((rc = store_now(c, r.updated_at)) != ERR_OK)
         goto out;

@@ -25,7 +25,13 @@ struct principal;
 struct uc_status;
 struct wf_definition;
 
-/* The actor as canonical JSON text (caller frees). */
+/*
+ * The actor of a change (openapi.yaml's Actor): {kind, subject, name (null
+ * when unknown), on_behalf_of (only for a delegate acting for a person)}.
+ * uc_actor_json returns a new reference, uc_actor_text canonical JSON text
+ * (caller frees); NULL when out of memory.
+ */
+json_t *uc_actor_json(const struct principal *p);
 char *uc_actor_text(const struct principal *p);
 /*
  * Load a case for writing (row locked) and, when if_match > 0, check its

@@ -217,6 +217,7 @@ on_header(char *line, size_t size, size_t n, void *arg)
     header_value(line, len, "Content-Type", r->content_type, sizeof r->content_type);
     header_value(line, len, "Idempotent-Replayed", r->replayed, sizeof r->replayed);
     header_value(line, len, "X-Request-Id", r->request_id, sizeof r->request_id);
+    header_value(line, len, "WWW-Authenticate", r->www_authenticate, sizeof r->www_authenticate);
     return len;
 }
 

@@ -53,6 +53,7 @@ struct http_resp {
     char replayed[16];    /* Idempotent-Replayed */
     char request_id[256]; /* X-Request-Id */
     char *headers;        /* every response header line as received, NUL-terminated */
+    char www_authenticate[128];
 };
 void http_resp_cleanup(struct http_resp *r);
 

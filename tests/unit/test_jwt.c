@@ -1,9 +1,10 @@
 /*
  * test_jwt.c - unit tests of service/auth/jwt.c (JWT bearer-token verifier).
  *
- * Keys are generated here with rhonabwy, written as a JWKS or PEM file to a
- * mkstemp file (removed in teardown), and tokens are signed here with
- * rhonabwy, or built by hand when an attacker would build them by hand.
+ * Keys are generated here with rhonabwy (tests/common/tjwt.c), written as a
+ * JWKS or PEM file to a mkstemp file (removed in teardown), and tokens are
+ * signed with rhonabwy, or built by hand when an attacker would build them by
+ * hand.
  * Every refusal asserts both ERR_UNAUTHORIZED and its reason.
  */
 #include <setjmp.h>
@@ -23,6 +24,7 @@
 
 #include "err.h"
 #include "jwt.h"
+#include "tjwt.h"
 
 #define NOW ((time_t)1700000000)
 #define ISS "https://idp.example.org/realms/capa"
@@ -48,29 +50,8 @@ struct fixture {
 static char *
 b64url(const void *data, size_t n)
 {
-    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    const unsigned char *in = data;
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    size_t o = 0, i;
+    char *out = tjwt_b64url(data, n);
     assert_non_null(out);
-    for (i = 0; i + 2 < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-        out[o++] = a[v >> 18];
-        out[o++] = a[(v >> 12) & 63];
-        out[o++] = a[(v >> 6) & 63];
-        out[o++] = a[v & 63];
-    }
-    if (n - i == 1) {
-        unsigned v = (unsigned)in[i] << 16;
-        out[o++] = a[v >> 18];
-        out[o++] = a[(v >> 12) & 63];
-    } else if (n - i == 2) {
-        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-        out[o++] = a[v >> 18];
-        out[o++] = a[(v >> 12) & 63];
-        out[o++] = a[(v >> 6) & 63];
-    }
-    out[o] = '\0';
     return out;
 }
 
@@ -135,22 +116,15 @@ jwks_file(struct fixture *f, const json_t *j_extra, ...)
 static char *
 pem_of(jwk_t *jwk)
 {
-    unsigned char pem[8192];
-    size_t len = sizeof pem;
-    assert_int_equal(r_jwk_export_to_pem_der(jwk, R_FORMAT_PEM, pem, &len, 0), RHN_OK);
-    char *out = malloc(len + 1);
+    char *out = tjwt_pem(jwk);
     assert_non_null(out);
-    memcpy(out, pem, len);
-    out[len] = '\0';
     return out;
 }
 
 static void
 keypair(jwk_t **priv, jwk_t **pub, int type, unsigned bits, const char *kid)
 {
-    assert_int_equal(r_jwk_init(priv), RHN_OK);
-    assert_int_equal(r_jwk_init(pub), RHN_OK);
-    assert_int_equal(r_jwk_generate_key_pair(*priv, *pub, type, bits, kid), RHN_OK);
+    assert_int_equal(tjwt_keypair(priv, pub, type, bits, kid), 0);
 }
 
 /* The usual claims at NOW, as a new object to adjust. */
@@ -172,30 +146,8 @@ claims_new(void)
 static char *
 sign_ex(jwk_t *priv, jwa_alg alg, const json_t *j_header, const json_t *j_claims, int no_kid)
 {
-    jws_t *jws = NULL;
-    jwk_t *key = r_jwk_copy(priv);
-    const char *name;
-    json_t *j_value;
-    assert_non_null(key);
-    if (no_kid)
-        r_jwk_delete_property_str(key, "kid");
-    assert_int_equal(r_jws_init(&jws), RHN_OK);
-    assert_int_equal(r_jws_set_alg(jws, alg), RHN_OK);
-    json_object_foreach((json_t *)j_header, name, j_value)
-    {
-        assert_int_equal(r_jws_set_header_json_t_value(jws, name, j_value), RHN_OK);
-    }
-    char *payload = json_dumps(j_claims, JSON_COMPACT);
-    assert_non_null(payload);
-    assert_int_equal(r_jws_set_payload(jws, (unsigned char *)payload, strlen(payload)), RHN_OK);
-    char *t = r_jws_serialize(jws, key, 0);
-    assert_non_null(t);
-    char *token = strdup(t);
+    char *token = tjwt_sign(priv, alg, j_header, j_claims, no_kid != 0);
     assert_non_null(token);
-    r_free(t);
-    free(payload);
-    r_jws_free(jws);
-    r_jwk_free(key);
     return token;
 }
 
