@@ -338,7 +338,8 @@ sla_value(const json_t *v, const char *field, json_t *j_errors)
 {
     if (v == NULL || json_is_null(v))
         return -1;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3650) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > CASE_SLA_DAYS_MAX) {
         add_error(j_errors, field, "range", "must be null or whole days from 0 to 3650");
         return -1;
     }

@@ -522,6 +522,41 @@ test_case_input_decode_detected_at_invalid_refused(void **state)
     expect_decode_error(nc_with("detected_at", json_string("yesterday")), "detected_at", "format");
 }
 
+/*
+ * Found by fuzz_case_body: a detected_at in 9990-9999 was accepted, and its due
+ * dates (up to 3650 days later) fell past the year 9999, so create answered 500.
+ */
+static void
+test_case_input_decode_detected_at_after_9989_refused(void **state)
+{
+    (void)state;
+    expect_decode_error(nc_with("detected_at", json_string("9990-01-01T00:00:00Z")), "detected_at",
+                        "range");
+    expect_decode_error(nc_with("detected_at", json_string("9999-12-31T23:59:59Z")), "detected_at",
+                        "range");
+    /* the bound is on the UTC instant */
+    expect_decode_error(nc_with("detected_at", json_string("9989-12-31T23:00:00-05:00")),
+                        "detected_at", "range");
+}
+
+static void
+test_case_input_decode_latest_detected_at_has_due_dates(void **state)
+{
+    (void)state;
+    struct case_record rec = {0};
+    json_t *body = nc_with("detected_at", json_string("9989-12-31T23:59:59.999999Z"));
+    json_t *j_errors = json_array();
+    int rc = case_input_decode(body, &rec, j_errors);
+    int due = rc == ERR_OK ? case_due_dates(&rec, CASE_SLA_DAYS_MAX, CASE_SLA_DAYS_MAX) : -1;
+    bool dated = strcmp(rec.close_due_at, "9999-12-29T23:59:59.999999Z") == 0;
+    case_record_cleanup(&rec);
+    json_decref(j_errors);
+    json_decref(body);
+    assert_int_equal(rc, ERR_OK);
+    assert_int_equal(due, ERR_OK);
+    assert_true(dated);
+}
+
 /* --- case_input_decode: text fields ----------------------------------------------------- */
 
 static void
@@ -1013,6 +1048,14 @@ test_case_patch_detected_at_diff_is_canonical(void **state)
     assert_true(same);
 }
 
+/* Found by fuzz_mergepatch: the same 500 as create, through a PATCH of detected_at. */
+static void
+test_case_patch_detected_at_after_9989_refused(void **state)
+{
+    (void)state;
+    expect_patch_refused("{\"detected_at\": \"9999-12-31T00:00:00Z\"}", "detected_at", "range");
+}
+
 /* The stored instant written another way changes nothing: the diff is empty. */
 static void
 test_case_patch_detected_at_same_instant_empty_diff(void **state)
@@ -1294,6 +1337,8 @@ main(void)
         cmocka_unit_test(test_case_input_decode_improvement_severity_other_than_none_refused),
         cmocka_unit_test(test_case_input_decode_nonconformity_each_severity_accepted),
         cmocka_unit_test(test_case_input_decode_detected_at_invalid_refused),
+        cmocka_unit_test(test_case_input_decode_detected_at_after_9989_refused),
+        cmocka_unit_test(test_case_input_decode_latest_detected_at_has_due_dates),
         cmocka_unit_test(test_case_input_decode_title_length_limit),
         cmocka_unit_test(test_case_input_decode_title_multibyte_counted_as_characters),
         cmocka_unit_test(test_case_input_decode_blank_text_refused),
@@ -1323,6 +1368,7 @@ main(void)
         cmocka_unit_test(test_case_patch_non_object_refused),
         cmocka_unit_test(test_case_patch_improvement_severity_kept_none),
         cmocka_unit_test(test_case_patch_detected_at_diff_is_canonical),
+        cmocka_unit_test(test_case_patch_detected_at_after_9989_refused),
         cmocka_unit_test(test_case_patch_detected_at_same_instant_empty_diff),
         cmocka_unit_test(test_case_to_json_all_fields),
         cmocka_unit_test(test_case_to_json_owner_and_timestamps_set),
