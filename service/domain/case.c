@@ -84,13 +84,54 @@ case_record_cleanup(struct case_record *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Length of the UTF-8 character at p as jansson accepts it, or 0 when p does not start one. */
+static size_t
+utf8_char(const unsigned char *p)
+{
+    size_t n = 0;
+    if (p[0] < 0x80)
+        n = 1;
+    else if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        n = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        n = 3;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        n = 4;
+    for (size_t k = 1; k < n; k++)
+        if ((p[k] & 0xc0) != 0x80) /* stops at a NUL too */
+            return 0;
+    /* overlong forms, surrogates, beyond U+10FFFF */
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* Length of the longest prefix of s that is valid UTF-8. */
+static size_t
+utf8_prefix(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, n;
+    while (p[i] != '\0' && (n = utf8_char(p + i)) > 0)
+        i += n;
+    return i;
+}
+
 void
 case_error_add(json_t *j_errors, const char *field, const char *code, const char *detail)
 {
     if (j_errors == NULL)
         return;
-    json_array_append_new(
-        j_errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "detail", detail));
+    /*
+     * Fields and details are often formatted into fixed-size buffers, which
+     * can cut a client's multi-byte character in two. json_pack refuses such
+     * text: the error was lost, and the input accepted. Keep the valid part;
+     * json_pack then fails only when out of memory.
+     */
+    json_array_append_new(j_errors, json_pack("{s:s%, s:s%, s:s%}", "field", field,
+                                              utf8_prefix(field), "code", code, utf8_prefix(code),
+                                              "detail", detail, utf8_prefix(detail)));
 }
 
 /* Number of code points in valid UTF-8 (jansson guarantees validity). */

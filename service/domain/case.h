@@ -165,7 +165,11 @@ const char *case_text_field(const json_t *j, const char *field, size_t max, bool
  */
 json_t *case_external_refs_decode(const json_t *j, json_t *j_errors);
 
-/* Append one per-field error to j_errors (which may be NULL: then nothing). */
+/*
+ * Append one per-field error to j_errors (which may be NULL: then nothing).
+ * field and detail are cut at their first byte that is not valid UTF-8 (a
+ * buffer may have cut a character in two); the error is never dropped.
+ */
 void case_error_add(json_t *j_errors, const char *field, const char *code, const char *detail);
 
 #endif

@@ -329,7 +329,8 @@ parse_transition(const json_t *j_t, const char *field, struct wf_definition *def
     for (int k = 0; k < def->n_transitions; k++)
         if (def->transitions[k].from == t.from && def->transitions[k].to == t.to && t.from >= 0)
             add_error(j_errors, field, "duplicate", "the transition to %s is defined twice", to);
-    if ((int)json_array_size(j_errors) == n_errors)
+    /* check_graph indexes states by from and to: never keep one that names no state */
+    if ((int)json_array_size(j_errors) == n_errors && t.from >= 0 && t.to >= 0)
         def->transitions[def->n_transitions++] = t;
 }
 

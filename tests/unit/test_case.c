@@ -249,6 +249,27 @@ test_case_error_add_appends_entry(void **state)
     json_decref(j_errors);
 }
 
+/*
+ * A field or detail that a fixed-size buffer cut inside a multi-byte character
+ * is kept up to that character: the error is recorded, not dropped.
+ */
+static void
+test_case_error_add_keeps_error_cut_inside_character(void **state)
+{
+    (void)state;
+    json_t *j_errors = json_array();
+    case_error_add(j_errors, "external_refs[0].caf\xc3", "unknown", "caf\xc3 is unknown\xe2\x82");
+    case_error_add(j_errors, "sla_days.\xf0\x9f\x98", "unknown_severity", "x\xed\xa0\x80y");
+    json_t *want = load("[{\"field\": \"external_refs[0].caf\", \"code\": \"unknown\","
+                        "  \"detail\": \"caf\"},"
+                        " {\"field\": \"sla_days.\", \"code\": \"unknown_severity\","
+                        "  \"detail\": \"x\"}]");
+    bool same = json_equal(j_errors, want);
+    json_decref(want);
+    json_decref(j_errors);
+    assert_true(same);
+}
+
 static void
 test_case_record_cleanup_zeroes_record(void **state)
 {
@@ -778,6 +799,29 @@ test_case_input_decode_external_refs_unknown_member(void **state)
         nc_with("external_refs",
                 load("[{\"system\": \"jira\", \"key\": \"SEC-1\", \"title\": \"x\"}]")),
         "external_refs[0].title", "unknown");
+}
+
+/*
+ * Found reading the code behind fuzz_case_body's error-list check, and caught by
+ * it: an unknown member of 40 bytes or more whose 40th byte is inside a
+ * character made a field name json_pack refused. The error was lost, the body
+ * accepted, and the case left without external_refs.
+ */
+static void
+test_case_input_decode_external_refs_long_unknown_member_refused(void **state)
+{
+    (void)state;
+    char key[64], field[96];
+    memset(key, 'a', 39);
+    snprintf(key + 39, sizeof key - 39, "%s", "\xc3\xa9"); /* é across bytes 40 and 41 */
+    json_t *ref = load("{\"system\": \"jira\", \"key\": \"SEC-1\"}");
+    json_object_set_new(ref, key, json_string("x"));
+    json_t *refs = json_array();
+    json_array_append_new(refs, ref);
+    memcpy(field, "external_refs[0].", 17);
+    memset(field + 17, 'a', 39);
+    field[17 + 39] = '\0';
+    expect_decode_error(nc_with("external_refs", refs), field, "unknown");
 }
 
 static void
@@ -1320,6 +1364,7 @@ main(void)
         cmocka_unit_test(test_case_source_from_text_round_trip),
         cmocka_unit_test(test_case_severity_allowed_by_kind),
         cmocka_unit_test(test_case_error_add_appends_entry),
+        cmocka_unit_test(test_case_error_add_keeps_error_cut_inside_character),
         cmocka_unit_test(test_case_record_cleanup_zeroes_record),
         cmocka_unit_test(test_case_input_decode_valid_nonconformity),
         cmocka_unit_test(test_case_input_decode_valid_improvement_defaults),
@@ -1358,6 +1403,7 @@ main(void)
         cmocka_unit_test(test_case_input_decode_external_refs_bad_system),
         cmocka_unit_test(test_case_input_decode_external_refs_unknown_member),
         cmocka_unit_test(test_case_input_decode_external_refs_duplicate),
+        cmocka_unit_test(test_case_input_decode_external_refs_long_unknown_member_refused),
         cmocka_unit_test(test_case_patch_changes_fields_and_returns_diff),
         cmocka_unit_test(test_case_patch_same_values_empty_diff),
         cmocka_unit_test(test_case_patch_null_removes_owner),
