@@ -127,3 +127,36 @@ fuzz_case_ok(struct case_record *rec)
     json_decref(j_errors);
     json_decref(j_body);
 }
+
+static bool
+known(const char *const *names, const char *key)
+{
+    for (; *names; names++)
+        if (strcmp(*names, key) == 0)
+            return true;
+    return false;
+}
+
+void
+fuzz_case_members_ok(const json_t *j_body, bool create)
+{
+    static const char *const editable[] = {"title",       "description",   "source", "severity",
+                                           "detected_at", "reported_by",   "owner",  "tags",
+                                           "clause_refs", "external_refs", NULL};
+    static const char *const ref[] = {"system", "key", "url", NULL};
+    const char *key;
+    json_t *v, *item;
+    size_t i;
+
+    json_object_foreach((json_t *)j_body, key, v)
+    {
+        FUZZ_CHECK(known(editable, key) || (create && strcmp(key, "kind") == 0));
+    }
+    json_array_foreach(json_object_get(j_body, "external_refs"), i, item)
+    {
+        json_object_foreach(item, key, v)
+        {
+            FUZZ_CHECK(known(ref, key));
+        }
+    }
+}

@@ -7,6 +7,7 @@
  *   fuzz_text        input -> a NUL-terminated copy (stops at a NUL byte)
  *   fuzz_errors_ok   rc and j_errors agree, every entry has the documented shape
  *   fuzz_case_ok     an accepted case is whole, reads back the same, and has due dates
+ *   fuzz_case_members_ok  an accepted case body or patch has no unknown member
  *   FUZZ_CHECK       abort (a crash libFuzzer keeps) when a property fails
  *
  * A target fails by crashing: a sanitizer report, a leak, or FUZZ_CHECK.
@@ -54,6 +55,13 @@ void fuzz_errors_ok(int rc, const json_t *j_errors, size_t n_before, const char 
  * 500 when they do not). Leaves the due dates of rec set.
  */
 void fuzz_case_ok(struct case_record *rec);
+
+/*
+ * A case body or merge patch that was accepted names only fields of a case
+ * (the editable ones, and kind when create is true), and its external refs
+ * only system, key and url.
+ */
+void fuzz_case_members_ok(const json_t *j_body, bool create);
 
 void fuzz_fail(const char *what, const char *file, int line);
 #define FUZZ_CHECK(cond)                                                                           \

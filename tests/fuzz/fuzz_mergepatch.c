@@ -113,6 +113,7 @@ check_case_patch(const json_t *target, const json_t *patch)
         goto out;
     }
     check_diff(j_before, j_after, j_diff);
+    fuzz_case_members_ok(patch, false);
     fuzz_case_ok(&rec);
 out:
     case_record_cleanup(&rec);

@@ -29,6 +29,27 @@ static const char *const default_body[REC__COUNT] = {
                    " \"criteria\": \"Three monthly restore tests pass\"}",
 };
 
+/*
+ * Accepted content holds every non-null member of the body and nothing else
+ * (but an action's status, which the service sets).
+ */
+static void
+check_members(enum rec_kind k, const json_t *j_body, const json_t *content)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)j_body, key, v)
+    {
+        FUZZ_CHECK(json_is_null(v) == (json_object_get(content, key) == NULL));
+    }
+    json_object_foreach((json_t *)content, key, v)
+    {
+        FUZZ_CHECK(json_object_get(j_body, key) != NULL ||
+                   (k == REC_ACTION && strcmp(key, "status") == 0));
+    }
+}
+
 /* Accepted content, validated again, is itself (an action's status is set by the service). */
 static void
 check_stored(enum rec_kind k, const json_t *content)
@@ -115,8 +136,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_errors_ok(rc, j_errors, 0, "rec_validate_create");
         FUZZ_CHECK((rc == ERR_OK) == (content != NULL));
         FUZZ_CHECK(k != REC_EVIDENCE || rc == ERR_INVALID);
-        if (rc == ERR_OK)
+        if (rc == ERR_OK) {
+            check_members(k, j_body, content);
             check_stored(k, content);
+        }
     }
     if (!two || (j_patch = fuzz_json_body(b, bn)) == NULL)
         goto out;

@@ -4,11 +4,12 @@
  * Input: "<definition>" or "<definition>\n---\n<transition request>".
  * wf_definition_parse validates the definition as uc_workflow_put calls it;
  * what it accepts must keep its documented promises (states reachable,
- * terminal states without exits, the others with one, an SLA per severity),
- * and the engine then walks it from the initial state, with facts drawn from
- * the input, checking that wf_options_json and wf_check agree at each step.
- * A transition request goes through wf_request_decode, and when it is valid,
- * wf_check from the initial state, as uc_case_transition does.
+ * terminal states without exits, the others with one, an SLA per severity,
+ * nothing in it ignored), and the engine then walks it from the initial
+ * state, with facts drawn from the input, checking that wf_options_json and
+ * wf_check agree at each step. A transition request goes through
+ * wf_request_decode (no member ignored), and when it is valid, wf_check from
+ * the initial state, as uc_case_transition does.
  */
 #include <string.h>
 
@@ -74,6 +75,53 @@ check_definition(const struct wf_definition *def)
         if (case_severity_allowed(def->kind, (enum case_severity)sev))
             FUZZ_CHECK(def->sla[sev].present);
         FUZZ_CHECK(contain >= -1 && contain <= 3650 && close >= -1 && close <= 3650);
+    }
+}
+
+/* Whether every member of object j is one of the names (a NULL-terminated list). */
+static bool
+members_known(const json_t *j, const char *const *names)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)j, key, v)
+    {
+        const char *const *n = names;
+        while (*n && strcmp(*n, key) != 0)
+            n++;
+        if (*n == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* An accepted definition is all in def: no member, state, transition or SLA was ignored. */
+static void
+check_represented(const json_t *j, const struct wf_definition *def)
+{
+    static const char *const top[] = {"kind", "initial", "states", "transitions", "sla_days", NULL};
+    static const char *const state[] = {"name", "terminal", "contained", NULL};
+    static const char *const transition[] = {"from", "to", "guards", "roles", NULL};
+    const json_t *j_states = json_object_get(j, "states"), *j_transitions;
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    FUZZ_CHECK(members_known(j, top));
+    FUZZ_CHECK((size_t)def->n_states == json_array_size(j_states));
+    json_array_foreach(j_states, i, v) FUZZ_CHECK(members_known(v, state));
+    j_transitions = json_object_get(j, "transitions");
+    FUZZ_CHECK((size_t)def->n_transitions == json_array_size(j_transitions));
+    json_array_foreach(j_transitions, i, v)
+    {
+        FUZZ_CHECK(members_known(v, transition));
+        FUZZ_CHECK((size_t)def->transitions[i].n_guards ==
+                   json_array_size(json_object_get(v, "guards")));
+    }
+    json_object_foreach(json_object_get(j, "sla_days"), key, v)
+    {
+        int sev = case_severity_from_text(key);
+        FUZZ_CHECK(sev >= 0 && case_severity_allowed(def->kind, (enum case_severity)sev));
     }
 }
 
@@ -145,6 +193,8 @@ check_request(const struct wf_definition *def, const json_t *j_request, uint32_t
     int rc = wf_request_decode(j_request, to, &comment, j_errors);
     fuzz_errors_ok(rc, j_errors, 0, "wf_request_decode");
     if (rc == ERR_OK) {
+        static const char *const members[] = {"to", "comment", NULL};
+        FUZZ_CHECK(members_known(j_request, members));
         FUZZ_CHECK(to[0] != '\0' && strlen(to) < WF_NAME_MAX);
         FUZZ_CHECK(comment == NULL || strlen(comment) <= WF_COMMENT_MAX);
         if (def != NULL) {
@@ -174,6 +224,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK((rc == ERR_OK) == (def != NULL));
         if (def != NULL) {
             check_definition(def);
+            check_represented(j_def, def);
             walk(def, h);
         }
     }
