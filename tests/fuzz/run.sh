@@ -5,10 +5,10 @@
 #
 # <builddir> was configured with CC=clang -DCAPA_FUZZ=ON; its
 # tests/fuzz/targets.txt lists the targets. Each target runs for
-# seconds-per-target (default: 60 s shared among the targets, at least 1 s
-# each) on a copy of its committed corpus tests/fuzz/corpus/<target>/ in a
-# temporary directory, with its dictionary when it has one; nothing is
-# written into the repository. Prints one line per target (executions,
+# seconds-per-target (default: about 60 s in all, counting some 2 s of start
+# and exit per target; at least 1 s each) on a copy of its committed corpus
+# tests/fuzz/corpus/<target>/ in a temporary directory, with its dictionary
+# when it has one; nothing is written into the repository. Prints one line per target (executions,
 # executions per second, corpus growth, outcome) and exits non-zero if any
 # target crashes, leaks, times out (-timeout=10), runs out of memory
 # (-rss_limit_mb=2048) or fails to start. Crash inputs and the log of each
@@ -20,7 +20,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 root=$(cd "$here/../.." && pwd -P)
-budget=60
+budget=60   # seconds in all, by default
+overhead=2  # seconds a target takes beyond -max_total_time (start, final leak check)
 
 say() { printf '[fuzz] %s\n' "$*" >&2; }
 
@@ -39,12 +40,16 @@ if [[ ${#targets[@]} -eq 0 ]]; then
     say "no fuzz targets listed in $list"
     exit 2
 fi
-seconds=${2:-$((budget / ${#targets[@]}))}
-if ! [[ $seconds =~ ^[0-9]+$ ]]; then
-    say "seconds-per-target must be a whole number: $seconds"
-    exit 2
+if [[ $# -eq 2 ]]; then
+    seconds=$2
+    if ! [[ $seconds =~ ^[0-9]+$ && $seconds -ge 1 ]]; then
+        say "seconds-per-target must be a whole number of at least 1: $seconds"
+        exit 2
+    fi
+else
+    seconds=$(((budget - overhead * ${#targets[@]}) / ${#targets[@]}))
+    [[ $seconds -ge 1 ]] || seconds=1
 fi
-[[ $seconds -ge 1 ]] || seconds=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/capa-fuzz.XXXXXX")
 if [[ -n ${CAPA_FUZZ_ARTIFACTS:-} ]]; then
