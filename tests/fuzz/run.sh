@@ -77,7 +77,9 @@ trap 'exit 143' TERM
 # What went wrong, from a target's log.
 outcome() {
     local log=$1 rc=$2
-    if grep -q 'fuzz: property failed\|fuzz: .* returned .* error entries' "$log"; then
+    if [[ $rc -eq 127 ]] && grep -q 'is not built' "$log"; then
+        echo "not built"
+    elif grep -q 'fuzz: property failed\|fuzz: .* returned .* error entries' "$log"; then
         echo "property failed"
     elif grep -q 'ERROR: libFuzzer: timeout' "$log"; then
         echo "timeout"
@@ -150,5 +152,5 @@ if [[ ${#failed[@]} -eq 0 ]]; then
 fi
 say "FAILED: ${failed[*]} ($((SECONDS - start)) s)"
 say "crash inputs and logs kept in $artifacts"
-say "reproduce with: $builddir/tests/fuzz/<target> $artifacts/<target>-crash-..."
+say "reproduce with: $builddir/tests/fuzz/<target> $artifacts/<target>-<crash|leak|timeout|oom>-..."
 exit 1
