@@ -26,6 +26,9 @@ CAPA_BASE_PACKAGES=(
     libpq-dev libcmocka-dev libcurl4-gnutls-dev librdkafka-dev librhonabwy-dev
     postgresql-15 postgresql-client-15
     curl ca-certificates kcat jq python3 python3-yaml prometheus
+    # the fuzz stage of deploy/test.sh: clang, its libFuzzer and sanitizer
+    # runtimes, and llvm-symbolizer for readable reports
+    clang libclang-rt-14-dev llvm-14
 )
 
 capa_log() { printf '[capa] %s\n' "$*" >&2; }

@@ -2,8 +2,9 @@
 # deploy/test.sh - build capa and pass every test.
 #
 # Stages: dependencies, a throwaway PostgreSQL cluster, build/ + ctest,
-# build-asan/ (ASan+UBSan) + ctest, the OpenAPI lint, and the AsyncAPI lint
-# with the events the first ctest run produced. Integration tests get
+# build-asan/ (ASan+UBSan) + ctest, build-fuzz/ (clang, libFuzzer) + about a
+# minute of fuzzing (tests/fuzz/run.sh), the OpenAPI lint, and the AsyncAPI
+# lint with the events the first ctest run produced. Integration tests get
 # CAPA_TEST_DATABASE_URL, a superuser URL of that cluster. The cluster and
 # its temporary directory are removed on any exit. Prints one summary line
 # per stage and exits non-zero if any stage failed.
@@ -97,6 +98,13 @@ run_ctest_asan() {
         run_ctest build-asan
 }
 
+# The fuzz targets of tests/fuzz and the domain they aim at, with clang (the
+# tests are left out: the stages above build and run them).
+# shellcheck disable=SC2317  # called indirectly (trap / stage)
+build_fuzz() {
+    (export CC=clang && capa_build build-fuzz -DCAPA_FUZZ=ON -DCAPA_BUILD_TESTS=OFF)
+}
+
 stage dependencies capa_install_deps || exit 1
 stage postgres start_cluster || exit 1
 
@@ -110,6 +118,12 @@ if stage build-asan capa_build build-asan -DCAPA_SANITIZE=ON; then
     stage ctest-asan run_ctest_asan || true
 else
     skip ctest-asan 'build-asan failed'
+fi
+
+if stage build-fuzz build_fuzz; then
+    stage fuzz bash tests/fuzz/run.sh build-fuzz || true
+else
+    skip fuzz 'build-fuzz failed'
 fi
 
 stage lint-openapi bash tests/spec/lint-openapi.sh || true

@@ -489,6 +489,9 @@ decode_editable(const json_t *j, struct case_record *rec, json_t *j_errors)
              dtime_parse(json_string_value(v), rec->detected_at) != ERR_OK)
         case_error_add(j_errors, "detected_at", "format",
                        "must be an RFC 3339 date-time, e.g. 2026-11-29T08:30:00Z");
+    else if (strcmp(rec->detected_at, CASE_DETECTED_AT_MAX) > 0) /* canonical text sorts */
+        case_error_add(j_errors, "detected_at", "range",
+                       "must be no later than 9989-12-31T23:59:59Z, so that its due dates exist");
 
     s = (v = json_object_get(j, "reported_by"))
             ? case_text_field(v, "reported_by", CASE_PERSON_MAX, false, true, j_errors)

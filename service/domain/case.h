@@ -58,6 +58,13 @@ enum case_source {
 #define CASE_PERSON_MAX 200
 #define CASE_LIST_MAX 50 /* tags, clause refs, external refs */
 #define CASE_TAG_MAX 64
+/* The longest SLA a workflow may set, in days. */
+#define CASE_SLA_DAYS_MAX 3650
+/*
+ * The latest detected_at accepted (canonical text): 3650 days later is still
+ * before the year 10000, so every due date a workflow's SLA gives exists.
+ */
+#define CASE_DETECTED_AT_MAX "9989-12-31T23:59:59.999999Z"
 
 /* Enum <-> text. *_from_text return -1 for unknown text. */
 const char *case_kind_text(enum case_kind k);
@@ -107,7 +114,9 @@ void case_record_cleanup(struct case_record *c);
 
 /*
  * Validate a create request body and fill rec's editable fields and kind.
- * Unknown and read-only fields are errors. Returns 0, or ERR_INVALID with
+ * Unknown and read-only fields are errors; detected_at is from 1900 to
+ * CASE_DETECTED_AT_MAX, so that case_due_dates succeeds for it with any SLA
+ * from 0 to CASE_SLA_DAYS_MAX days. Returns 0, or ERR_INVALID with
  * entries appended to j_errors. rec must be zeroed; on error it may hold
  * partial content: clean it up in either case.
  */

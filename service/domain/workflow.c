@@ -329,7 +329,8 @@ parse_transition(const json_t *j_t, const char *field, struct wf_definition *def
     for (int k = 0; k < def->n_transitions; k++)
         if (def->transitions[k].from == t.from && def->transitions[k].to == t.to && t.from >= 0)
             add_error(j_errors, field, "duplicate", "the transition to %s is defined twice", to);
-    if ((int)json_array_size(j_errors) == n_errors)
+    /* check_graph indexes states by from and to: never keep one that names no state */
+    if ((int)json_array_size(j_errors) == n_errors && t.from >= 0 && t.to >= 0)
         def->transitions[def->n_transitions++] = t;
 }
 
@@ -338,7 +339,8 @@ sla_value(const json_t *v, const char *field, json_t *j_errors)
 {
     if (v == NULL || json_is_null(v))
         return -1;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 3650) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > CASE_SLA_DAYS_MAX) {
         add_error(j_errors, field, "range", "must be null or whole days from 0 to 3650");
         return -1;
     }

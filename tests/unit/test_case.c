@@ -249,6 +249,27 @@ test_case_error_add_appends_entry(void **state)
     json_decref(j_errors);
 }
 
+/*
+ * A field or detail that a fixed-size buffer cut inside a multi-byte character
+ * is recorded with '?' for each byte that is not valid UTF-8, not dropped.
+ */
+static void
+test_case_error_add_keeps_error_cut_inside_character(void **state)
+{
+    (void)state;
+    json_t *j_errors = json_array();
+    case_error_add(j_errors, "external_refs[0].caf\xc3", "unknown", "caf\xc3 is unknown\xe2\x82");
+    case_error_add(j_errors, "sla_days.\xf0\x9f\x98", "unknown_severity", "x\xed\xa0\x80y");
+    json_t *want = load("[{\"field\": \"external_refs[0].caf?\", \"code\": \"unknown\","
+                        "  \"detail\": \"caf? is unknown??\"},"
+                        " {\"field\": \"sla_days.???\", \"code\": \"unknown_severity\","
+                        "  \"detail\": \"x???y\"}]");
+    bool same = json_equal(j_errors, want);
+    json_decref(want);
+    json_decref(j_errors);
+    assert_true(same);
+}
+
 static void
 test_case_record_cleanup_zeroes_record(void **state)
 {
@@ -522,6 +543,41 @@ test_case_input_decode_detected_at_invalid_refused(void **state)
     expect_decode_error(nc_with("detected_at", json_string("yesterday")), "detected_at", "format");
 }
 
+/*
+ * Found by fuzz_case_body: a detected_at in 9990-9999 was accepted, and its due
+ * dates (up to 3650 days later) fell past the year 9999, so create answered 500.
+ */
+static void
+test_case_input_decode_detected_at_after_9989_refused(void **state)
+{
+    (void)state;
+    expect_decode_error(nc_with("detected_at", json_string("9990-01-01T00:00:00Z")), "detected_at",
+                        "range");
+    expect_decode_error(nc_with("detected_at", json_string("9999-12-31T23:59:59Z")), "detected_at",
+                        "range");
+    /* the bound is on the UTC instant */
+    expect_decode_error(nc_with("detected_at", json_string("9989-12-31T23:00:00-05:00")),
+                        "detected_at", "range");
+}
+
+static void
+test_case_input_decode_latest_detected_at_has_due_dates(void **state)
+{
+    (void)state;
+    struct case_record rec = {0};
+    json_t *body = nc_with("detected_at", json_string("9989-12-31T23:59:59.999999Z"));
+    json_t *j_errors = json_array();
+    int rc = case_input_decode(body, &rec, j_errors);
+    int due = rc == ERR_OK ? case_due_dates(&rec, CASE_SLA_DAYS_MAX, CASE_SLA_DAYS_MAX) : -1;
+    bool dated = strcmp(rec.close_due_at, "9999-12-29T23:59:59.999999Z") == 0;
+    case_record_cleanup(&rec);
+    json_decref(j_errors);
+    json_decref(body);
+    assert_int_equal(rc, ERR_OK);
+    assert_int_equal(due, ERR_OK);
+    assert_true(dated);
+}
+
 /* --- case_input_decode: text fields ----------------------------------------------------- */
 
 static void
@@ -743,6 +799,30 @@ test_case_input_decode_external_refs_unknown_member(void **state)
         nc_with("external_refs",
                 load("[{\"system\": \"jira\", \"key\": \"SEC-1\", \"title\": \"x\"}]")),
         "external_refs[0].title", "unknown");
+}
+
+/*
+ * Found reading the code behind fuzz_case_body's error-list check, and caught by
+ * it: an unknown member of 40 bytes or more whose 40th byte is inside a
+ * character made a field name json_pack refused. The error was lost, the body
+ * accepted, and the case left without external_refs.
+ */
+static void
+test_case_input_decode_external_refs_long_unknown_member_refused(void **state)
+{
+    (void)state;
+    char key[64], field[96];
+    memset(key, 'a', 39);
+    snprintf(key + 39, sizeof key - 39, "%s", "\xc3\xa9"); /* é across bytes 40 and 41 */
+    json_t *ref = load("{\"system\": \"jira\", \"key\": \"SEC-1\"}");
+    json_object_set_new(ref, key, json_string("x"));
+    json_t *refs = json_array();
+    json_array_append_new(refs, ref);
+    /* cut after byte 40, inside the character: its first byte becomes '?' */
+    memcpy(field, "external_refs[0].", 17);
+    memset(field + 17, 'a', 39);
+    memcpy(field + 17 + 39, "?", 2);
+    expect_decode_error(nc_with("external_refs", refs), field, "unknown");
 }
 
 static void
@@ -1011,6 +1091,14 @@ test_case_patch_detected_at_diff_is_canonical(void **state)
     free(diff);
     assert_string_equal(stored, "2026-11-30T08:00:00.000000Z");
     assert_true(same);
+}
+
+/* Found by fuzz_mergepatch: the same 500 as create, through a PATCH of detected_at. */
+static void
+test_case_patch_detected_at_after_9989_refused(void **state)
+{
+    (void)state;
+    expect_patch_refused("{\"detected_at\": \"9999-12-31T00:00:00Z\"}", "detected_at", "range");
 }
 
 /* The stored instant written another way changes nothing: the diff is empty. */
@@ -1332,6 +1420,7 @@ main(void)
         cmocka_unit_test(test_case_source_from_text_round_trip),
         cmocka_unit_test(test_case_severity_allowed_by_kind),
         cmocka_unit_test(test_case_error_add_appends_entry),
+        cmocka_unit_test(test_case_error_add_keeps_error_cut_inside_character),
         cmocka_unit_test(test_case_record_cleanup_zeroes_record),
         cmocka_unit_test(test_case_input_decode_valid_nonconformity),
         cmocka_unit_test(test_case_input_decode_valid_improvement_defaults),
@@ -1349,6 +1438,8 @@ main(void)
         cmocka_unit_test(test_case_input_decode_improvement_severity_other_than_none_refused),
         cmocka_unit_test(test_case_input_decode_nonconformity_each_severity_accepted),
         cmocka_unit_test(test_case_input_decode_detected_at_invalid_refused),
+        cmocka_unit_test(test_case_input_decode_detected_at_after_9989_refused),
+        cmocka_unit_test(test_case_input_decode_latest_detected_at_has_due_dates),
         cmocka_unit_test(test_case_input_decode_title_length_limit),
         cmocka_unit_test(test_case_input_decode_title_multibyte_counted_as_characters),
         cmocka_unit_test(test_case_input_decode_blank_text_refused),
@@ -1368,6 +1459,7 @@ main(void)
         cmocka_unit_test(test_case_input_decode_external_refs_bad_system),
         cmocka_unit_test(test_case_input_decode_external_refs_unknown_member),
         cmocka_unit_test(test_case_input_decode_external_refs_duplicate),
+        cmocka_unit_test(test_case_input_decode_external_refs_long_unknown_member_refused),
         cmocka_unit_test(test_case_patch_changes_fields_and_returns_diff),
         cmocka_unit_test(test_case_patch_same_values_empty_diff),
         cmocka_unit_test(test_case_patch_null_removes_owner),
@@ -1378,6 +1470,7 @@ main(void)
         cmocka_unit_test(test_case_patch_non_object_refused),
         cmocka_unit_test(test_case_patch_improvement_severity_kept_none),
         cmocka_unit_test(test_case_patch_detected_at_diff_is_canonical),
+        cmocka_unit_test(test_case_patch_detected_at_after_9989_refused),
         cmocka_unit_test(test_case_patch_detected_at_same_instant_empty_diff),
         cmocka_unit_test(test_case_to_json_all_fields),
         cmocka_unit_test(test_case_to_json_owner_and_timestamps_set),

@@ -1136,6 +1136,53 @@ test_wf_definition_parse_transition_unknown_state_refused(void **state)
     expect_definition_error(j, "transitions[1].from", "unknown_state", true);
 }
 
+/* A string of n bytes: n - 2 of c, then "é" (two bytes). */
+static json_t *
+long_text_ending_in_e_acute(char c, size_t n)
+{
+    char *s = malloc(n + 1);
+    assert_non_null(s);
+    memset(s, c, n - 2);
+    memcpy(s + n - 2, "\xc3\xa9", 3);
+    json_t *j = json_string(s);
+    free(s);
+    assert_non_null(j);
+    return j;
+}
+
+/*
+ * Found reading the code behind the fuzz targets' error-list check, and
+ * caught by fuzz_workflow (UBSan): a state name long enough that the detail
+ * "<name> is not a state of this workflow" was cut inside a character made
+ * json_pack refuse the error. Nothing was recorded, so the transition was
+ * kept with to = -1, and check_graph indexed seen[-1] and queue with it.
+ */
+static void
+test_wf_definition_parse_long_unknown_state_refused(void **state)
+{
+    (void)state;
+    json_t *j = load(nc_definition);
+    /* the detail buffer is 256 bytes: the é spans bytes 255 and 256 */
+    json_object_set_new(transition(j, 1), "to", long_text_ending_in_e_acute('x', 256));
+    expect_definition_error(j, "transitions[1].to", "unknown_state", true);
+}
+
+/* The same loss through the field "sla_days.%.60s": an SLA for no severity was ignored. */
+static void
+test_wf_definition_parse_long_unknown_sla_key_refused(void **state)
+{
+    (void)state;
+    json_t *j = load(nc_definition);
+    json_t *name = long_text_ending_in_e_acute('x', 61);
+    json_object_set(json_object_get(j, "sla_days"), json_string_value(name), sla_of(j, "major"));
+    char field[96];
+    memcpy(field, "sla_days.", 9);
+    memset(field + 9, 'x', 59);
+    memcpy(field + 9 + 59, "?", 2); /* the cut character's first byte */
+    expect_definition_error(j, field, "unknown_severity", true);
+    json_decref(name);
+}
+
 static void
 test_wf_definition_parse_loop_and_duplicate_transition_refused(void **state)
 {
@@ -1320,6 +1367,18 @@ test_wf_request_decode_unknown_member_cut_name_refused(void **state)
     expect_request_error(j, name, "unknown");
 }
 
+/* The same loss in a transition request: an unknown member with a long name was accepted. */
+static void
+test_wf_request_decode_long_unknown_member_refused(void **state)
+{
+    (void)state;
+    json_t *j = load("{\"to\": \"closed\"}");
+    json_t *name = long_text_ending_in_e_acute('k', 256);
+    json_object_set_new(j, json_string_value(name), json_true());
+    expect_request_error(j, json_string_value(name), "unknown");
+    json_decref(name);
+}
+
 /*
  * More guards than a transition holds is reported as too_many, and must not be
  * written past the transition's guard array. Last in the suite: when the bound
@@ -1390,6 +1449,8 @@ main(void)
         cmocka_unit_test(test_wf_request_decode_unknown_member_cut_name_refused),
         cmocka_unit_test(test_wf_definition_parse_unknown_kind_refused),
         cmocka_unit_test(test_wf_definition_parse_transition_unknown_state_refused),
+        cmocka_unit_test(test_wf_definition_parse_long_unknown_state_refused),
+        cmocka_unit_test(test_wf_definition_parse_long_unknown_sla_key_refused),
         cmocka_unit_test(test_wf_definition_parse_loop_and_duplicate_transition_refused),
         cmocka_unit_test(test_wf_definition_parse_bad_state_refused),
         cmocka_unit_test(test_wf_definition_parse_transitions_not_array_refused),
@@ -1399,6 +1460,7 @@ main(void)
         cmocka_unit_test(test_wf_request_decode_to_missing_or_malformed),
         cmocka_unit_test(test_wf_request_decode_comment_type_and_length),
         cmocka_unit_test(test_wf_request_decode_unknown_member_or_not_object),
+        cmocka_unit_test(test_wf_request_decode_long_unknown_member_refused),
         cmocka_unit_test(test_wf_definition_parse_too_many_guards_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
