@@ -39,6 +39,14 @@ struct cfg {
     int relay_batch;              /* CAPA_RELAY_BATCH */
     int relay_poll_ms;            /* CAPA_RELAY_POLL_MS */
     int shutdown_timeout_s;       /* CAPA_SHUTDOWN_TIMEOUT_S */
+
+    /* how the HTTP server listens (api/server.c) */
+    int http_threads;                 /* CAPA_HTTP_THREADS: 0 a thread per connection, N a pool */
+    int http_connection_timeout_s;    /* CAPA_HTTP_CONNECTION_TIMEOUT_S, idle connection cut-off */
+    int http_connection_limit;        /* CAPA_HTTP_CONNECTION_LIMIT */
+    int http_connection_memory_bytes; /* CAPA_HTTP_CONNECTION_MEMORY_BYTES, bounds the headers */
+    char *tls_cert_file;              /* CAPA_TLS_CERT_FILE: PEM path, or NULL (plain HTTP) */
+    char *tls_key_file;               /* CAPA_TLS_KEY_FILE: set exactly when tls_cert_file is */
 };
 
 /*
