@@ -164,13 +164,18 @@ serve(struct app *app, bool migrate, bool http, bool *abandoned)
         rc = 1;
         goto out;
     }
-    if (http && api_server_start(app, (unsigned)app->cfg.http_port, &srv) != ERR_OK) {
-        rc = EXIT_UNAVAILABLE;
+    if (http && (rc = api_server_start(app, (unsigned)app->cfg.http_port, &srv)) != ERR_OK) {
+        /* an unusable CAPA_TLS_* file is a configuration error */
+        rc = rc == ERR_INVALID ? EXIT_CONFIG : EXIT_UNAVAILABLE;
         goto out;
     }
-    if (http)
-        log_info("capad %s serving on http://%s:%d", CAPA_VERSION, app->cfg.http_bind,
-                 app->cfg.http_port);
+    if (http && app->cfg.http_threads > 0)
+        log_info("capad %s serving on %s://%s:%d (a pool of %d threads)", CAPA_VERSION,
+                 app->cfg.tls_cert_file ? "https" : "http", app->cfg.http_bind, app->cfg.http_port,
+                 app->cfg.http_threads);
+    else if (http)
+        log_info("capad %s serving on %s://%s:%d (a thread per connection)", CAPA_VERSION,
+                 app->cfg.tls_cert_file ? "https" : "http", app->cfg.http_bind, app->cfg.http_port);
     sigwait(&signals, &sig);
     deadline = now_ms() + app->cfg.shutdown_timeout_s * 1000L;
     log_info("received %s: stopping within %d s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
