@@ -131,6 +131,10 @@ harness_start(struct harness *h, const char *name)
     h->port = free_port();
     if (api_server_start(&h->app, h->port, &h->srv) != ERR_OK)
         die("cannot start the server", NULL);
+    if (h->app.cfg.tls_cert_file != NULL) {
+        snprintf(h->scheme, sizeof h->scheme, "https");
+        snprintf(h->ca_file, sizeof h->ca_file, "%s", h->app.cfg.tls_cert_file);
+    }
     h->serving = true;
     curl_global_init(CURL_GLOBAL_ALL);
     return 0;
@@ -215,8 +219,11 @@ http_do(const struct harness *h, const char *method, const char *path, const cha
     memset(r, 0, sizeof *r);
     if (curl == NULL)
         return -1;
-    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", h->port, path);
+    snprintf(url, sizeof url, "%s://127.0.0.1:%u%s", h->scheme[0] ? h->scheme : "http", h->port,
+             path);
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (h->ca_file[0] != '\0')
+        curl_easy_setopt(curl, CURLOPT_CAINFO, h->ca_file);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
