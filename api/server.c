@@ -357,7 +357,13 @@ out:
 }
 
 /* Room for every option start_daemon sets, and the end. */
-#define MHD_OPTIONS_MAX 12
+#define MHD_OPTIONS_MAX 13
+
+/*
+ * GnuTLS' defaults without TLS 1.0 and 1.1: GnuTLS 3.7's NORMAL still
+ * negotiates both, and libmicrohttpd uses NORMAL when given nothing.
+ */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /*
  * Start libmicrohttpd for srv->inst, as ulfius_start_framework would, with
@@ -418,6 +424,7 @@ start_daemon(struct api_server *srv, const struct cfg *cfg)
         flags |= MHD_USE_TLS;
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, TLS_PRIORITIES};
     }
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     rc = ulfius_start_framework_with_mhd_options(&srv->inst, flags, ops) == U_OK ? ERR_OK

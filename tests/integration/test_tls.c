@@ -2,8 +2,9 @@
  * test_tls.c - capa serving HTTPS natively (CAPA_TLS_CERT_FILE and
  * CAPA_TLS_KEY_FILE), in both threading models: a client that trusts the
  * certificate gets /healthz, one that does not trust it and one speaking
- * plain HTTP get nothing; a missing, malformed or mismatched file stops the
- * start with a message naming it and never showing the key.
+ * plain HTTP get nothing; TLS 1.2 and 1.3 only; a missing, malformed or
+ * mismatched file stops the start with a message naming it and never
+ * showing the key.
  *
  * The certificates are made here with the GnuTLS API (no certtool): ECDSA
  * P-256, self-signed, for 127.0.0.1 and localhost, in a temporary directory
@@ -151,6 +152,46 @@ free_port(void)
     return ntohs(a.sin_port);
 }
 
+/* A TLS handshake with the server offering only the versions in priorities; returns its result. */
+static int
+handshake(const char *priorities)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h.port)};
+    gnutls_certificate_credentials_t cred;
+    gnutls_session_t session;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(gnutls_certificate_allocate_credentials(&cred), 0);
+    assert_int_equal(gnutls_init(&session, GNUTLS_CLIENT), 0);
+    assert_int_equal(gnutls_priority_set_direct(session, priorities, NULL), 0);
+    assert_int_equal(gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred), 0);
+    gnutls_transport_set_int(session, fd);
+    gnutls_handshake_set_timeout(session, 10000);
+    do
+        rc = gnutls_handshake(session);
+    while (rc < 0 && !gnutls_error_is_fatal(rc));
+    if (rc == 0)
+        gnutls_bye(session, GNUTLS_SHUT_RDWR);
+    gnutls_deinit(session);
+    gnutls_certificate_free_credentials(cred);
+    close(fd);
+    return rc;
+}
+
+static void
+test_tls_1_0_and_1_1_are_refused(void **state)
+{
+    (void)state;
+    /* the control: this client can shake hands at all */
+    assert_int_equal(handshake("NORMAL:-VERS-ALL:+VERS-TLS1.2"), 0);
+    assert_int_equal(handshake("NORMAL:-VERS-ALL:+VERS-TLS1.3"), 0);
+    assert_true(handshake("NORMAL:-VERS-ALL:+VERS-TLS1.1") < 0);
+    assert_true(handshake("NORMAL:-VERS-ALL:+VERS-TLS1.0") < 0);
+}
+
 /*
  * Start a second server with these TLS files (on a copy of the app, so the
  * running one keeps its metrics); return its result and, in log, what it
@@ -286,6 +327,7 @@ main(void)
         cmocka_unit_test(test_https_healthz_verifies_the_certificate),
         cmocka_unit_test(test_https_untrusted_certificate_fails),
         cmocka_unit_test(test_plain_http_to_the_tls_port_fails),
+        cmocka_unit_test(test_tls_1_0_and_1_1_are_refused),
         cmocka_unit_test(test_bad_tls_files_stop_the_start_naming_the_file),
     };
     int failed =
