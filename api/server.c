@@ -10,6 +10,10 @@
  * the route's api_route_ctx: it stamps the request id, runs the handler with
  * the struct app as before, then writes one "request" log line and counts the
  * request by route template (never the raw path), method and status.
+ *
+ * start_daemon() starts libmicrohttpd with capa's own option list rather
+ * than ulfius' defaults: the threading model, idle timeout and limits of
+ * CAPA_HTTP_*, and HTTPS with the checked files of CAPA_TLS_*.
  */
 #include "server.h"
 
