@@ -10,6 +10,10 @@
  * the route's api_route_ctx: it stamps the request id, runs the handler with
  * the struct app as before, then writes one "request" log line and counts the
  * request by route template (never the raw path), method and status.
+ *
+ * start_daemon() starts libmicrohttpd with capa's own option list rather
+ * than ulfius' defaults: the threading model, idle timeout and limits of
+ * CAPA_HTTP_*, and HTTPS with the checked files of CAPA_TLS_*.
  */
 #include "server.h"
 
@@ -18,6 +22,11 @@
 #include <pthread.h>
 #include <unistd.h>
 #include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +381,228 @@ api_routes_text(void)
     return text;
 }
 
+/* ---- the libmicrohttpd daemon ---- */
+
+static long now_ms(void);
+
+/* Largest PEM file read for CAPA_TLS_*: a long chain fits, a wrong path to a big file does not. */
+#define TLS_FILE_MAX (1024 * 1024)
+
+/*
+ * libmicrohttpd's messages as log lines. Most are about one client (a TLS
+ * handshake that failed, a header too large, a peer gone): debug. Those
+ * about the server's capacity (the connection limit reached, a thread or an
+ * accept() that failed) are warnings, at most one a second (srv->mhd_warned_s)
+ * so that a flood of connections does not flood the log.
+ */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    static const char *const capacity[] = {"limit", "thread", "accept"};
+    struct api_server *srv = cls;
+    enum log_level level = LOG_LEVEL_DEBUG;
+    char line[512];
+
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    for (size_t i = 0; i < sizeof capacity / sizeof capacity[0]; i++)
+        if (strstr(line, capacity[i]) != NULL)
+            level = LOG_LEVEL_WARN;
+    if (level == LOG_LEVEL_WARN) {
+        long now = now_ms() / 1000, last = atomic_load(&srv->mhd_warned_s);
+        if (now == last || !atomic_compare_exchange_strong(&srv->mhd_warned_s, &last, now))
+            level = LOG_LEVEL_DEBUG;
+    }
+    log_write(level, "libmicrohttpd: %s", line);
+}
+
+/* ulfius' own URI logger, behind the signature libmicrohttpd calls (it passes the connection). */
+static void *
+uri_log(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    (void)con;
+    return ulfius_uri_logger(cls, uri);
+}
+
+/* Wipe and free a buffer that held a private key; NULL is a no-op. */
+static void
+key_free(char *key)
+{
+    if (key != NULL)
+        gnutls_memset(key, 0, strlen(key));
+    free(key);
+}
+
+/*
+ * Read a PEM file named by the variable var into a new NUL-terminated buffer
+ * (caller frees). Returns 0, or ERR_INVALID after logging what failed, naming
+ * the variable and the path (never the contents).
+ */
+static int
+tls_file_read(const char *var, const char *path, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = ERR_INVALID;
+
+    *out = NULL;
+    if (f == NULL) {
+        log_error("cannot read %s %s: %s", var, path, strerror(errno));
+        goto out;
+    }
+    if ((buf = malloc(TLS_FILE_MAX + 1)) == NULL)
+        abort();
+    n = fread(buf, 1, TLS_FILE_MAX + 1, f);
+    if (ferror(f)) {
+        log_error("cannot read %s %s: %s", var, path, strerror(errno));
+        goto out;
+    }
+    if (n == 0 || n > TLS_FILE_MAX || memchr(buf, '\0', n) != NULL) {
+        log_error("%s %s is not a PEM file: %s", var, path,
+                  n == 0             ? "it is empty"
+                  : n > TLS_FILE_MAX ? "it is over 1 MiB"
+                                     : "it holds NUL bytes");
+        goto out;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    buf = NULL;
+    rc = ERR_OK;
+out:
+    if (buf != NULL)
+        gnutls_memset(buf, 0, TLS_FILE_MAX + 1);
+    free(buf);
+    if (f != NULL)
+        fclose(f);
+    return rc;
+}
+
+/*
+ * Check that cert holds PEM certificates and key a PEM private key matching
+ * the first, so that a bad file is named rather than failing inside
+ * libmicrohttpd with no reason given. Returns 0 or ERR_INVALID (logged).
+ */
+static int
+tls_check(const struct cfg *cfg, const char *cert, const char *key)
+{
+    gnutls_datum_t c = {(unsigned char *)cert, (unsigned)strlen(cert)};
+    gnutls_datum_t k = {(unsigned char *)key, (unsigned)strlen(key)};
+    gnutls_x509_crt_t *crts = NULL;
+    gnutls_x509_privkey_t pk = NULL;
+    gnutls_certificate_credentials_t cred = NULL;
+    unsigned n_crts = 0;
+    int rc = ERR_INVALID, e;
+
+    if ((e = gnutls_x509_crt_list_import2(&crts, &n_crts, &c, GNUTLS_X509_FMT_PEM, 0)) < 0) {
+        log_error("CAPA_TLS_CERT_FILE %s holds no usable PEM certificate: %s", cfg->tls_cert_file,
+                  gnutls_strerror(e));
+        goto out;
+    }
+    if ((e = gnutls_x509_privkey_init(&pk)) < 0 ||
+        (e = gnutls_x509_privkey_import2(pk, &k, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+        log_error("CAPA_TLS_KEY_FILE %s holds no usable unencrypted PEM private key: %s",
+                  cfg->tls_key_file, gnutls_strerror(e));
+        goto out;
+    }
+    if ((e = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
+        (e = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM)) < 0) {
+        log_error("cannot use the key of CAPA_TLS_KEY_FILE %s with the certificate of "
+                  "CAPA_TLS_CERT_FILE %s: %s",
+                  cfg->tls_key_file, cfg->tls_cert_file, gnutls_strerror(e));
+        goto out;
+    }
+    rc = ERR_OK;
+out:
+    for (unsigned i = 0; i < n_crts; i++)
+        gnutls_x509_crt_deinit(crts[i]);
+    gnutls_free(crts);
+    if (pk != NULL)
+        gnutls_x509_privkey_deinit(pk);
+    if (cred != NULL)
+        gnutls_certificate_free_credentials(cred);
+    return rc;
+}
+
+/* Room for every option start_daemon sets, and the end. */
+#define MHD_OPTIONS_MAX 13
+
+/*
+ * GnuTLS' defaults without TLS 1.0 and 1.1: GnuTLS 3.7's NORMAL still
+ * negotiates both, and libmicrohttpd uses NORMAL when given nothing.
+ */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/*
+ * Start libmicrohttpd for srv->inst, as ulfius_start_framework would, with
+ * what it leaves out: an idle-connection timeout, connection and memory
+ * limits, the threading model of cfg->http_threads and, with
+ * CAPA_TLS_CERT_FILE, HTTPS.
+ *
+ * ulfius_start_framework_with_mhd_options passes our list as it is: ulfius
+ * then adds nothing, so its completion callback (mhd_request_completed,
+ * which frees each request's state), its URI logger (which creates that
+ * state), the bind address (ulfius' own bind_address is ignored) and the
+ * timeout (u_instance->timeout is ignored) are all ours to give.
+ *
+ * MHD_USE_ITC: MHD_quiesce_daemon (api_server_shutdown) refuses to stop a
+ * daemon with internal threads that was started without it.
+ *
+ * Returns 0, ERR_INVALID when a TLS file is unreadable or invalid (logged,
+ * naming the file), or ERR_UNAVAILABLE when libmicrohttpd cannot start
+ * (usually: the port is taken).
+ */
+static int
+start_daemon(struct api_server *srv, const struct cfg *cfg)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    struct MHD_OptionItem ops[MHD_OPTIONS_MAX];
+    char *cert = NULL, *key = NULL;
+    size_t n = 0;
+    int rc = ERR_INVALID;
+
+    if (cfg->tls_cert_file != NULL &&
+        (tls_file_read("CAPA_TLS_CERT_FILE", cfg->tls_cert_file, &cert) != ERR_OK ||
+         tls_file_read("CAPA_TLS_KEY_FILE", cfg->tls_key_file, &key) != ERR_OK ||
+         tls_check(cfg, cert, key) != ERR_OK))
+        goto out;
+    /* first, so that start-up messages reach it too */
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, srv};
+    ops[n++] =
+        (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &srv->addr};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+                                       (intptr_t)cfg->http_connection_timeout_s, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT,
+                                       (intptr_t)cfg->http_connection_limit, NULL};
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                       (intptr_t)cfg->http_connection_memory_bytes, NULL};
+    if (cfg->http_threads > 0) {
+        /* N threads, each serving many connections from its own epoll set */
+        flags |= MHD_USE_EPOLL;
+        ops[n++] =
+            (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->http_threads, NULL};
+    } else {
+        /* ulfius' model; poll() rather than its select(), which stops at fd 1024 */
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+    }
+    if (cert != NULL) {
+        /* libmicrohttpd copies both into its GnuTLS credentials at start */
+        flags |= MHD_USE_TLS;
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, TLS_PRIORITIES};
+    }
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    rc = ulfius_start_framework_with_mhd_options(&srv->inst, flags, ops) == U_OK ? ERR_OK
+                                                                                 : ERR_UNAVAILABLE;
+out:
+    free(cert);
+    key_free(key);
+    return rc;
+}
+
 int
 api_server_start(struct app *app, unsigned port, struct api_server *srv)
 {
@@ -417,9 +648,9 @@ api_server_start(struct app *app, unsigned port, struct api_server *srv)
         goto fail;
     /* before the first request: handlers read it */
     app->http_metrics = srv->metrics;
-    if (ulfius_start_framework(inst) != U_OK) {
-        log_error("cannot serve HTTP on %s:%u", app->cfg.http_bind, port);
-        rc = ERR_UNAVAILABLE;
+    if ((rc = start_daemon(srv, &app->cfg)) != ERR_OK) {
+        if (rc == ERR_UNAVAILABLE)
+            log_error("cannot serve HTTP on %s:%u", app->cfg.http_bind, port);
         goto fail;
     }
     return ERR_OK;

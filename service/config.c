@@ -150,6 +150,11 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         {"CAPA_RATE_LIMIT_BURST", &cfg->rate_limit_burst, 100, 1, 1000000},
         {"CAPA_JWT_LEEWAY_S", &cfg->jwt_leeway_s, 30, 0, 300},
         {"CAPA_AUTH_CACHE_S", &cfg->auth_cache_s, 5, 0, 300},
+        {"CAPA_HTTP_THREADS", &cfg->http_threads, 0, 0, 1024},
+        {"CAPA_HTTP_CONNECTION_TIMEOUT_S", &cfg->http_connection_timeout_s, 30, 1, 3600},
+        {"CAPA_HTTP_CONNECTION_LIMIT", &cfg->http_connection_limit, 500, 1, 100000},
+        {"CAPA_HTTP_CONNECTION_MEMORY_BYTES", &cfg->http_connection_memory_bytes, 32768, 8192,
+         1048576},
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
         if (int_var(ints[i].name, ints[i].def, ints[i].min, ints[i].max, &v, err, err_size))
@@ -194,6 +199,8 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
          "a claim name or a dotted path of names (e.g. realm_access.roles)"},
         {"CAPA_JWT_NAME_CLAIM", &cfg->jwt_name_claim, "preferred_username", claim_valid,
          "a claim name"},
+        {"CAPA_TLS_CERT_FILE", &cfg->tls_cert_file, NULL, any_text, ""},
+        {"CAPA_TLS_KEY_FILE", &cfg->tls_key_file, NULL, any_text, ""},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         s = getenv(texts[i].name);
@@ -211,6 +218,19 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
         }
         if (s != NULL && (*texts[i].field = strdup(s)) == NULL)
             return ERR_INTERNAL;
+    }
+    /* the pool splits the connection limit between its threads */
+    if (cfg->http_threads > cfg->http_connection_limit) {
+        snprintf(err, err_size,
+                 "CAPA_HTTP_THREADS (%d) must not exceed CAPA_HTTP_CONNECTION_LIMIT (%d)",
+                 cfg->http_threads, cfg->http_connection_limit);
+        return ERR_INVALID;
+    }
+    if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL)) {
+        snprintf(err, err_size,
+                 "CAPA_TLS_CERT_FILE and CAPA_TLS_KEY_FILE must be set together "
+                 "(both: HTTPS; neither: plain HTTP)");
+        return ERR_INVALID;
     }
     if (cfg->database_url == NULL || cfg->http_bind == NULL) {
         snprintf(err, err_size, "out of memory");
@@ -249,6 +269,8 @@ cfg_cleanup(struct cfg *cfg)
     free(cfg->jwt_audience);
     free(cfg->jwt_roles_claim);
     free(cfg->jwt_name_claim);
+    free(cfg->tls_cert_file);
+    free(cfg->tls_key_file);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -415,6 +437,12 @@ cfg_print(const struct cfg *cfg, FILE *out)
         {"CAPA_DATABASE_URL", url, 0},
         {"CAPA_HTTP_BIND", cfg->http_bind, 0},
         {"CAPA_HTTP_PORT", NULL, cfg->http_port},
+        {"CAPA_HTTP_THREADS", NULL, cfg->http_threads},
+        {"CAPA_HTTP_CONNECTION_TIMEOUT_S", NULL, cfg->http_connection_timeout_s},
+        {"CAPA_HTTP_CONNECTION_LIMIT", NULL, cfg->http_connection_limit},
+        {"CAPA_HTTP_CONNECTION_MEMORY_BYTES", NULL, cfg->http_connection_memory_bytes},
+        {"CAPA_TLS_CERT_FILE", cfg->tls_cert_file ? cfg->tls_cert_file : "", 0},
+        {"CAPA_TLS_KEY_FILE", cfg->tls_key_file ? cfg->tls_key_file : "", 0},
         {"CAPA_DB_POOL_SIZE", NULL, cfg->db_pool_size},
         {"CAPA_DB_ACQUIRE_TIMEOUT_MS", NULL, cfg->db_acquire_timeout_ms},
         {"CAPA_DB_STATEMENT_TIMEOUT_MS", NULL, cfg->db_statement_timeout_ms},

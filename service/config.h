@@ -51,6 +51,14 @@ struct cfg {
     char *jwt_name_claim;         /* CAPA_JWT_NAME_CLAIM */
     int jwt_leeway_s;             /* CAPA_JWT_LEEWAY_S */
     int auth_cache_s;             /* CAPA_AUTH_CACHE_S: how long a valid API key is trusted */
+
+    /* how the HTTP server listens (api/server.c) */
+    int http_threads;                 /* CAPA_HTTP_THREADS: 0 a thread per connection, N a pool */
+    int http_connection_timeout_s;    /* CAPA_HTTP_CONNECTION_TIMEOUT_S, idle connection cut-off */
+    int http_connection_limit;        /* CAPA_HTTP_CONNECTION_LIMIT */
+    int http_connection_memory_bytes; /* CAPA_HTTP_CONNECTION_MEMORY_BYTES, bounds the headers */
+    char *tls_cert_file;              /* CAPA_TLS_CERT_FILE: PEM path, or NULL (plain HTTP) */
+    char *tls_key_file;               /* CAPA_TLS_KEY_FILE: set exactly when tls_cert_file is */
 };
 
 /*

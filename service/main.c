@@ -60,7 +60,9 @@ static const char usage[] =
     "CAPA_RELAY_POLL_MS, CAPA_SHUTDOWN_TIMEOUT_S, CAPA_METRICS_PUBLIC, CAPA_RATE_LIMIT_RPS,\n"
     "CAPA_RATE_LIMIT_BURST, CAPA_JWT_JWKS_FILE, CAPA_JWT_PEM_FILE, CAPA_JWT_ALGORITHMS,\n"
     "CAPA_JWT_ISSUER, CAPA_JWT_AUDIENCE, CAPA_JWT_ROLES_CLAIM, CAPA_JWT_NAME_CLAIM,\n"
-    "CAPA_JWT_LEEWAY_S, CAPA_AUTH_CACHE_S\n"
+    "CAPA_JWT_LEEWAY_S, CAPA_AUTH_CACHE_S, CAPA_HTTP_THREADS, CAPA_HTTP_CONNECTION_TIMEOUT_S,\n"
+    "CAPA_HTTP_CONNECTION_LIMIT, CAPA_HTTP_CONNECTION_MEMORY_BYTES, CAPA_TLS_CERT_FILE,\n"
+    "CAPA_TLS_KEY_FILE\n"
     "(see README.md)\n";
 
 #define STARTUP_ATTEMPTS 10
@@ -196,13 +198,18 @@ serve(struct app *app, bool migrate, bool http, bool *abandoned)
         rc = 1;
         goto out;
     }
-    if (http && api_server_start(app, (unsigned)app->cfg.http_port, &srv) != ERR_OK) {
-        rc = EXIT_UNAVAILABLE;
+    if (http && (rc = api_server_start(app, (unsigned)app->cfg.http_port, &srv)) != ERR_OK) {
+        /* an unusable CAPA_TLS_* file is a configuration error */
+        rc = rc == ERR_INVALID ? EXIT_CONFIG : EXIT_UNAVAILABLE;
         goto out;
     }
-    if (http)
-        log_info("capad %s serving on http://%s:%d", CAPA_VERSION, app->cfg.http_bind,
-                 app->cfg.http_port);
+    if (http && app->cfg.http_threads > 0)
+        log_info("capad %s serving on %s://%s:%d (a pool of %d threads)", CAPA_VERSION,
+                 app->cfg.tls_cert_file ? "https" : "http", app->cfg.http_bind, app->cfg.http_port,
+                 app->cfg.http_threads);
+    else if (http)
+        log_info("capad %s serving on %s://%s:%d (a thread per connection)", CAPA_VERSION,
+                 app->cfg.tls_cert_file ? "https" : "http", app->cfg.http_bind, app->cfg.http_port);
     sigwait(&signals, &sig);
     deadline = now_ms() + app->cfg.shutdown_timeout_s * 1000L;
     log_info("received %s: stopping within %d s", sig == SIGTERM ? "SIGTERM" : "SIGINT",

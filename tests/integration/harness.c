@@ -136,6 +136,10 @@ harness_start(struct harness *h, const char *name)
     h->port = free_port();
     if (api_server_start(&h->app, h->port, &h->srv) != ERR_OK)
         die("cannot start the server", NULL);
+    if (h->app.cfg.tls_cert_file != NULL) {
+        snprintf(h->scheme, sizeof h->scheme, "https");
+        snprintf(h->ca_file, sizeof h->ca_file, "%s", h->app.cfg.tls_cert_file);
+    }
     h->serving = true;
     /* every request carries the key of a principal with every role unless told otherwise */
     harness_apikey(h, "harness", ROLES_ALL, false, h->key);
@@ -239,11 +243,14 @@ http_do_port(const struct harness *h, unsigned port, const char *method, const c
 
     memset(r, 0, sizeof *r);
     /* any length: hostile tests send paths and query strings of many KiB */
-    if (curl == NULL || asprintf(&url, "http://127.0.0.1:%u%s", port, path) < 0) {
+    if (curl == NULL ||
+        asprintf(&url, "%s://127.0.0.1:%u%s", h->scheme[0] ? h->scheme : "http", port, path) < 0) {
         curl_easy_cleanup(curl);
         return -1;
     }
     curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (h->ca_file[0] != '\0')
+        curl_easy_setopt(curl, CURLOPT_CAINFO, h->ca_file);
     /* the path as written: no squashing of "/../" */
     curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);

@@ -5,6 +5,10 @@
  *
  * With CAPA_KAFKA_BROKERS set (e.g. "mock", before harness_start) the relay
  * runs too, as in capad serve; h.app.kafka_mock is then the mock cluster.
+ * The server reads the other CAPA_* settings from the environment as capad
+ * does (CAPA_HTTP_THREADS, CAPA_HTTP_CONNECTION_TIMEOUT_S, CAPA_TLS_*, ...),
+ * so the whole suite runs under either threading model; with CAPA_TLS_* set
+ * the client speaks HTTPS (struct harness, scheme and ca_file).
  *
  * Without CAPA_TEST_DATABASE_URL the tests fail, unless CAPA_TEST_OPT_OUT=1
  * says a developer chose to skip them (ctest then reports them skipped).
@@ -29,6 +33,15 @@ struct harness {
     bool serving;
     char key[APIKEY_LEN + 1];    /* the harness's API key: every role, no delegate */
     char bearer[APIKEY_LEN + 1]; /* what requests send as Bearer ("": nothing); key at start */
+    /*
+     * How http_do reaches the server: "http" or "https" (empty: "http"), and
+     * the PEM file of the CA that must have signed an HTTPS server's
+     * certificate (empty: the system's). harness_start sets "https" and the
+     * certificate itself when CAPA_TLS_CERT_FILE is set (a self-signed
+     * certificate is its own CA); a test may change both afterwards.
+     */
+    char scheme[8];
+    char ca_file[512];
 };
 
 /*

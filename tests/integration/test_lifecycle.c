@@ -2,8 +2,9 @@
  * test_lifecycle.c - the real capad binary (CAPAD_PATH) from start to exit:
  * capad config check prints every variable with secrets masked and refuses
  * bad values; SIGTERM under load drains the requests in flight, loses no
- * acknowledged write, creates no phantom, and exits 0 within the deadline;
- * capad serve refuses a database with unapplied migrations.
+ * acknowledged write, creates no phantom, and exits 0 within the deadline,
+ * with a thread per connection and with a thread pool; capad serve refuses a
+ * database with unapplied migrations, and an unreadable TLS file (exit 78).
  *
  * The test process owns the database (harness); the capad children reach it
  * over the same connection string, die with this program (PR_SET_PDEATHSIG)
@@ -212,6 +213,32 @@ test_config_check_masks_secrets_and_lists_every_variable(void **state)
 }
 
 static void
+test_config_check_tls_needs_both_files(void **state)
+{
+    (void)state;
+    const char *cmd[] = {"config", "check"};
+    const char *set[] = {"CAPA_TLS_CERT_FILE=/etc/capa/cert.pem", NULL};
+    int status;
+    char *out = run_capad(cmd, set, &status);
+    assert_int_equal(status, 78);
+    assert_non_null(strstr(out, "CAPA_TLS_KEY_FILE"));
+    free(out);
+}
+
+static void
+test_config_check_pool_above_connection_limit_exits_78(void **state)
+{
+    (void)state;
+    const char *cmd[] = {"config", "check"};
+    const char *set[] = {"CAPA_HTTP_THREADS=16", "CAPA_HTTP_CONNECTION_LIMIT=8", NULL};
+    int status;
+    char *out = run_capad(cmd, set, &status);
+    assert_int_equal(status, 78);
+    assert_non_null(strstr(out, "CAPA_HTTP_CONNECTION_LIMIT"));
+    free(out);
+}
+
+static void
 test_config_check_bad_value_exits_78(void **state)
 {
     (void)state;
@@ -228,6 +255,8 @@ test_config_check_bad_value_exits_78(void **state)
 
 static atomic_bool clients_stop;
 static atomic_int created;
+/* "life<CAPA_HTTP_THREADS>": each run's cases and keys apart from the other runs' */
+static char run_tag[16];
 
 struct client {
     int id;
@@ -244,8 +273,8 @@ client_main(void *arg)
     struct http_resp r;
     while (!atomic_load(&clients_stop) && c->n < PER_CLIENT) {
         int i = c->n;
-        snprintf(key, sizeof key, "Idempotency-Key: life-%d-%d", c->id, i);
-        snprintf(title, sizeof title, "life %d %d", c->id, i);
+        snprintf(key, sizeof key, "Idempotency-Key: %s-%d-%d", run_tag, c->id, i);
+        snprintf(title, sizeof title, "%s %d %d", run_tag, c->id, i);
         const char *hd[] = {"Content-Type: application/json", key, NULL};
         char *body = harness_case_body(title, "minor");
         c->status[i] = call(c->port, "POST", "/v1/cases", hd, body, &r);
@@ -260,15 +289,17 @@ client_main(void *arg)
     return NULL;
 }
 
+/* SIGTERM under load with CAPA_HTTP_THREADS=threads (quiescing differs between the models). */
 static void
-test_sigterm_under_load_drains_and_exits_0(void **state)
+sigterm_under_load(const char *threads)
 {
-    (void)state;
-    char url[600], port_s[32], shutdown_s[48];
+    char url[600], port_s[32], shutdown_s[48], threads_s[48];
     unsigned port = free_port();
     snprintf(url, sizeof url, "CAPA_DATABASE_URL=%s", h.db_url);
     snprintf(port_s, sizeof port_s, "CAPA_HTTP_PORT=%u", port);
     snprintf(shutdown_s, sizeof shutdown_s, "CAPA_SHUTDOWN_TIMEOUT_S=%d", SHUTDOWN_S);
+    snprintf(threads_s, sizeof threads_s, "CAPA_HTTP_THREADS=%s", threads);
+    snprintf(run_tag, sizeof run_tag, "life%s", threads);
     const char *cmd[] = {"serve", NULL};
     const char *set[] = {url,
                          port_s,
@@ -276,6 +307,7 @@ test_sigterm_under_load_drains_and_exits_0(void **state)
                          "CAPA_HTTP_BIND=127.0.0.1",
                          "CAPA_LOG_LEVEL=info",
                          "CAPA_RATE_LIMIT_RPS=0",
+                         threads_s,
                          NULL};
     struct proc p;
     struct client *clients = calloc(CLIENTS, sizeof *clients);
@@ -312,18 +344,25 @@ test_sigterm_under_load_drains_and_exits_0(void **state)
         fail_msg("capad exited %d after %.1f s (deadline %d s):\n%s", status, took, SHUTDOWN_S,
                  log);
     assert_non_null(strstr(log, "requests drained"));
+    /* new connections were refused at once, not cut at the deadline */
+    if (strstr(log, "cannot stop accepting connections") != NULL)
+        fail_msg("capad (CAPA_HTTP_THREADS=%s) could not quiesce:\n%s", threads, log);
     assert_true(atomic_load(&created) >= 100);
 
     /* what the clients were told against what the database holds */
-    char *titles = harness_sql(&h, "SELECT coalesce(string_agg(title, ','), '') FROM cases "
-                                   "WHERE title LIKE 'life %'");
+    char sql[256], tag[16];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(string_agg(title, ','), '') FROM cases WHERE title LIKE '%s %%'",
+             run_tag);
+    char *titles = harness_sql(&h, sql);
     bool(*in_db)[PER_CLIENT] = calloc(CLIENTS, sizeof *in_db);
     long acked = 0, stored = 0;
     assert_non_null(in_db);
     for (char *save = NULL, *tk = strtok_r(titles, ",", &save); tk;
          tk = strtok_r(NULL, ",", &save)) {
         int i, k;
-        assert_int_equal(sscanf(tk, "life %d %d", &i, &k), 2);
+        assert_int_equal(sscanf(tk, "%15s %d %d", tag, &i, &k), 3);
+        assert_string_equal(tag, run_tag);
         assert_true(i >= 0 && i < CLIENTS && k >= 0 && k < PER_CLIENT);
         assert_false(in_db[i][k]); /* the Idempotency-Key made each request one case */
         in_db[i][k] = true;
@@ -334,16 +373,33 @@ test_sigterm_under_load_drains_and_exits_0(void **state)
             long s = clients[i].status[k];
             acked += s == 201;
             if (s == 201 && !in_db[i][k])
-                fail_msg("request life-%d-%d was acknowledged (201), its case is missing", i, k);
+                fail_msg("request %s-%d-%d was acknowledged (201), its case is missing", run_tag, i,
+                         k);
             if (in_db[i][k] && s != 201 && s != -1)
-                fail_msg("request life-%d-%d answered %ld, yet its case exists", i, k, s);
+                fail_msg("request %s-%d-%d answered %ld, yet its case exists", run_tag, i, k, s);
         }
-    fprintf(stderr, "%ld acknowledged, %ld in the database, capad stopped in %.2f s\n", acked,
-            stored, took);
+    fprintf(
+        stderr,
+        "CAPA_HTTP_THREADS=%s: %ld acknowledged, %ld in the database, capad stopped in %.2f s\n",
+        threads, acked, stored, took);
     free(titles);
     free(in_db);
     free(log);
     free(clients);
+}
+
+static void
+test_sigterm_under_load_drains_and_exits_0_thread_per_connection(void **state)
+{
+    (void)state;
+    sigterm_under_load("0");
+}
+
+static void
+test_sigterm_under_load_drains_and_exits_0_thread_pool(void **state)
+{
+    (void)state;
+    sigterm_under_load("4");
 }
 
 /* ---- start-up ---- */
@@ -370,6 +426,26 @@ test_serve_pending_migrations_names_capad_migrate(void **state)
     free(out);
 }
 
+static void
+test_serve_unreadable_tls_file_exits_78_naming_it(void **state)
+{
+    (void)state;
+    char url[600];
+    snprintf(url, sizeof url, "CAPA_DATABASE_URL=%s", h.db_url);
+    const char *cmd[] = {"serve", NULL};
+    const char *set[] = {url,
+                         "CAPA_HTTP_BIND=127.0.0.1",
+                         "CAPA_HTTP_PORT=1",
+                         "CAPA_TLS_CERT_FILE=/nonexistent/capa-cert.pem",
+                         "CAPA_TLS_KEY_FILE=/nonexistent/capa-key.pem",
+                         NULL};
+    int status;
+    char *out = run_capad(cmd, set, &status);
+    if (status != 78 || strstr(out, "/nonexistent/capa-cert.pem") == NULL)
+        fail_msg("capad serve with a missing CAPA_TLS_CERT_FILE exited %d:\n%s", status, out);
+    free(out);
+}
+
 static int
 setup(void **state)
 {
@@ -391,8 +467,12 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_check_masks_secrets_and_lists_every_variable),
         cmocka_unit_test(test_config_check_bad_value_exits_78),
-        cmocka_unit_test(test_sigterm_under_load_drains_and_exits_0),
+        cmocka_unit_test(test_config_check_tls_needs_both_files),
+        cmocka_unit_test(test_config_check_pool_above_connection_limit_exits_78),
+        cmocka_unit_test(test_sigterm_under_load_drains_and_exits_0_thread_per_connection),
+        cmocka_unit_test(test_sigterm_under_load_drains_and_exits_0_thread_pool),
         cmocka_unit_test(test_serve_pending_migrations_names_capad_migrate),
+        cmocka_unit_test(test_serve_unreadable_tls_file_exits_78_naming_it),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
