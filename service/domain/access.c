@@ -71,7 +71,7 @@ access_is_person(const struct principal *p, const char *person)
 
 int
 access_check_sod(const struct principal *p, const char *what, const char *owner,
-                 const json_t *j_assignees, const char *creator_subject, char *detail,
+                 const json_t *j_assignees, const struct principal *creator, char *detail,
                  size_t detail_size)
 {
     size_t i;
@@ -93,8 +93,14 @@ access_check_sod(const struct principal *p, const char *what, const char *owner,
         }
     }
     /* the one who raised it cannot sign it off: nobody approves their own change */
-    if (approve && creator_subject && p->subject && strcmp(p->subject, creator_subject) == 0) {
+    if (approve && creator && creator->kind && creator->subject &&
+        strcmp(p->kind, creator->kind) == 0 && strcmp(p->subject, creator->subject) == 0) {
         snprintf(detail, detail_size, "the principal that raised a case may not approve it");
+        return ERR_SEGREGATION;
+    }
+    if (approve && creator && access_is_person(p, creator->on_behalf_of)) {
+        snprintf(detail, detail_size, "the person a case was raised for (%.64s) may not approve it",
+                 creator->on_behalf_of);
         return ERR_SEGREGATION;
     }
     return ERR_OK;

@@ -54,12 +54,12 @@ bool access_is_person(const struct principal *p, const char *person);
  * Segregation of duties for a principal about to approve a case or judge the
  * effectiveness of its actions (what: "approve" | "judge"): it may not be the
  * case owner, an assignee of one of its corrective actions (j_assignees: array
- * of strings) nor, for an approval, the principal that raised the case
- * (creator_subject). Returns ERR_OK, or ERR_SEGREGATION with the reason in
- * detail.
+ * of strings) nor, for an approval, the principal that raised the case or the
+ * person it raised it for (creator: kind, subject, on_behalf_of; NULL when
+ * unknown). Returns ERR_OK, or ERR_SEGREGATION with the reason in detail.
  */
 int access_check_sod(const struct principal *p, const char *what, const char *owner,
-                     const json_t *j_assignees, const char *creator_subject, char *detail,
+                     const json_t *j_assignees, const struct principal *creator, char *detail,
                      size_t detail_size);
 
 /*

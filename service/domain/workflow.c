@@ -581,15 +581,10 @@ wf_request_decode(const json_t *j, char to[WF_NAME_MAX], const char **comment, j
             else
                 snprintf(to, WF_NAME_MAX, "%s", s);
         } else if (strcmp(key, "comment") == 0) {
-            const char *s = json_string_value(v);
             if (json_is_null(v))
                 continue;
-            if (s == NULL || json_string_length(v) != strlen(s))
-                case_error_add(j_errors, "comment", "type", "must be a string");
-            else if (json_string_length(v) > WF_COMMENT_MAX)
-                case_error_add(j_errors, "comment", "too_long", "must be at most 20000 bytes");
-            else
-                *comment = s;
+            /* it goes into the audit history: no control characters but newlines and tabs */
+            *comment = case_text_field(v, "comment", WF_COMMENT_MAX, true, false, j_errors);
         } else {
             add_error(j_errors, key, "unknown", "%s is not a member of a transition request", key);
         }

@@ -237,7 +237,7 @@ store_control_exists(struct store_conn *c, const char *control_id, bool *exists)
 
 int
 store_case_people(struct store_conn *c, const char *case_id, json_t **j_assignees,
-                  char *creator_subject, size_t creator_size)
+                  json_t **j_creator)
 {
     PGresult *res = NULL;
     const char *params[] = {case_id};
@@ -245,15 +245,17 @@ store_case_people(struct store_conn *c, const char *case_id, json_t **j_assignee
                      "SELECT (SELECT coalesce(json_agg(DISTINCT assignee), '[]') FROM case_records "
                      "         WHERE case_id = $1 AND kind = 'action' AND assignee IS NOT NULL "
                      "           AND action_status IS DISTINCT FROM 'cancelled'), "
-                     "       (SELECT (actor::jsonb)->>'subject' FROM case_events "
+                     "       (SELECT actor FROM case_events "
                      "         WHERE case_id = $1 AND sequence = 1)",
                      1, params, &res);
     *j_assignees = NULL;
-    creator_subject[0] = '\0';
-    if (rc == ERR_OK && (*j_assignees = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL)
+    *j_creator = NULL;
+    if (rc == ERR_OK && ((*j_assignees = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL ||
+                         (*j_creator = json_loads(PQgetvalue(res, 0, 1), 0, NULL)) == NULL)) {
+        json_decref(*j_assignees);
+        *j_assignees = NULL;
         rc = ERR_INTERNAL;
-    if (rc == ERR_OK)
-        snprintf(creator_subject, creator_size, "%s", PQgetvalue(res, 0, 1));
+    }
     PQclear(res);
     return rc;
 }

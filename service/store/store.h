@@ -172,12 +172,12 @@ int store_idem_claim(struct store_conn *c, const char *principal, const char *ke
                      char existing_case_id[CHAIN_UUID_LEN], bool *same_request);
 
 /*
- * The people segregation of duties looks at: *j_assignees (new reference) the
- * assignees of the case's corrective actions that are not cancelled, and the
- * subject of the principal that raised the case ("" when unknown).
+ * The people segregation of duties looks at (new references): *j_assignees
+ * the assignees of the case's corrective actions that are not cancelled,
+ * *j_creator the actor that raised the case (the first case-log row's).
  */
 int store_case_people(struct store_conn *c, const char *case_id, json_t **j_assignees,
-                      char *creator_subject, size_t creator_size);
+                      json_t **j_creator);
 
 /* An API key as stored (no secret). */
 struct apikey_row {

@@ -172,8 +172,11 @@ create_tx(struct store_conn *c, void *arg)
     if ((rc = chain_uuid_v4(rec->id)) != ERR_OK)
         goto out;
     if (x->idempotency_key != NULL) {
-        rc = store_idem_claim(c, x->actor->subject, x->idempotency_key, x->request_hash, rec->id,
-                              existing, &same);
+        /* keys are per principal: its kind and subject, as a key id and a token sub may match */
+        char owner[300];
+        snprintf(owner, sizeof owner, "%s:%s", x->actor->kind, x->actor->subject);
+        rc = store_idem_claim(c, owner, x->idempotency_key, x->request_hash, rec->id, existing,
+                              &same);
         if (rc == ERR_CONFLICT && !same) {
             rc = ERR_IDEMPOTENCY_MISMATCH;
             goto out;

@@ -121,13 +121,18 @@ static int
 check_duties(struct store_conn *c, const struct case_record *rec, const struct principal *p,
              const char *what, struct uc_status *st)
 {
-    json_t *j_assignees = NULL;
-    char creator[256];
-    int rc = store_case_people(c, rec->id, &j_assignees, creator, sizeof creator);
-    if (rc == ERR_OK)
-        rc = access_check_sod(p, what, rec->owner, j_assignees, creator, st->detail,
+    json_t *j_assignees = NULL, *j_creator = NULL;
+    int rc = store_case_people(c, rec->id, &j_assignees, &j_creator);
+    if (rc == ERR_OK) {
+        struct principal creator = {
+            .kind = json_string_value(json_object_get(j_creator, "kind")),
+            .subject = json_string_value(json_object_get(j_creator, "subject")),
+            .on_behalf_of = json_string_value(json_object_get(j_creator, "on_behalf_of"))};
+        rc = access_check_sod(p, what, rec->owner, j_assignees, &creator, st->detail,
                               sizeof st->detail);
+    }
     json_decref(j_assignees);
+    json_decref(j_creator);
     return rc;
 }
 

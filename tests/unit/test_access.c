@@ -132,40 +132,58 @@ test_segregation_of_duties(void **state)
     (void)state;
     char detail[256];
     struct principal p = {.kind = "user", .subject = "u-17", .name = "Dana", .roles = ~0u};
+    struct principal creator = {.kind = "user", .subject = "u-1"};
     json_t *j_assignees = json_pack("[s, s]", "hr-lead", "it-ops");
 
     /* the owner, by name, case-insensitively */
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, "u-1", detail, sizeof detail),
+        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     assert_non_null(strstr(detail, "owner"));
     /* an assignee, by subject */
     p.name = NULL;
     p.subject = "IT-OPS";
     assert_int_equal(
-        access_check_sod(&p, "judge", "dana", j_assignees, "u-1", detail, sizeof detail),
+        access_check_sod(&p, "judge", "dana", j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     assert_non_null(strstr(detail, "assignee"));
     /* the person a delegate acts for */
     p.subject = "jira-key";
     p.on_behalf_of = "hr-lead";
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, "u-1", detail, sizeof detail),
+        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     /* who raised the case may not approve it, but may judge it */
     p.on_behalf_of = NULL;
     p.subject = "u-1";
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, "u-1", detail, sizeof detail),
+        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     assert_int_equal(
-        access_check_sod(&p, "judge", "dana", j_assignees, "u-1", detail, sizeof detail), ERR_OK);
+        access_check_sod(&p, "judge", "dana", j_assignees, &creator, detail, sizeof detail),
+        ERR_OK);
+    /* the same subject of another kind is someone else */
+    creator.kind = "api_key";
+    assert_int_equal(
+        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
+        ERR_OK);
+    /* a case raised by a delegate for erin: erin may not approve it, through any service */
+    creator.on_behalf_of = "erin";
+    p.subject = "other-key";
+    p.on_behalf_of = "Erin";
+    assert_int_equal(
+        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
+        ERR_SEGREGATION);
+    assert_non_null(strstr(detail, "raised for"));
+    p.on_behalf_of = NULL;
+    creator.kind = "user";
     /* someone else entirely; no owner yet */
     p.subject = "u-99";
     assert_int_equal(
-        access_check_sod(&p, "approve", NULL, j_assignees, "u-1", detail, sizeof detail), ERR_OK);
+        access_check_sod(&p, "approve", NULL, j_assignees, &creator, detail, sizeof detail),
+        ERR_OK);
     json_t *j_none = json_array();
-    assert_int_equal(access_check_sod(&p, "approve", "", j_none, "", detail, sizeof detail),
+    assert_int_equal(access_check_sod(&p, "approve", "", j_none, NULL, detail, sizeof detail),
                      ERR_OK);
     json_decref(j_none);
     json_decref(j_assignees);

@@ -1324,9 +1324,12 @@ test_wf_request_decode_comment_type_and_length(void **state)
 {
     (void)state;
     expect_request_error(load("{\"to\": \"rejected\", \"comment\": 42}"), "comment", "type");
+    /* the comment goes into the audit history: no terminal escapes */
+    expect_request_error(load("{\"to\": \"rejected\", \"comment\": \"\\u001b[31mred\"}"), "comment",
+                         "format");
     expect_request_error(
         json_pack("{s:s, s:o}", "to", "rejected", "comment", json_stringn("a\0b", 3)), "comment",
-        "type");
+        "format");
 
     char *long_text = malloc(WF_COMMENT_MAX + 2);
     assert_non_null(long_text);
