@@ -395,7 +395,8 @@ static long now_ms(void);
  * accept() that failed) are warnings, at most one a second (srv->mhd_warned_s)
  * so that a flood of connections does not flood the log.
  */
-static void
+/* libmicrohttpd passes printf formats of its own */
+__attribute__((format(printf, 2, 0))) static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
     static const char *const capacity[] = {"limit", "thread", "accept"};
