@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "jsonshape.h"
+#include "query.h"
 
 const char *const api_no_params[] = {NULL};
 
@@ -96,99 +97,16 @@ api_body_json(const struct _u_request *req, struct _u_response *resp, const stru
     return ERR_OK;
 }
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Percent-decode in place ('+' is a space). Returns false on a bad escape or a NUL. */
-static bool
-url_decode(char *s)
-{
-    char *out = s;
-    for (; *s; s++) {
-        if (*s == '+') {
-            *out++ = ' ';
-        } else if (*s == '%') {
-            int hi = hex_value(s[1]), lo = hi < 0 ? -1 : hex_value(s[2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return false;
-            *out++ = (char)(hi * 16 + lo);
-            s += 2;
-        } else {
-            *out++ = *s;
-        }
-    }
-    *out = '\0';
-    return true;
-}
-
-static bool
-clean_text(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return false;
-    return true;
-}
-
-static bool
-in_list(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
-}
-
 int
 api_query(const struct _u_request *req, struct _u_response *resp, const char *const *allowed,
           json_t **j_params)
 {
     const char *q = req->http_url ? strchr(req->http_url, '?') : NULL;
-    char *copy = NULL, *save = NULL, detail[160];
-    json_t *j = json_object();
-    int rc = ERR_OK;
-
-    *j_params = NULL;
-    detail[0] = '\0';
-    if (q != NULL && (copy = strdup(q + 1)) == NULL)
-        rc = ERR_INTERNAL;
-    for (char *pair = copy ? strtok_r(copy, "&", &save) : NULL; pair && rc == ERR_OK;
-         pair = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(pair, '=');
-        char *value = eq ? eq + 1 : pair + strlen(pair);
-        if (eq)
-            *eq = '\0';
-        if (!url_decode(pair) || !url_decode(value) || !clean_text(pair) || !clean_text(value)) {
-            snprintf(detail, sizeof detail,
-                     "the query string has a bad escape or a control "
-                     "character");
-        } else if (json_object_get(j, pair) != NULL) {
-            snprintf(detail, sizeof detail, "query parameter %.64s is given more than once", pair);
-        } else if (allowed != NULL && !in_list(allowed, pair)) {
-            snprintf(detail, sizeof detail, "%.64s is not a query parameter of this endpoint",
-                     pair);
-        } else {
-            json_t *v = json_string(value); /* NULL: not valid UTF-8 */
-            if (v == NULL || json_object_set_new(j, pair, v) != 0)
-                snprintf(detail, sizeof detail, "the query string is not valid UTF-8");
-        }
-        if (detail[0])
-            rc = ERR_BAD_REQUEST;
-    }
-    free(copy);
-    if (rc != ERR_OK) {
+    char detail[160];
+    int rc = query_string_decode(q ? q + 1 : NULL, allowed, j_params, detail, sizeof detail);
+    if (rc != ERR_OK)
         api_problem_detail(resp, rc, detail[0] ? detail : "cannot read the query string");
-        json_decref(j);
-        return rc;
-    }
-    *j_params = j;
-    return ERR_OK;
+    return rc;
 }
 
 /*

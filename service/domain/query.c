@@ -1,6 +1,7 @@
 /* query.c - validation of the case list query (query.h). */
 #include "query.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,4 +256,95 @@ case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_errors)
                            "belongs to another sort order or is damaged");
     }
     return (int)json_array_size(j_errors) > n_errors ? ERR_BAD_REQUEST : ERR_OK;
+}
+
+static int
+hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)tolower((unsigned char)c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decode in place ('+' is a space). Returns false on a bad escape or a NUL. */
+static bool
+url_decode(char *s)
+{
+    char *out = s;
+    for (; *s; s++) {
+        if (*s == '+') {
+            *out++ = ' ';
+        } else if (*s == '%') {
+            int hi = hex_value(s[1]), lo = hi < 0 ? -1 : hex_value(s[2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return false;
+            *out++ = (char)(hi * 16 + lo);
+            s += 2;
+        } else {
+            *out++ = *s;
+        }
+    }
+    *out = '\0';
+    return true;
+}
+
+static bool
+clean_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    return true;
+}
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
+            return true;
+    return false;
+}
+
+int
+query_string_decode(const char *qs, const char *const *allowed, json_t **j_params, char *detail,
+                    size_t detail_size)
+{
+    char *copy = NULL, *save = NULL;
+    json_t *j = json_object();
+    int rc = j ? ERR_OK : ERR_INTERNAL;
+
+    *j_params = NULL;
+    detail[0] = '\0';
+    if (rc == ERR_OK && qs != NULL && (copy = strdup(qs)) == NULL)
+        rc = ERR_INTERNAL;
+    for (char *pair = copy ? strtok_r(copy, "&", &save) : NULL; pair && rc == ERR_OK;
+         pair = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(pair, '=');
+        char *value = eq ? eq + 1 : pair + strlen(pair);
+        if (eq)
+            *eq = '\0';
+        if (!url_decode(pair) || !url_decode(value) || !clean_text(pair) || !clean_text(value)) {
+            snprintf(detail, detail_size,
+                     "the query string has a bad escape or a control character");
+        } else if (json_object_get(j, pair) != NULL) {
+            snprintf(detail, detail_size, "query parameter %.64s is given more than once", pair);
+        } else if (allowed != NULL && !in_list(allowed, pair)) {
+            snprintf(detail, detail_size, "%.64s is not a query parameter of this endpoint", pair);
+        } else {
+            json_t *v = json_string(value); /* NULL: not valid UTF-8 */
+            if (v == NULL || json_object_set_new(j, pair, v) != 0)
+                snprintf(detail, detail_size, "the query string is not valid UTF-8");
+        }
+        if (detail[0])
+            rc = ERR_BAD_REQUEST;
+    }
+    free(copy);
+    if (rc != ERR_OK) {
+        json_decref(j);
+        return rc;
+    }
+    *j_params = j;
+    return ERR_OK;
 }

@@ -46,6 +46,17 @@ struct case_query {
  * Clean up q with case_query_cleanup in either case.
  */
 int case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_errors);
+
+/*
+ * A query string (what follows '?'; NULL: none) as a JSON object of name ->
+ * value: pairs split at '&' and the first '=', percent-decoded with '+' as a
+ * space. A bad escape, %00, a control character, invalid UTF-8, a repeated
+ * name, or a name outside allowed (NULL-terminated; NULL allows any) is
+ * ERR_BAD_REQUEST with the reason in detail. *j_params is a new reference
+ * on success; ERR_INTERNAL when out of memory.
+ */
+int query_string_decode(const char *qs, const char *const *allowed, json_t **j_params, char *detail,
+                        size_t detail_size);
 void case_query_cleanup(struct case_query *q);
 const char *case_sort_text(enum case_sort s);
 

@@ -10,7 +10,6 @@
  * agree with its error list, and a query it accepts must be within its
  * bounds and use every parameter it was given.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,70 +18,15 @@
 #include "fuzz.h"
 #include "query.h"
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* api/http.c url_decode: in place, '+' is a space; false on a bad escape or a NUL. */
-static bool
-url_decode(char *s)
-{
-    char *out = s;
-    for (; *s; s++) {
-        if (*s == '+') {
-            *out++ = ' ';
-        } else if (*s == '%') {
-            int hi = hex_value(s[1]), lo = hi < 0 ? -1 : hex_value(s[2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return false;
-            *out++ = (char)(hi * 16 + lo);
-            s += 2;
-        } else {
-            *out++ = *s;
-        }
-    }
-    *out = '\0';
-    return true;
-}
-
-static bool
-clean_text(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return false;
-    return true;
-}
-
 /* api_query with no list of allowed names (as the case list calls it). New reference or NULL. */
 static json_t *
 query_params(const char *query)
 {
-    char *copy = strdup(query), *save = NULL;
-    json_t *j = json_object();
-    bool ok = copy != NULL && j != NULL;
-
-    for (char *pair = ok ? strtok_r(copy, "&", &save) : NULL; pair && ok;
-         pair = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(pair, '=');
-        char *value = eq ? eq + 1 : pair + strlen(pair);
-        if (eq)
-            *eq = '\0';
-        ok = url_decode(pair) && url_decode(value) && clean_text(pair) && clean_text(value) &&
-             json_object_get(j, pair) == NULL;
-        json_t *v = ok ? json_string(value) : NULL;
-        ok = ok && v != NULL && json_object_set_new(j, pair, v) == 0;
-    }
-    free(copy);
-    if (!ok) {
-        json_decref(j);
-        return NULL;
-    }
+    json_t *j = NULL;
+    char detail[160];
+    int rc = query_string_decode(query, NULL, &j, detail, sizeof detail);
+    FUZZ_CHECK((rc == ERR_OK) == (j != NULL));
+    FUZZ_CHECK(rc == ERR_OK || (rc == ERR_BAD_REQUEST && detail[0] != '\0'));
     return j;
 }
 

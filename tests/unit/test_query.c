@@ -82,12 +82,57 @@ test_case_query_parse_long_bad_list_value_refused(void **state)
     }
 }
 
+static void
+test_query_string_decode(void **state)
+{
+    (void)state;
+    static const char *const allowed[] = {"status", "q", "limit", NULL};
+    char detail[160];
+    json_t *j = NULL;
+
+    assert_int_equal(query_string_decode("status=open%2Cclosed&q=fire+wall&limit=", allowed, &j,
+                                         detail, sizeof detail),
+                     ERR_OK);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "open,closed");
+    assert_string_equal(json_string_value(json_object_get(j, "q")), "fire wall");
+    assert_string_equal(json_string_value(json_object_get(j, "limit")), "");
+    json_decref(j);
+    assert_int_equal(query_string_decode(NULL, allowed, &j, detail, sizeof detail), ERR_OK);
+    assert_int_equal(json_object_size(j), 0);
+    json_decref(j);
+
+    const struct {
+        const char *qs, *why;
+    } bad[] = {
+        {"status=a&status=b", "more than once"},
+        {"state=open", "not a query parameter"},
+        {"q=%zz", "bad escape"},
+        {"q=%00", "bad escape"},
+        {"q=%0a", "control character"},
+        {"q=%ff", "UTF-8"},
+        {"q=%c3", "UTF-8"},
+        {"q=%2", "bad escape"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        j = NULL;
+        assert_int_equal(query_string_decode(bad[i].qs, allowed, &j, detail, sizeof detail),
+                         ERR_BAD_REQUEST);
+        assert_null(j);
+        if (strstr(detail, bad[i].why) == NULL)
+            fail_msg("%s: \"%s\" does not say %s", bad[i].qs, detail, bad[i].why);
+    }
+    /* any name when nothing is listed */
+    assert_int_equal(query_string_decode("anything=1", NULL, &j, detail, sizeof detail), ERR_OK);
+    json_decref(j);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_query_parse_defaults_and_filters),
         cmocka_unit_test(test_case_query_parse_long_bad_list_value_refused),
+        cmocka_unit_test(test_query_string_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
