@@ -328,6 +328,9 @@ struct store_backlog {
 };
 int store_events_backlog(struct store_conn *c, struct store_backlog *out);
 
+/* {"<status>": count, ...} of every case (new reference). */
+int store_case_status_counts(struct store_conn *c, json_t **j_counts);
+
 /*
  * The feed: rows after (after_txid, after_position) in (txid, position)
  * order, only from transactions older than every transaction still running,

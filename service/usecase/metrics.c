@@ -1,6 +1,7 @@
 /*
  * metrics.c - Prometheus text exposition (version 0.0.4) of capad's own
- * state: the connection pool, the relay and the case-log backlog.
+ * state: the connection pool, the relay, the case-log backlog and the cases
+ * by status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,14 @@ static int
 backlog_read(struct store_conn *c, void *arg)
 {
     return store_events_backlog(c, arg);
+}
+
+static int
+status_counts_read(struct store_conn *c, void *arg)
+{
+    json_t **j_counts = arg;
+    json_decref(*j_counts);
+    return store_case_status_counts(c, j_counts);
 }
 
 char *
@@ -84,6 +93,16 @@ uc_metrics_text(struct app *app)
                "Events Kafka refused for good, holding back their case.");
         fprintf(f, "capa_events_failed %lld\n", bl.failed);
     }
+    json_t *j_counts = NULL;
+    if (uc_run_read(app, status_counts_read, &j_counts) == ERR_OK) {
+        const char *status;
+        json_t *v;
+        metric(f, "capa_cases", "gauge", "Cases by workflow status.");
+        /* statuses are workflow state names: [a-z0-9_], safe as label values */
+        json_object_foreach(j_counts, status, v) fprintf(f, "capa_cases{status=\"%s\"} %lld\n",
+                                                         status, (long long)json_integer_value(v));
+    }
+    json_decref(j_counts);
     if (fclose(f) != 0) {
         free(text);
         return NULL;

@@ -175,6 +175,10 @@ test_metrics_count_route_template(void **state)
                      4);
     assert_true(sample(text, "capa_http_request_duration_seconds_sum{route=\"/v1/cases/:id\","
                              "method=\"GET\"}") > 0);
+    /* the cases by status: the database's count (other tests of this program add cases) */
+    long reported = harness_sql_long(&h, "SELECT count(*) FROM cases WHERE status = 'reported'");
+    assert_true(reported >= 1);
+    assert_int_equal((long)sample(text, "capa_cases{status=\"reported\"}"), reported);
     /* templates only: the raw path never becomes a label */
     assert_null(strstr(text, id));
     free(text);
