@@ -15,7 +15,7 @@ for i, t in ipairs(titles) do
         'performed in Q3 as required by the network security procedure NS-04.",' ..
         '"clause_refs":["A.8.20"],"tags":["network"]}'
 end
-local headers = {["Content-Type"] = "application/json"}
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = bench_auth}
 
 function request()
     k = k % #bodies + 1

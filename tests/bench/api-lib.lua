@@ -4,6 +4,11 @@
 -- tests/bench/api.sh parses:
 --   BENCH responses=<n> non2xx=<n> socket_errors=<n> statuses=<code>:<n>,...
 
+-- every request carries the benchmark's API key ($BENCH_KEY); scripts that pass
+-- their own headers add bench_auth to them
+bench_auth = "Bearer " .. assert(os.getenv("BENCH_KEY"), "BENCH_KEY unset")
+wrk.headers["Authorization"] = bench_auth
+
 local threads = {}
 local nthreads = 0
 

@@ -5,7 +5,8 @@
 dofile(os.getenv("BENCH_DIR") .. "/api-lib.lua")
 
 local ids, i = nil, 0
-local headers = {["Content-Type"] = "application/merge-patch+json", ["If-Match"] = '"1"'}
+local headers = {["Content-Type"] = "application/merge-patch+json", ["If-Match"] = '"1"',
+    ["Authorization"] = bench_auth}
 local body = '{"owner":"network-team"}'
 
 function init(args)

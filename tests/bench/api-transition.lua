@@ -4,7 +4,8 @@
 dofile(os.getenv("BENCH_DIR") .. "/api-lib.lua")
 
 local ids, i = nil, 0
-local headers = {["Content-Type"] = "application/json", ["If-Match"] = '"1"'}
+local headers = {["Content-Type"] = "application/json", ["If-Match"] = '"1"',
+    ["Authorization"] = bench_auth}
 local body = '{"to":"rejected","comment":"duplicate of an earlier report"}'
 
 function init(args)

@@ -170,6 +170,11 @@ url=$(capa_pg_url "$tmp/run" capa_bench)
 [[ $(sql 'SHOW fsync') == on && $(sql 'SHOW synchronous_commit') == on ]] ||
     die "the cluster is not durable (fsync / synchronous_commit)"
 CAPA_DATABASE_URL=$url CAPA_LOG_LEVEL=warn "$capad" migrate >&2 || die "capad migrate failed"
+# every request carries a key, as a service's would; the first one is looked up, the
+# others come from capad's key cache (CAPA_AUTH_CACHE_S)
+BENCH_KEY=$(CAPA_DATABASE_URL=$url CAPA_LOG_LEVEL=warn "$capad" apikey create --name bench \
+    --role viewer,reporter,contributor,approver 2>/dev/null) || die "capad apikey create failed"
+export BENCH_KEY
 
 capa_log "loading $ncases cases (api-seed.sql)"
 t0=$SECONDS
@@ -203,11 +208,12 @@ pg_common=(-D "actor={\"kind\":\"anonymous\",\"subject\":\"anonymous\"}"
 # ---------------------------------------------------------- 3. capad serve
 port=$(free_port)
 capa_log "===== capad serve on 127.0.0.1:$port (CAPA_DB_POOL_SIZE default, no Kafka)"
+# one principal sends everything: no rate limit
 CAPA_DATABASE_URL=$url CAPA_HTTP_BIND=127.0.0.1 CAPA_HTTP_PORT=$port CAPA_LOG_LEVEL=warn \
-    "$capad" serve >>"$tmp/capad.log" 2>&1 &
+    CAPA_RATE_LIMIT_RPS=0 "$capad" serve >>"$tmp/capad.log" 2>&1 &
 capad_pid=$!
 for ((i = 0; i < 300; i++)); do
-    curl -fsS --max-time 5 "http://127.0.0.1:$port/v1/cases?limit=1" >/dev/null 2>&1 && break
+    curl -fsS --max-time 5 -H "Authorization: Bearer $BENCH_KEY" "http://127.0.0.1:$port/v1/cases?limit=1" >/dev/null 2>&1 && break
     kill -0 "$capad_pid" 2>/dev/null || { tail -n 20 "$tmp/capad.log" >&2; die "capad exited"; }
     sleep 0.1
 done
@@ -238,7 +244,7 @@ measure create api-create.lua api-create.pgbench -- "${pg_common[@]}" \
     -D "ev_created={$snap}" -D "title=Firewall rule review overdue" -D 'refs=["A.8.20"]'
 pgb_env=(PGOPTIONS=)
 measure get api-get.lua api-get.pgbench BENCH_IDS="$tmp/ids-get.txt" -- -D ncases="$ncases"
-capa_log "list request: GET /v1/cases?$list_query ($(curl -fsS "http://127.0.0.1:$port/v1/cases?$list_query" |
+capa_log "list request: GET /v1/cases?$list_query ($(curl -fsS -H "Authorization: Bearer $BENCH_KEY" "http://127.0.0.1:$port/v1/cases?$list_query" |
     python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d.get("items", d.get("data", []))), "items")' 2>/dev/null || echo '? items'))"
 pgb_env=("PGOPTIONS=-c plan_cache_mode=force_custom_plan")
 measure list api-list.lua api-list.pgbench BENCH_LIST_PATH="/v1/cases?$list_query" -- \

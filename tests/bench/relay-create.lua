@@ -9,6 +9,7 @@ local detected = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 86400)
 wrk.method = "POST"
 wrk.path = "/v1/cases"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. assert(os.getenv("BENCH_KEY"), "BENCH_KEY unset")
 wrk.body = '{"kind":"nonconformity","title":"Firewall rule review overdue",' ..
     '"source":"internal_audit","severity":"minor","detected_at":"' .. detected .. '",' ..
     '"reported_by":"isms.manager@example.com",' ..

@@ -93,6 +93,7 @@ start_capad() {
     port=$(free_port)
     CAPA_DATABASE_URL=$url CAPA_HTTP_BIND=127.0.0.1 CAPA_HTTP_PORT=$port \
         CAPA_KAFKA_BROKERS=mock CAPA_LOG_LEVEL=warn CAPA_RELAY_BATCH=$1 \
+        CAPA_RATE_LIMIT_RPS=0 CAPA_METRICS_PUBLIC=true \
         "$capad" serve >>"$tmp/capad-$2.log" 2>&1 &
     capad_pid=$!
 }
@@ -166,6 +167,9 @@ url=$(capa_pg_url "$tmp/run" capa_bench)
 [[ $(sql 'SHOW fsync') == on && $(sql 'SHOW synchronous_commit') == on ]] ||
     die "the cluster is not durable (fsync / synchronous_commit)"
 CAPA_DATABASE_URL=$url CAPA_LOG_LEVEL=warn "$capad" migrate >&2 || die "capad migrate failed"
+BENCH_KEY=$(CAPA_DATABASE_URL=$url CAPA_LOG_LEVEL=warn "$capad" apikey create --name bench \
+    --role reporter 2>/dev/null) || die "capad apikey create failed"
+export BENCH_KEY
 capa_log "seeding $ncases cases"
 psql "$url" -qX -v ON_ERROR_STOP=1 -v ncases="$ncases" -f "$bench/relay-seed.sql" >&2
 
