@@ -327,7 +327,7 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
     char id[REQUEST_ID_MAX + 1];
     struct timespec t0;
 
-    struct uc_identity who;
+    struct uc_identity who = {0}; /* its subject stays "" until authenticated */
     struct api_req rq = {.app = ctx->app};
     int rc = U_CALLBACK_COMPLETE;
 
@@ -347,7 +347,8 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
     double seconds = seconds_since(&t0);
     size_t slot = route ? (size_t)(route - routes) : N_ROUTES;
     api_http_metrics_record(ctx->app->http_metrics, slot, template, method, status, seconds);
-    log_request(id, method, template, status, seconds, rq.who);
+    /* a refused principal (403, 429) is named too */
+    log_request(id, method, template, status, seconds, who.subject[0] ? &who.p : NULL);
     return rc;
 }
 
