@@ -85,7 +85,8 @@ api_case_get(const struct _u_request *req, struct _u_response *resp, const struc
     api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
-    int rc = uc_case_get(c.app, c.id, &rec, &c.st);
+    /* one case also shows what stands between it and closure: c.j_out is the readiness */
+    int rc = uc_case_get(c.app, c.id, &rec, &c.j_out, &c.st);
     if (rc != ERR_OK) {
         api_problem(resp, rc, &c.st);
         goto out;
@@ -95,10 +96,8 @@ api_case_get(const struct _u_request *req, struct _u_response *resp, const struc
         api_set_etag(resp, rec.version);
         goto out;
     }
-    /* one case also shows what stands between it and closure: c.j_out is the readiness */
-    if ((rc = uc_case_readiness(c.app, rec.id, &c.j_out, &c.st)) != ERR_OK ||
-        (j_case = case_to_json(&rec)) == NULL) {
-        api_problem(resp, rc ? rc : ERR_INTERNAL, &c.st);
+    if ((j_case = case_to_json(&rec)) == NULL) {
+        api_problem(resp, ERR_INTERNAL, NULL);
         goto out;
     }
     json_object_set(j_case, "readiness", c.j_out);

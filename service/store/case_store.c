@@ -581,55 +581,99 @@ out:
     return rc;
 }
 
+/*
+ * The facts the guards read, of the case whose id is the SQL expression ID
+ * ("$1", or "c.id" beside the case's own columns). The latest decision on an
+ * approval step, and the latest verdict, count. FACTS_N_COLUMNS columns,
+ * decoded by decode_facts.
+ */
+#define FACTS_SELECT(ID)                                                                           \
+    "SELECT count(*) FILTER (WHERE kind = 'correction'), "                                         \
+    " count(*) FILTER (WHERE kind = 'root_cause'), "                                               \
+    " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'corrective' "                    \
+    "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "         \
+    " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'improvement' "                   \
+    "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "         \
+    " count(*) FILTER (WHERE kind = 'action' AND data->>'status' IN ('open', 'in_progress')), "    \
+    " count(*) FILTER (WHERE kind = 'action' AND data->>'status' = 'done'), "                      \
+    " count(*) FILTER (WHERE kind = 'review' AND NOT data ? 'verdict'), "                          \
+    " (SELECT data->>'verdict' FROM case_records v WHERE v.case_id = " ID                          \
+    " AND v.kind = 'review' "                                                                      \
+    "   AND v.data ? 'verdict' ORDER BY v.updated_at DESC, v.number DESC LIMIT 1), "               \
+    " count(*) FILTER (WHERE kind = 'isms_change'), "                                              \
+    " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = " ID                         \
+    "   AND a.kind = 'approval' AND a.data->>'step' = 'closure' ORDER BY a.number DESC LIMIT 1), " \
+    " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = " ID                         \
+    "   AND a.kind = 'approval' AND a.data->>'step' = 'approve' ORDER BY a.number DESC LIMIT 1), " \
+    " count(*) FILTER (WHERE kind = 'evidence') "                                                  \
+    "FROM case_records WHERE case_id = " ID
+
+/* Fill out from the FACTS_SELECT columns that start at col. */
+static void
+decode_facts(const PGresult *res, int col, enum case_severity severity, struct wf_facts *out)
+{
+    const char *verdict = db_value(res, 0, col + 7);
+    const char *closure = db_value(res, 0, col + 9), *approve = db_value(res, 0, col + 10);
+
+    memset(out, 0, sizeof *out);
+    out->severity = severity;
+    out->corrections = atoi(PQgetvalue(res, 0, col));
+    out->root_cause_complete = atoi(PQgetvalue(res, 0, col + 1)) > 0;
+    out->corrective_actions_planned = atoi(PQgetvalue(res, 0, col + 2));
+    out->improvement_actions_planned = atoi(PQgetvalue(res, 0, col + 3));
+    out->actions_open = atoi(PQgetvalue(res, 0, col + 4));
+    out->actions_done = atoi(PQgetvalue(res, 0, col + 5));
+    out->reviews_scheduled = atoi(PQgetvalue(res, 0, col + 6));
+    out->latest_verdict = verdict == NULL                     ? WF_VERDICT_NONE
+                          : strcmp(verdict, "effective") == 0 ? WF_VERDICT_EFFECTIVE
+                                                              : WF_VERDICT_NOT_EFFECTIVE;
+    out->isms_changes = atoi(PQgetvalue(res, 0, col + 8));
+    out->closure_approved = closure && strcmp(closure, "approve") == 0;
+    out->improvement_approved = approve && strcmp(approve, "approve") == 0;
+    out->evidence = atoi(PQgetvalue(res, 0, col + 11));
+}
+
 int
 store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out)
 {
     PGresult *res = NULL;
     const char *params[] = {rec->id};
-    /* the latest decision on an approval step, and the latest verdict, count */
-    int rc = db_exec(
-        c,
-        "SELECT count(*) FILTER (WHERE kind = 'correction'), "
-        " count(*) FILTER (WHERE kind = 'root_cause'), "
-        " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'corrective' "
-        "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "
-        " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'improvement' "
-        "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "
-        " count(*) FILTER (WHERE kind = 'action' AND data->>'status' IN ('open', 'in_progress')), "
-        " count(*) FILTER (WHERE kind = 'action' AND data->>'status' = 'done'), "
-        " count(*) FILTER (WHERE kind = 'review' AND NOT data ? 'verdict'), "
-        " (SELECT data->>'verdict' FROM case_records v WHERE v.case_id = $1 AND v.kind = 'review' "
-        "   AND v.data ? 'verdict' ORDER BY v.updated_at DESC, v.number DESC LIMIT 1), "
-        " count(*) FILTER (WHERE kind = 'isms_change'), "
-        " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = $1 "
-        "   AND a.kind = 'approval' AND a.data->>'step' = 'closure' ORDER BY a.number DESC LIMIT "
-        "1), "
-        " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = $1 "
-        "   AND a.kind = 'approval' AND a.data->>'step' = 'approve' ORDER BY a.number DESC LIMIT "
-        "1), "
-        " count(*) FILTER (WHERE kind = 'evidence') "
-        "FROM case_records WHERE case_id = $1",
-        1, params, &res);
+    int rc = db_exec(c, FACTS_SELECT("$1"), 1, params, &res);
     memset(out, 0, sizeof *out);
     out->severity = rec->severity;
-    if (rc == ERR_OK) {
-        const char *verdict = db_value(res, 0, 7);
-        out->corrections = atoi(PQgetvalue(res, 0, 0));
-        out->root_cause_complete = atoi(PQgetvalue(res, 0, 1)) > 0;
-        out->corrective_actions_planned = atoi(PQgetvalue(res, 0, 2));
-        out->improvement_actions_planned = atoi(PQgetvalue(res, 0, 3));
-        out->actions_open = atoi(PQgetvalue(res, 0, 4));
-        out->actions_done = atoi(PQgetvalue(res, 0, 5));
-        out->reviews_scheduled = atoi(PQgetvalue(res, 0, 6));
-        out->latest_verdict = verdict == NULL                     ? WF_VERDICT_NONE
-                              : strcmp(verdict, "effective") == 0 ? WF_VERDICT_EFFECTIVE
-                                                                  : WF_VERDICT_NOT_EFFECTIVE;
-        out->isms_changes = atoi(PQgetvalue(res, 0, 8));
-        out->closure_approved = db_value(res, 0, 9) && strcmp(db_value(res, 0, 9), "approve") == 0;
-        out->improvement_approved =
-            db_value(res, 0, 10) && strcmp(db_value(res, 0, 10), "approve") == 0;
-        out->evidence = atoi(PQgetvalue(res, 0, 11));
+    if (rc == ERR_OK)
+        decode_facts(res, 0, rec->severity, out);
+    PQclear(res);
+    return rc;
+}
+
+int
+store_case_select_with_facts(struct store_conn *c, const char *id_or_key, struct case_record *rec,
+                             struct wf_facts *facts)
+{
+    PGresult *res = NULL;
+    const char *params[] = {id_or_key};
+    int rc;
+
+    if (!chain_is_uuid(id_or_key) && !case_key_valid(id_or_key))
+        return ERR_NOT_FOUND;
+    /* one statement, so one snapshot: the case and what its records say agree */
+    rc = db_exec(c,
+                 chain_is_uuid(id_or_key)
+                     ? "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
+                       "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.id = $1"
+                     : "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
+                       "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.key = $1",
+                 1, params, &res);
+    if (rc != ERR_OK)
+        goto out;
+    if (PQntuples(res) == 0) {
+        rc = ERR_NOT_FOUND;
+        goto out;
     }
+    if ((rc = decode_case(res, 0, rec)) == ERR_OK)
+        decode_facts(res, CASE_N_COLUMNS, rec->severity, facts);
+out:
     PQclear(res);
     return rc;
 }

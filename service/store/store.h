@@ -220,6 +220,9 @@ int store_workflow_list(struct store_conn *c, json_t **j_items);
 
 /* The facts the workflow guards read, from the case's records. */
 int store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out);
+/* store_case_select (no lock) and store_case_facts in one statement, one snapshot. */
+int store_case_select_with_facts(struct store_conn *c, const char *id_or_key,
+                                 struct case_record *rec, struct wf_facts *facts);
 
 /*
  * Records beneath a case (record_store.c). A record row as stored; json

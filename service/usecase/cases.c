@@ -269,6 +269,7 @@ out:
 struct get_ctx {
     const char *id_or_key;
     struct case_record *rec;
+    struct wf_facts facts;
 };
 
 static int
@@ -276,15 +277,20 @@ get_read(struct store_conn *c, void *arg)
 {
     struct get_ctx *x = arg;
     case_record_cleanup(x->rec);
-    return store_case_select(c, x->id_or_key, false, x->rec);
+    return store_case_select_with_facts(c, x->id_or_key, x->rec, &x->facts);
 }
 
 int
-uc_case_get(struct app *app, const char *id_or_key, struct case_record *out, struct uc_status *st)
+uc_case_get(struct app *app, const char *id_or_key, struct case_record *out, json_t **j_readiness,
+            struct uc_status *st)
 {
     struct get_ctx x = {.id_or_key = id_or_key, .rec = out};
     (void)st;
-    return uc_run_read(app, get_read, &x);
+    *j_readiness = NULL;
+    int rc = uc_run_read(app, get_read, &x);
+    if (rc == ERR_OK && (*j_readiness = wf_readiness_json(&x.facts)) == NULL)
+        rc = ERR_INTERNAL;
+    return rc;
 }
 
 /* ---- list ---- */

@@ -448,7 +448,6 @@ struct read_ctx {
     enum rec_kind kind;
     const char *record_id;
     json_t *j_out;
-    struct wf_facts facts;
     bool want_bytes; /* evidence: read the content too */
     void *bytes;
     size_t len;
@@ -587,31 +586,7 @@ uc_evidence_content(struct app *app, const char *case_ref, const char *evidence_
     return rc;
 }
 
-/* ---- readiness, controls ---- */
-
-static int
-facts_read(struct store_conn *c, void *arg)
-{
-    struct read_ctx *x = arg;
-    struct case_record rec = {0};
-    int rc = store_case_select(c, x->case_ref, false, &rec);
-    if (rc == ERR_OK)
-        rc = store_case_facts(c, &rec, &x->facts);
-    case_record_cleanup(&rec);
-    return rc;
-}
-
-int
-uc_case_readiness(struct app *app, const char *case_ref, json_t **j_out, struct uc_status *st)
-{
-    struct read_ctx x = {.case_ref = case_ref};
-    (void)st;
-    *j_out = NULL;
-    int rc = uc_run_read(app, facts_read, &x);
-    if (rc == ERR_OK && (*j_out = wf_readiness_json(&x.facts)) == NULL)
-        rc = ERR_INTERNAL;
-    return rc;
-}
+/* ---- controls ---- */
 
 static int
 controls_read(struct store_conn *c, void *arg)

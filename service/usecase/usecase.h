@@ -90,9 +90,13 @@ int uc_case_create(struct app *app, const struct principal *actor, const json_t 
                    const char *idempotency_key, struct case_record *out, bool *replayed,
                    struct uc_status *st);
 
-/* Load a case by id or key. ERR_NOT_FOUND when there is none. */
+/*
+ * Load a case by id or key, with its readiness for closure by element of
+ * clause 10.2 (*j_readiness, new reference), both from one snapshot.
+ * ERR_NOT_FOUND when there is none.
+ */
 int uc_case_get(struct app *app, const char *id_or_key, struct case_record *out,
-                struct uc_status *st);
+                json_t **j_readiness, struct uc_status *st);
 
 /*
  * A page of cases: *j_page = {"items": [...], "next_cursor": "..." | null}
@@ -188,9 +192,6 @@ int uc_evidence_add(struct app *app, const struct principal *actor, const char *
 /* The bytes of an evidence record with its metadata (caller frees *bytes, decrefs *j_record). */
 int uc_evidence_content(struct app *app, const char *case_ref, const char *evidence_id,
                         void **bytes, size_t *len, json_t **j_record, struct uc_status *st);
-
-/* Readiness of a case for closure, by element of clause 10.2 (new reference). */
-int uc_case_readiness(struct app *app, const char *case_ref, json_t **j_out, struct uc_status *st);
 
 /*
  * Actions across cases: {"items": [action + case_key + overdue], "next_cursor"}.
