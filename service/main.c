@@ -104,6 +104,10 @@ check_schema(const struct cfg *cfg, bool migrate)
                   ms.unknown);
         return 1;
     }
+    if (ms.newer > 0)
+        log_warn("the database holds %d migration(s) of a newer build: serving, as migrations "
+                 "stay compatible with the release before them (see README)",
+                 ms.newer);
     if (ms.pending > 0) {
         log_error("the database has %d unapplied migration(s): run \"capad migrate\" or start "
                   "with \"capad serve --migrate\"",

@@ -66,6 +66,10 @@ store_migrations_status(struct store_conn *c, struct store_migrations_status *ou
                  &res);
     if (rc != ERR_OK)
         goto out;
+    int max_known = 0;
+    for (int i = 0; i < out->known; i++)
+        if (migration_version(capa_migrations[i].name) > max_known)
+            max_known = migration_version(capa_migrations[i].name);
     for (int row = 0; row < PQntuples(res); row++) {
         int version = atoi(PQgetvalue(res, row, 0));
         const char *checksum = PQgetvalue(res, row, 1);
@@ -79,6 +83,8 @@ store_migrations_status(struct store_conn *c, struct store_migrations_status *ou
         }
         if (matched)
             out->applied++;
+        else if (version > max_known)
+            out->newer++; /* a newer build's: migrations stay compatible with the release before */
         else
             out->unknown++;
     }
@@ -164,10 +170,10 @@ store_migrate(const char *url, int connect_timeout_s)
         goto unlock;
     if ((rc = store_migrations_status(&c, &st)))
         goto unlock;
-    if (st.unknown > 0) {
+    if (st.unknown > 0 || st.newer > 0) {
         log_error("the database holds %d migration(s) this capad does not know or that differ "
                   "from its own: refusing to migrate",
-                  st.unknown);
+                  st.unknown + st.newer);
         rc = ERR_CONFLICT;
         goto unlock;
     }

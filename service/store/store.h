@@ -88,7 +88,8 @@ struct store_migrations_status {
     int known;   /* compiled into this binary */
     int applied; /* recorded in schema_migrations and known */
     int pending; /* known, not applied */
-    int unknown; /* applied but not known to this binary, or checksum differs */
+    int newer;   /* applied, numbered above every migration this binary knows */
+    int unknown; /* applied but otherwise not known to this binary, or checksum differs */
 };
 int store_migrations_status(struct store_conn *c, struct store_migrations_status *out);
 int store_migrations_status_url(const char *url, int connect_timeout_s,

@@ -224,7 +224,9 @@ test_migrations_status_reports_pending_and_unknown(void **state)
               "VALUES (9999, '9999_from_the_future.sql', 'feed') RETURNING 'ok'",
               "ok");
     assert_int_equal(store_migrations_status_url(db2_url, 5, &st), ERR_OK);
-    assert_status(&st, known, known, 0, 1);
+    assert_status(&st, known, known, 0, 0);
+    assert_int_equal(st.newer, 1);
+    /* serving goes on (an older build during a rolling upgrade), migrating does not */
     assert_int_equal(store_migrate(db2_url, 5), ERR_CONFLICT);
     /* refused: still exactly what was there */
     char count[16];
@@ -242,7 +244,38 @@ test_migrations_status_reports_pending_and_unknown(void **state)
     assert_int_equal(st.known, known);
     assert_int_equal(st.applied, known - 1);
     assert_int_equal(st.unknown, 1);
+    assert_int_equal(st.newer, 0);
     assert_int_equal(store_migrate(db2_url, 5), ERR_CONFLICT);
+}
+
+/* /readyz of a build whose database a newer build has migrated: ready, "newer" */
+static void
+test_readyz_ready_when_a_newer_build_migrated(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    free(harness_sql(&h, "INSERT INTO schema_migrations (version, name, checksum) "
+                         "VALUES (9998, '9998_next_release.sql', 'feed')"));
+    assert_int_equal(http_do(&h, "GET", "/readyz", NULL, NULL, 0, &r), 200);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.j, "checks"), "migrations")), "newer");
+    http_resp_cleanup(&r);
+    /* one of this build's own, changed: not ready */
+    char *sum = harness_sql(&h, "SELECT checksum FROM schema_migrations WHERE version = 1");
+    free(harness_sql(&h, "UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 1"));
+    assert_int_equal(http_do(&h, "GET", "/readyz", NULL, NULL, 0, &r), 503);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.j, "checks"), "migrations")),
+        "unknown");
+    http_resp_cleanup(&r);
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE schema_migrations SET checksum = '%.64s' WHERE version = 1",
+             sum);
+    free(harness_sql(&h, sql));
+    free(sum);
+    free(harness_sql(&h, "DELETE FROM schema_migrations WHERE version = 9998"));
+    assert_int_equal(http_do(&h, "GET", "/readyz", NULL, NULL, 0, &r), 200);
+    http_resp_cleanup(&r);
 }
 
 static int
@@ -547,6 +580,7 @@ main(void)
                                         teardown_db2),
         cmocka_unit_test_setup_teardown(test_migrations_status_reports_pending_and_unknown,
                                         setup_db2, teardown_db2),
+        cmocka_unit_test(test_readyz_ready_when_a_newer_build_migrated),
         cmocka_unit_test(test_pool_exhausted_answers_503_with_retry_after),
         cmocka_unit_test(test_pool_reconnects_after_connection_loss),
     };
