@@ -427,8 +427,8 @@ static const char *const read_only_fields[] = {"id",
                                                "readiness",
                                                NULL};
 
-static bool
-in_list(const char *const *list, const char *s)
+bool
+case_in_list(const char *const *list, const char *s)
 {
     for (; *list; list++)
         if (strcmp(*list, s) == 0)
@@ -530,9 +530,9 @@ check_members(const json_t *j, const char *const *allowed, json_t *j_errors)
     json_object_foreach((json_t *)j, key, v)
     {
         (void)v;
-        if (in_list(allowed, key))
+        if (case_in_list(allowed, key))
             continue;
-        if (in_list(read_only_fields, key))
+        if (case_in_list(read_only_fields, key))
             case_error_add(j_errors, key, "read_only",
                            "is set by the service and cannot be written");
         else

@@ -152,6 +152,9 @@ int case_due_dates(struct case_record *c, int contain_days, int close_days);
 /* The next deadline: contain-by until contained, then close-by; "" when none. */
 const char *case_next_due(const struct case_record *c);
 
+/* Whether s is one of list (NULL-terminated). */
+bool case_in_list(const char *const *list, const char *s);
+
 /*
  * Validate a text member: a string without NUL or control characters
  * (multiline allows newlines and tabs), not blank when required, at most max

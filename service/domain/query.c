@@ -298,15 +298,6 @@ clean_text(const char *s)
     return true;
 }
 
-static bool
-in_list(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
-}
-
 int
 query_string_decode(const char *qs, const char *const *allowed, json_t **j_params, char *detail,
                     size_t detail_size)
@@ -330,7 +321,7 @@ query_string_decode(const char *qs, const char *const *allowed, json_t **j_param
                      "the query string has a bad escape or a control character");
         } else if (json_object_get(j, pair) != NULL) {
             snprintf(detail, detail_size, "query parameter %.64s is given more than once", pair);
-        } else if (allowed != NULL && !in_list(allowed, pair)) {
+        } else if (allowed != NULL && !case_in_list(allowed, pair)) {
             snprintf(detail, detail_size, "%.64s is not a query parameter of this endpoint", pair);
         } else {
             json_t *v = json_string(value); /* NULL: not valid UTF-8 */

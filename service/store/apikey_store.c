@@ -23,6 +23,18 @@ row_from(const PGresult *res, int row, struct apikey_row *out)
     json_decref(j_roles);
 }
 
+/* The one key a statement returned into *out, clearing res: ERR_NOT_FOUND when none. */
+static int
+one_key(int rc, PGresult *res, struct apikey_row *out)
+{
+    if (rc == ERR_OK && PQntuples(res) != 1)
+        rc = ERR_NOT_FOUND;
+    if (rc == ERR_OK)
+        row_from(res, 0, out);
+    PQclear(res);
+    return rc;
+}
+
 /* The columns row_from reads. */
 #define APIKEY_COLUMNS "id, name, array_to_json(roles), delegate, revoked_at IS NOT NULL"
 
@@ -61,12 +73,7 @@ store_apikey_authenticate(struct store_conn *c, const char *id, const char *secr
                 "SELECT " APIKEY_COLUMNS " FROM api_keys "
                 "WHERE id = $1 AND secret_sha256 = $2 AND revoked_at IS NULL",
                 2, params, &res);
-    if (rc == ERR_OK && PQntuples(res) != 1)
-        rc = ERR_NOT_FOUND;
-    if (rc == ERR_OK)
-        row_from(res, 0, out);
-    PQclear(res);
-    return rc;
+    return one_key(rc, res, out);
 }
 
 int
@@ -97,10 +104,5 @@ store_apikey_revoke(struct store_conn *c, const char *id_or_name, struct apikey_
                      "  (SELECT 1 FROM api_keys WHERE id = $1))) "
                      "RETURNING " APIKEY_COLUMNS,
                      1, params, &res);
-    if (rc == ERR_OK && PQntuples(res) != 1)
-        rc = ERR_NOT_FOUND;
-    if (rc == ERR_OK)
-        row_from(res, 0, out);
-    PQclear(res);
-    return rc;
+    return one_key(rc, res, out);
 }

@@ -271,35 +271,39 @@ out:
     return rc;
 }
 
+/*
+ * Read the case named by id_or_key (a UUID or a key) into rec with by_id or
+ * by_key, the same statement but for its WHERE ($1). *res keeps the row, for
+ * columns after CASE_COLUMNS; the caller clears it. ERR_NOT_FOUND when none.
+ */
+static int
+select_case_row(struct store_conn *c, const char *id_or_key, const char *by_id, const char *by_key,
+                struct case_record *rec, PGresult **res)
+{
+    const char *params[] = {id_or_key};
+    bool is_id = chain_is_uuid(id_or_key);
+
+    *res = NULL;
+    if (!is_id && !case_key_valid(id_or_key))
+        return ERR_NOT_FOUND;
+    int rc = db_exec(c, is_id ? by_id : by_key, 1, params, res);
+    if (rc == ERR_OK && PQntuples(*res) == 0)
+        rc = ERR_NOT_FOUND;
+    return rc == ERR_OK ? decode_case(*res, 0, rec) : rc;
+}
+
 int
 store_case_select(struct store_conn *c, const char *id_or_key, bool for_update,
                   struct case_record *rec)
 {
     PGresult *res = NULL;
-    const char *params[] = {id_or_key};
-    int rc;
-
-    if (!chain_is_uuid(id_or_key) && !case_key_valid(id_or_key))
-        return ERR_NOT_FOUND;
-    if (chain_is_uuid(id_or_key))
-        rc = db_exec(c,
-                     for_update ? "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.id = $1 FOR UPDATE OF c"
-                                : "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.id = $1",
-                     1, params, &res);
-    else
-        rc =
-            db_exec(c,
-                    for_update ? "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1 FOR UPDATE OF c"
-                               : "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1",
-                    1, params, &res);
-    if (rc != ERR_OK)
-        goto out;
-    if (PQntuples(res) == 0) {
-        rc = ERR_NOT_FOUND;
-        goto out;
-    }
-    rc = decode_case(res, 0, rec);
-out:
+    int rc =
+        for_update
+            ? select_case_row(
+                  c, id_or_key, "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.id = $1 FOR UPDATE OF c",
+                  "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1 FOR UPDATE OF c", rec, &res)
+            : select_case_row(c, id_or_key, "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.id = $1",
+                              "SELECT " CASE_COLUMNS CASE_FROM "WHERE c.key = $1", rec, &res);
     PQclear(res);
     return rc;
 }
@@ -652,28 +656,15 @@ store_case_select_with_facts(struct store_conn *c, const char *id_or_key, struct
                              struct wf_facts *facts)
 {
     PGresult *res = NULL;
-    const char *params[] = {id_or_key};
-    int rc;
-
-    if (!chain_is_uuid(id_or_key) && !case_key_valid(id_or_key))
-        return ERR_NOT_FOUND;
     /* one statement, so one snapshot: the case and what its records say agree */
-    rc = db_exec(c,
-                 chain_is_uuid(id_or_key)
-                     ? "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
-                       "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.id = $1"
-                     : "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
-                       "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.key = $1",
-                 1, params, &res);
-    if (rc != ERR_OK)
-        goto out;
-    if (PQntuples(res) == 0) {
-        rc = ERR_NOT_FOUND;
-        goto out;
-    }
-    if ((rc = decode_case(res, 0, rec)) == ERR_OK)
+    int rc = select_case_row(c, id_or_key,
+                             "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
+                             "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.id = $1",
+                             "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
+                             "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.key = $1",
+                             rec, &res);
+    if (rc == ERR_OK)
         decode_facts(res, CASE_N_COLUMNS, rec->severity, facts);
-out:
     PQclear(res);
     return rc;
 }

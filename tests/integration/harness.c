@@ -64,8 +64,8 @@ harness_sql(const struct harness *h, const char *sql)
     return run_sql(h->db_url, sql, false);
 }
 
-static unsigned
-free_port(void)
+unsigned
+harness_free_port(void)
 {
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof a;
@@ -133,7 +133,7 @@ harness_start(struct harness *h, const char *name)
         die("pool", NULL);
     if (relay_launch(&h->app) != ERR_OK)
         die("cannot start the relay", NULL);
-    h->port = free_port();
+    h->port = harness_free_port();
     if (api_server_start(&h->app, h->port, &h->srv) != ERR_OK)
         die("cannot start the server", NULL);
     if (h->app.cfg.tls_cert_file != NULL) {

@@ -78,6 +78,9 @@ void http_resp_cleanup(struct http_resp *r);
 long http_do(const struct harness *h, const char *method, const char *path,
              const char *const *headers, const char *body, size_t body_len, struct http_resp *r);
 
+/* A loopback TCP port nothing listens on now (the kernel's choice). */
+unsigned harness_free_port(void);
+
 /* Create an API key with roles (ROLE_BIT set) into key; the test fails when it cannot. */
 void harness_apikey(struct harness *h, const char *name, unsigned roles, bool delegate,
                     char key[APIKEY_LEN + 1]);

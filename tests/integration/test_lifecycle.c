@@ -70,19 +70,6 @@ nap_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static unsigned
-free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /*
  * Start capad with argv[1..] = cmd, this environment without CAPA_* plus
  * settings (NULL-terminated "NAME=value"), output to a temporary file.
@@ -294,7 +281,7 @@ static void
 sigterm_under_load(const char *threads)
 {
     char url[600], port_s[32], shutdown_s[48], threads_s[48];
-    unsigned port = free_port();
+    unsigned port = harness_free_port();
     snprintf(url, sizeof url, "CAPA_DATABASE_URL=%s", h.db_url);
     snprintf(port_s, sizeof port_s, "CAPA_HTTP_PORT=%u", port);
     snprintf(shutdown_s, sizeof shutdown_s, "CAPA_SHUTDOWN_TIMEOUT_S=%d", SHUTDOWN_S);

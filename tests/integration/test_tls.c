@@ -139,19 +139,6 @@ test_plain_http_to_the_tls_port_fails(void **state)
     http_resp_cleanup(&r);
 }
 
-static unsigned
-free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* A TLS handshake with the server offering only the versions in priorities; returns its result. */
 static int
 handshake(const char *priorities)
@@ -210,7 +197,7 @@ start_with(const char *cert, const char *key, char *log, size_t log_size)
     app.cfg.tls_key_file = (char *)key;
     fflush(stderr);
     dup2(fd, 2);
-    int rc = api_server_start(&app, free_port(), &srv);
+    int rc = api_server_start(&app, harness_free_port(), &srv);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
