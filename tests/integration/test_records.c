@@ -1266,6 +1266,46 @@ test_links_controls_and_recurrence(void **state)
     free(case_link);
 }
 
+/*
+ * Each reason contributes its five newest cases, whatever the number that
+ * match: of seven earlier cases sharing a clause reference, a new one names
+ * the five newest, newest first.
+ */
+static void
+test_recurrences_are_the_newest_matches(void **state)
+{
+    (void)state;
+    static const char *titles[] = {"Asset inventory stale", "Media disposal unlogged",
+                                   "Screen lock disabled",  "Courier receipts missing",
+                                   "Key escrow untested",   "Printer firmware old",
+                                   "Guest wifi unsegmented"};
+    char ids[7][37], body[512];
+    for (int i = 0; i < 7; i++) {
+        snprintf(body, sizeof body,
+                 "{\"kind\":\"nonconformity\",\"title\":\"%s\",\"source\":\"internal_audit\","
+                 "\"severity\":\"minor\",\"detected_at\":\"2026-11-25T10:00:00Z\","
+                 "\"reported_by\":\"auditor@example.com\",\"clause_refs\":[\"A.5.30\"]}",
+                 titles[i]);
+        json_t *j = create_case_json(body);
+        snprintf(ids[i], sizeof ids[i], "%s", jstr(j, "id"));
+        json_decref(j);
+    }
+    json_t *j_new = create_case_json(
+        "{\"kind\":\"nonconformity\",\"title\":\"Continuity plan never exercised\","
+        "\"source\":\"internal_audit\",\"severity\":\"minor\","
+        "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
+        "\"clause_refs\":[\"A.5.30\"]}");
+    json_t *j_cand = json_object_get(j_new, "recurrence_candidates");
+    assert_int_equal(json_array_size(j_cand), 5);
+    for (int i = 0; i < 5; i++) {
+        json_t *e = json_array_get(j_cand, (size_t)i);
+        assert_string_equal(jstr(e, "id"), ids[6 - i]);
+        assert_string_equal(jstr(e, "title"), titles[6 - i]);
+        assert_string_equal(jstr(e, "reason"), "clause_ref");
+    }
+    json_decref(j_new);
+}
+
 /* ---- 7. actions across cases ------------------------------------------------------------ */
 
 /* GET a path that answers 200 with JSON; returns the whole answer (caller decrefs). */
@@ -1772,6 +1812,7 @@ main(void)
         cmocka_unit_test(test_improvement_workflow),
         cmocka_unit_test(test_evidence_round_trip_and_limits),
         cmocka_unit_test(test_links_controls_and_recurrence),
+        cmocka_unit_test(test_recurrences_are_the_newest_matches),
         cmocka_unit_test(test_actions_across_cases),
         cmocka_unit_test(test_closed_case_refuses_records),
         cmocka_unit_test(test_records_validation_errors),
