@@ -32,10 +32,14 @@ int_var(const char *name, long def, long min, long max, long *out, char *err, si
 }
 
 static int
-bool_var(const char *name, bool *out, char *err, size_t err_size)
+bool_var(const char *name, bool def, bool *out, char *err, size_t err_size)
 {
     const char *s = getenv(name);
-    if (s == NULL || *s == '\0' || strcmp(s, "false") == 0 || strcmp(s, "0") == 0) {
+    if (s == NULL || *s == '\0') {
+        *out = def;
+        return ERR_OK;
+    }
+    if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0) {
         *out = false;
         return ERR_OK;
     }
@@ -169,8 +173,9 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
                  s);
         return ERR_INVALID;
     }
-    if (bool_var("CAPA_MIGRATE_ON_START", &cfg->migrate_on_start, err, err_size) != ERR_OK ||
-        bool_var("CAPA_METRICS_PUBLIC", &cfg->metrics_public, err, err_size) != ERR_OK)
+    if (bool_var("CAPA_MIGRATE_ON_START", false, &cfg->migrate_on_start, err, err_size) ||
+        bool_var("CAPA_METRICS_PUBLIC", false, &cfg->metrics_public, err, err_size) ||
+        bool_var("CAPA_DB_PREPARED_STATEMENTS", true, &cfg->db_prepared_statements, err, err_size))
         return ERR_INVALID;
     const struct {
         const char *name;
@@ -447,6 +452,7 @@ cfg_print(const struct cfg *cfg, FILE *out)
         {"CAPA_DB_ACQUIRE_TIMEOUT_MS", NULL, cfg->db_acquire_timeout_ms},
         {"CAPA_DB_STATEMENT_TIMEOUT_MS", NULL, cfg->db_statement_timeout_ms},
         {"CAPA_DB_CONNECT_TIMEOUT_S", NULL, cfg->db_connect_timeout_s},
+        {"CAPA_DB_PREPARED_STATEMENTS", cfg->db_prepared_statements ? "true" : "false", 0},
         {"CAPA_MAX_BODY_BYTES", NULL, cfg->max_body_bytes},
         {"CAPA_EVIDENCE_MAX_BYTES", NULL, cfg->evidence_max_bytes},
         {"CAPA_LOG_LEVEL", levels[cfg->log_level], 0},

@@ -39,6 +39,7 @@ struct cfg {
     int relay_batch;              /* CAPA_RELAY_BATCH */
     int relay_poll_ms;            /* CAPA_RELAY_POLL_MS */
     int shutdown_timeout_s;       /* CAPA_SHUTDOWN_TIMEOUT_S */
+    bool db_prepared_statements;  /* CAPA_DB_PREPARED_STATEMENTS */
     bool metrics_public;          /* CAPA_METRICS_PUBLIC: /metrics without credentials */
     int rate_limit_rps;           /* CAPA_RATE_LIMIT_RPS: per principal, 0 = no limit */
     int rate_limit_burst;         /* CAPA_RATE_LIMIT_BURST */

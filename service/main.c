@@ -62,7 +62,7 @@ static const char usage[] =
     "CAPA_JWT_ISSUER, CAPA_JWT_AUDIENCE, CAPA_JWT_ROLES_CLAIM, CAPA_JWT_NAME_CLAIM,\n"
     "CAPA_JWT_LEEWAY_S, CAPA_AUTH_CACHE_S, CAPA_HTTP_THREADS, CAPA_HTTP_CONNECTION_TIMEOUT_S,\n"
     "CAPA_HTTP_CONNECTION_LIMIT, CAPA_HTTP_CONNECTION_MEMORY_BYTES, CAPA_TLS_CERT_FILE,\n"
-    "CAPA_TLS_KEY_FILE\n"
+    "CAPA_TLS_KEY_FILE, CAPA_DB_PREPARED_STATEMENTS\n"
     "(see README.md)\n";
 
 #define STARTUP_ATTEMPTS 10
@@ -124,15 +124,7 @@ apikey(struct app *app, int argc, char **argv)
     int rc = check_schema(&app->cfg, false);
     if (rc != 0)
         return rc;
-    struct store_pool_options po = {
-        .url = app->cfg.database_url,
-        .size = 1,
-        .acquire_timeout_ms = app->cfg.db_acquire_timeout_ms,
-        .statement_timeout_ms = app->cfg.db_statement_timeout_ms,
-        .connect_timeout_s = app->cfg.db_connect_timeout_s,
-        .application_name = "capad apikey",
-    };
-    if (store_pool_new(&po, &app->pool) != ERR_OK)
+    if (uc_pool_open(app, 1, "capad apikey") != ERR_OK)
         return 1;
     return apikey_command(app, argc, argv);
 }
@@ -185,15 +177,7 @@ serve(struct app *app, bool migrate, bool http, bool *abandoned)
         return rc;
     if (http && uc_auth_init(app) != ERR_OK)
         return EXIT_CONFIG;
-    struct store_pool_options po = {
-        .url = app->cfg.database_url,
-        .size = app->cfg.db_pool_size,
-        .acquire_timeout_ms = app->cfg.db_acquire_timeout_ms,
-        .statement_timeout_ms = app->cfg.db_statement_timeout_ms,
-        .connect_timeout_s = app->cfg.db_connect_timeout_s,
-        .application_name = "capad",
-    };
-    if (store_pool_new(&po, &app->pool) != ERR_OK)
+    if (uc_pool_open(app, app->cfg.db_pool_size, "capad") != ERR_OK)
         return 1;
     /* the server's and the relay's threads inherit the mask */
     block_signals(&signals);

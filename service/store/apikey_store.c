@@ -65,14 +65,14 @@ store_apikey_authenticate(struct store_conn *c, const char *id, const char *secr
     PGresult *res = NULL;
     const char *params[] = {id, secret_sha256};
     /* comparing hashes, not secrets: the comparison's timing tells nothing */
-    int rc =
-        db_exec(c,
-                "WITH used AS (UPDATE api_keys SET last_used_at = now() "
-                "  WHERE id = $1 AND secret_sha256 = $2 AND revoked_at IS NULL "
-                "    AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')) "
-                "SELECT " APIKEY_COLUMNS " FROM api_keys "
-                "WHERE id = $1 AND secret_sha256 = $2 AND revoked_at IS NULL",
-                2, params, &res);
+    int rc = db_exec_prepared(
+        c,
+        "WITH used AS (UPDATE api_keys SET last_used_at = now() "
+        "  WHERE id = $1 AND secret_sha256 = $2 AND revoked_at IS NULL "
+        "    AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')) "
+        "SELECT " APIKEY_COLUMNS " FROM api_keys "
+        "WHERE id = $1 AND secret_sha256 = $2 AND revoked_at IS NULL",
+        2, params, &res);
     return one_key(rc, res, out);
 }
 

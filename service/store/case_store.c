@@ -157,18 +157,19 @@ store_case_insert(struct store_conn *c, struct case_record *rec)
         null_if_empty(case_next_due(rec)),
         recurrences,
     };
-    rc = db_exec(c,
-                 "INSERT INTO cases (id, key, kind, workflow_id, status, title, description, "
-                 " source, severity, detected_at, reported_by, owner, tags, clause_refs, "
-                 " external_refs, version, created_at, updated_at, contain_due_at, close_due_at, "
-                 " contained_at, closed_at, next_due_at, recurrence_candidates) "
-                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-                 " capa_text_array($13::jsonb), capa_text_array($14::jsonb), $15::jsonb, $16, "
-                 " $17, $17, $18, $19, $20, $21, coalesce($22::timestamptz, 'infinity'), "
-                 " coalesce($23::jsonb, '[]')) "
-                 "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
-                 " close_due_at)",
-                 23, params, &res);
+    rc = db_exec_prepared(
+        c,
+        "INSERT INTO cases (id, key, kind, workflow_id, status, title, description, "
+        " source, severity, detected_at, reported_by, owner, tags, clause_refs, "
+        " external_refs, version, created_at, updated_at, contain_due_at, close_due_at, "
+        " contained_at, closed_at, next_due_at, recurrence_candidates) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+        " capa_text_array($13::jsonb), capa_text_array($14::jsonb), $15::jsonb, $16, "
+        " $17, $17, $18, $19, $20, $21, coalesce($22::timestamptz, 'infinity'), "
+        " coalesce($23::jsonb, '[]')) "
+        "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
+        " close_due_at)",
+        23, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:
@@ -255,17 +256,18 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
         null_if_empty(case_next_due(rec)),
         reopened,
     };
-    rc = db_exec(c,
-                 "UPDATE cases SET status = $3, title = $4, description = $5, source = $6, "
-                 " severity = $7, detected_at = $8, reported_by = $9, owner = $10, "
-                 " tags = capa_text_array($11::jsonb), clause_refs = capa_text_array($12::jsonb), "
-                 " external_refs = $13::jsonb, version = $14, updated_at = $15, "
-                 " contain_due_at = $16, close_due_at = $17, contained_at = $18, closed_at = $19, "
-                 " next_due_at = coalesce($20::timestamptz, 'infinity'), reopened_count = $21 "
-                 "WHERE id = $1 AND version = $2 "
-                 "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
-                 " close_due_at)",
-                 21, params, &res);
+    rc = db_exec_prepared(
+        c,
+        "UPDATE cases SET status = $3, title = $4, description = $5, source = $6, "
+        " severity = $7, detected_at = $8, reported_by = $9, owner = $10, "
+        " tags = capa_text_array($11::jsonb), clause_refs = capa_text_array($12::jsonb), "
+        " external_refs = $13::jsonb, version = $14, updated_at = $15, "
+        " contain_due_at = $16, close_due_at = $17, contained_at = $18, closed_at = $19, "
+        " next_due_at = coalesce($20::timestamptz, 'infinity'), reopened_count = $21 "
+        "WHERE id = $1 AND version = $2 "
+        "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
+        " close_due_at)",
+        21, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:
@@ -289,7 +291,7 @@ select_case_row(struct store_conn *c, const char *id_or_key, const char *by_id, 
     *res = NULL;
     if (!is_id && !case_key_valid(id_or_key))
         return ERR_NOT_FOUND;
-    int rc = db_exec(c, is_id ? by_id : by_key, 1, params, res);
+    int rc = db_exec_prepared(c, is_id ? by_id : by_key, 1, params, res);
     if (rc == ERR_OK && PQntuples(*res) == 0)
         rc = ERR_NOT_FOUND;
     return rc == ERR_OK ? decode_case(*res, 0, rec) : rc;
@@ -440,7 +442,7 @@ int
 store_now(struct store_conn *c, char out[DTIME_LEN])
 {
     PGresult *res = NULL;
-    int rc = db_exec(c, "SELECT capa_ts(now())", 0, NULL, &res);
+    int rc = db_exec_prepared(c, "SELECT capa_ts(now())", 0, NULL, &res);
     if (rc == ERR_OK)
         copy_text(out, DTIME_LEN, PQgetvalue(res, 0, 0));
     PQclear(res);
@@ -452,12 +454,12 @@ store_key_next(struct store_conn *c, const char *prefix, int *year, int *n, char
 {
     PGresult *res = NULL;
     const char *params[] = {prefix};
-    int rc = db_exec(c,
-                     "INSERT INTO case_key_counters AS k (prefix, year, last) "
-                     "VALUES ($1, extract(year FROM now() AT TIME ZONE 'UTC'), 1) "
-                     "ON CONFLICT (prefix, year) DO UPDATE SET last = k.last + 1 "
-                     "RETURNING k.year, k.last, capa_ts(now())",
-                     1, params, &res);
+    int rc = db_exec_prepared(c,
+                              "INSERT INTO case_key_counters AS k (prefix, year, last) "
+                              "VALUES ($1, extract(year FROM now() AT TIME ZONE 'UTC'), 1) "
+                              "ON CONFLICT (prefix, year) DO UPDATE SET last = k.last + 1 "
+                              "RETURNING k.year, k.last, capa_ts(now())",
+                              1, params, &res);
     if (rc == ERR_OK) {
         *year = atoi(PQgetvalue(res, 0, 0));
         *n = atoi(PQgetvalue(res, 0, 1));
@@ -472,10 +474,10 @@ store_log_head(struct store_conn *c, const char *case_id, char out[CHAIN_HEX_LEN
 {
     PGresult *res = NULL;
     const char *params[] = {case_id};
-    int rc = db_exec(c,
-                     "SELECT hash FROM case_events WHERE case_id = $1 "
-                     "ORDER BY sequence DESC LIMIT 1",
-                     1, params, &res);
+    int rc = db_exec_prepared(c,
+                              "SELECT hash FROM case_events WHERE case_id = $1 "
+                              "ORDER BY sequence DESC LIMIT 1",
+                              1, params, &res);
     if (rc == ERR_OK)
         copy_text(out, CHAIN_HEX_LEN, PQntuples(res) ? PQgetvalue(res, 0, 0) : chain_genesis);
     PQclear(res);
@@ -490,11 +492,11 @@ store_log_append(struct store_conn *c, const struct chain_entry *e, const char *
     snprintf(seq, sizeof seq, "%d", e->sequence);
     const char *params[] = {e->event_id,    e->case_id, seq,       e->type, e->actor,
                             e->occurred_at, e->data,    prev_hash, hash};
-    return db_exec(c,
-                   "INSERT INTO case_events (event_id, case_id, sequence, type, actor, "
-                   " occurred_at, data, prev_hash, hash) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9)",
-                   9, params, NULL);
+    return db_exec_prepared(c,
+                            "INSERT INTO case_events (event_id, case_id, sequence, type, actor, "
+                            " occurred_at, data, prev_hash, hash) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9)",
+                            9, params, NULL);
 }
 
 #define LOG_SCAN_BATCH 500
@@ -562,17 +564,18 @@ store_idem_claim(struct store_conn *c, const char *principal, const char *key,
     *same_request = false;
     existing_case_id[0] = '\0';
     /* a concurrent claim of the same key makes this wait for its transaction */
-    rc = db_exec(c,
-                 "INSERT INTO idempotency_keys (principal, key, request_hash, case_id) "
-                 "VALUES ($1, $2, $3, $4) ON CONFLICT (principal, key) DO NOTHING RETURNING 1",
-                 4, params, &res);
+    rc = db_exec_prepared(
+        c,
+        "INSERT INTO idempotency_keys (principal, key, request_hash, case_id) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (principal, key) DO NOTHING RETURNING 1",
+        4, params, &res);
     if (rc != ERR_OK || PQntuples(res) == 1)
         goto out;
     PQclear(res);
-    rc = db_exec(c,
-                 "SELECT request_hash, case_id FROM idempotency_keys "
-                 "WHERE principal = $1 AND key = $2",
-                 2, params, &res);
+    rc = db_exec_prepared(c,
+                          "SELECT request_hash, case_id FROM idempotency_keys "
+                          "WHERE principal = $1 AND key = $2",
+                          2, params, &res);
     if (rc != ERR_OK)
         goto out;
     if (PQntuples(res) != 1) {
@@ -645,7 +648,7 @@ store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_
 {
     PGresult *res = NULL;
     const char *params[] = {rec->id};
-    int rc = db_exec(c, FACTS_SELECT("$1"), 1, params, &res);
+    int rc = db_exec_prepared(c, FACTS_SELECT("$1"), 1, params, &res);
     memset(out, 0, sizeof *out);
     out->severity = rec->severity;
     if (rc == ERR_OK)

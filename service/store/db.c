@@ -41,21 +41,13 @@ db_error(struct store_conn *c, const PGresult *res)
     return ERR_INTERNAL;
 }
 
-int
-db_exec(struct store_conn *c, const char *sql, int n_params, const char *const *params,
-        PGresult **res)
+/* Hand a statement's result to the caller (res may be NULL), or translate its failure. */
+static int
+db_result(struct store_conn *c, PGresult *r, PGresult **res)
 {
-    PGresult *r = NULL;
-    int rc;
-
-    if (res != NULL)
-        *res = NULL;
-    if (c->broken)
-        return ERR_UNAVAILABLE;
-    r = PQexecParams(c->pg, sql, n_params, NULL, params, NULL, NULL, 0);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        rc = db_error(c, r);
+        int rc = db_error(c, r);
         PQclear(r);
         return rc;
     }
@@ -64,6 +56,47 @@ db_exec(struct store_conn *c, const char *sql, int n_params, const char *const *
     else
         PQclear(r);
     return ERR_OK;
+}
+
+int
+db_exec(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+        PGresult **res)
+{
+    if (res != NULL)
+        *res = NULL;
+    if (c->broken)
+        return ERR_UNAVAILABLE;
+    return db_result(c, PQexecParams(c->pg, sql, n_params, NULL, params, NULL, NULL, 0), res);
+}
+
+int
+db_exec_prepared(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+                 PGresult **res)
+{
+    char name[16];
+    int i = 0, rc;
+
+    while (i < c->n_prepared && c->prepared[i] != sql)
+        i++;
+    if (!c->prepare || (i == c->n_prepared && i == DB_PREPARED_MAX))
+        return db_exec(c, sql, n_params, params, res);
+    if (res != NULL)
+        *res = NULL;
+    if (c->broken)
+        return ERR_UNAVAILABLE;
+    snprintf(name, sizeof name, "capa_%d", i);
+    if (i == c->n_prepared) {
+        if ((rc = db_result(c, PQprepare(c->pg, name, sql, n_params, NULL), NULL)) != ERR_OK)
+            return rc;
+        c->prepared[c->n_prepared++] = sql;
+    }
+    return db_result(c, PQexecPrepared(c->pg, name, n_params, params, NULL, NULL, 0), res);
+}
+
+void
+db_prepared_forget(struct store_conn *c)
+{
+    c->n_prepared = 0;
 }
 
 /* Server notices (e.g. "relation already exists, skipping") go to the debug log. */

@@ -11,11 +11,18 @@
 
 #include "store.h"
 
+/* Statements a connection can hold prepared (db_exec_prepared); more run unprepared. */
+#define DB_PREPARED_MAX 64
+
 struct store_conn {
     struct store_pool *pool;
     PGconn *pg;
     bool in_use;
-    bool broken; /* lost: reset before the next use */
+    bool broken;  /* lost: reset before the next use */
+    bool prepare; /* db_exec_prepared prepares (CAPA_DB_PREPARED_STATEMENTS) */
+    /* the statements prepared on pg, by the address of their text: capa_<index> */
+    const char *prepared[DB_PREPARED_MAX];
+    int n_prepared;
 };
 
 /*
@@ -26,6 +33,22 @@ struct store_conn {
  */
 int db_exec(struct store_conn *c, const char *sql, int n_params, const char *const *params,
             PGresult **res);
+
+/*
+ * db_exec for the statements of the request path whose best plan does not
+ * depend on their parameters (lookups and writes by key): the first run on
+ * a connection prepares sql as a named statement, later runs only bind and
+ * execute it, so PostgreSQL parses once and may keep a generic plan. sql
+ * must be a string literal (or otherwise live as long as the process): its
+ * address names the statement. Statements with optional filters (the list,
+ * the feed, the recurrence search) stay with db_exec, which plans every run
+ * for its values.
+ */
+int db_exec_prepared(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+                     PGresult **res);
+
+/* Forget the statements prepared on c's connection (it was replaced). */
+void db_prepared_forget(struct store_conn *c);
 
 /* Translate a failed result's SQLSTATE (res may be NULL: connection-level failure). */
 int db_error(struct store_conn *c, const PGresult *res);

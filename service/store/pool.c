@@ -78,6 +78,8 @@ ensure_connected(struct store_pool *p, struct store_conn *c)
     if (c->pg != NULL && !c->broken && PQstatus(c->pg) == CONNECTION_OK)
         return ERR_OK;
     PQfinish(c->pg);
+    db_prepared_forget(c);
+    c->prepare = p->o.prepared_statements;
     c->pg =
         db_connect(p->url, p->o.connect_timeout_s, p->o.statement_timeout_ms, p->application_name);
     c->broken = c->pg == NULL;

@@ -69,13 +69,14 @@ store_record_insert(struct store_conn *c, struct record_row *r)
     if (data && by) {
         const char *params[] = {r->id, r->case_id, rec_kind_name(r->kind), data, r->created_at, by};
         /* the case row is locked: numbering per case and kind cannot race */
-        rc = db_exec(c,
-                     "INSERT INTO case_records (id, case_id, kind, number, data, created_at, "
-                     " created_by, updated_at, updated_by) "
-                     "SELECT $1, $2, $3, coalesce(max(number), 0) + 1, $4::jsonb, $5, $6::jsonb, "
-                     " $5, $6::jsonb FROM case_records WHERE case_id = $2 AND kind = $3 "
-                     "RETURNING number",
-                     6, params, &res);
+        rc = db_exec_prepared(
+            c,
+            "INSERT INTO case_records (id, case_id, kind, number, data, created_at, "
+            " created_by, updated_at, updated_by) "
+            "SELECT $1, $2, $3, coalesce(max(number), 0) + 1, $4::jsonb, $5, $6::jsonb, "
+            " $5, $6::jsonb FROM case_records WHERE case_id = $2 AND kind = $3 "
+            "RETURNING number",
+            6, params, &res);
     }
     if (rc == ERR_OK) {
         r->number = atoi(PQgetvalue(res, 0, 0));
@@ -95,7 +96,7 @@ select_one(struct store_conn *c, const char *sql, int n, const char *const *para
            struct record_row *out)
 {
     PGresult *res = NULL;
-    int rc = db_exec(c, sql, n, params, &res);
+    int rc = db_exec_prepared(c, sql, n, params, &res);
     if (rc == ERR_OK)
         rc = PQntuples(res) == 1 ? decode_record(res, 0, out) : ERR_NOT_FOUND;
     PQclear(res);
@@ -142,11 +143,12 @@ store_record_update(struct store_conn *c, const struct record_row *r, int expect
         const char *params[] = {r->id,         data, version,
                                 r->updated_at, by,   r->removed_at[0] ? r->removed_at : NULL,
                                 expected};
-        rc = db_exec(c,
-                     "UPDATE case_records SET data = $2::jsonb, version = $3, updated_at = $4, "
-                     " updated_by = $5::jsonb, removed_at = $6 "
-                     "WHERE id = $1 AND version = $7 RETURNING 1",
-                     7, params, &res);
+        rc = db_exec_prepared(
+            c,
+            "UPDATE case_records SET data = $2::jsonb, version = $3, updated_at = $4, "
+            " updated_by = $5::jsonb, removed_at = $6 "
+            "WHERE id = $1 AND version = $7 RETURNING 1",
+            7, params, &res);
     }
     if (rc == ERR_OK && PQntuples(res) != 1)
         rc = ERR_PRECONDITION_FAILED;
@@ -163,12 +165,12 @@ store_record_list(struct store_conn *c, const char *case_id, enum rec_kind kind,
     PGresult *res = NULL;
     const char *params[] = {case_id, rec_kind_name(kind)};
     /* links show from both ends: those of this case, then those pointing at it */
-    int rc = db_exec(c,
-                     "SELECT " RECORD_COLUMNS " FROM case_records r "
-                     "WHERE r.kind = $2 AND (r.case_id = $1 OR (r.kind = 'link' AND "
-                     " r.target_case_id = $1)) "
-                     "ORDER BY r.case_id = $1 DESC, r.number",
-                     2, params, &res);
+    int rc = db_exec_prepared(c,
+                              "SELECT " RECORD_COLUMNS " FROM case_records r "
+                              "WHERE r.kind = $2 AND (r.case_id = $1 OR (r.kind = 'link' AND "
+                              " r.target_case_id = $1)) "
+                              "ORDER BY r.case_id = $1 DESC, r.number",
+                              2, params, &res);
     for (int row = 0; rc == ERR_OK && row < PQntuples(res); row++) {
         struct record_row r = {0};
         rc = decode_record(res, row, &r);
@@ -229,7 +231,7 @@ store_control_exists(struct store_conn *c, const char *control_id, bool *exists)
 {
     PGresult *res = NULL;
     const char *params[] = {control_id};
-    int rc = db_exec(c, "SELECT 1 FROM controls WHERE id = $1", 1, params, &res);
+    int rc = db_exec_prepared(c, "SELECT 1 FROM controls WHERE id = $1", 1, params, &res);
     *exists = rc == ERR_OK && PQntuples(res) == 1;
     PQclear(res);
     return rc;
@@ -241,13 +243,14 @@ store_case_people(struct store_conn *c, const char *case_id, json_t **j_assignee
 {
     PGresult *res = NULL;
     const char *params[] = {case_id};
-    int rc = db_exec(c,
-                     "SELECT (SELECT coalesce(json_agg(DISTINCT assignee), '[]') FROM case_records "
-                     "         WHERE case_id = $1 AND kind = 'action' AND assignee IS NOT NULL "
-                     "           AND action_status IS DISTINCT FROM 'cancelled'), "
-                     "       (SELECT actor FROM case_events "
-                     "         WHERE case_id = $1 AND sequence = 1)",
-                     1, params, &res);
+    int rc = db_exec_prepared(
+        c,
+        "SELECT (SELECT coalesce(json_agg(DISTINCT assignee), '[]') FROM case_records "
+        "         WHERE case_id = $1 AND kind = 'action' AND assignee IS NOT NULL "
+        "           AND action_status IS DISTINCT FROM 'cancelled'), "
+        "       (SELECT actor FROM case_events "
+        "         WHERE case_id = $1 AND sequence = 1)",
+        1, params, &res);
     *j_assignees = NULL;
     *j_creator = NULL;
     if (rc == ERR_OK && ((*j_assignees = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL ||

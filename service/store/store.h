@@ -40,6 +40,9 @@ struct store_pool_options {
     int statement_timeout_ms;
     int connect_timeout_s;
     const char *application_name;
+    /* hot statements run as named prepared statements (off behind a proxy
+     * that pools transactions, where a session's statements are not its own) */
+    bool prepared_statements;
 };
 
 /*

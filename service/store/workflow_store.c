@@ -24,10 +24,10 @@ store_workflow_current(struct store_conn *c, enum case_kind kind, int *id, int *
 {
     PGresult *res = NULL;
     const char *params[] = {case_kind_text(kind)};
-    int rc = db_exec(c,
-                     "SELECT id, version, definition::text FROM workflows WHERE kind = $1 "
-                     "ORDER BY version DESC LIMIT 1",
-                     1, params, &res);
+    int rc = db_exec_prepared(c,
+                              "SELECT id, version, definition::text FROM workflows WHERE kind = $1 "
+                              "ORDER BY version DESC LIMIT 1",
+                              1, params, &res);
     *j_definition = NULL;
     if (rc != ERR_OK)
         goto out;
@@ -54,8 +54,8 @@ store_workflow_by_id(struct store_conn *c, int id, int *version, json_t **j_defi
 
     *j_definition = NULL;
     snprintf(id_text, sizeof id_text, "%d", id);
-    rc = db_exec(c, "SELECT version, definition::text FROM workflows WHERE id = $1", 1, params,
-                 &res);
+    rc = db_exec_prepared(c, "SELECT version, definition::text FROM workflows WHERE id = $1", 1,
+                          params, &res);
     if (rc != ERR_OK)
         goto out;
     if (PQntuples(res) != 1) {

@@ -8,6 +8,21 @@
 #define TX_ATTEMPTS 3
 
 int
+uc_pool_open(struct app *app, int size, const char *application_name)
+{
+    struct store_pool_options po = {
+        .url = app->cfg.database_url,
+        .size = size,
+        .acquire_timeout_ms = app->cfg.db_acquire_timeout_ms,
+        .statement_timeout_ms = app->cfg.db_statement_timeout_ms,
+        .connect_timeout_s = app->cfg.db_connect_timeout_s,
+        .application_name = application_name,
+        .prepared_statements = app->cfg.db_prepared_statements,
+    };
+    return store_pool_new(&po, &app->pool);
+}
+
+int
 uc_run_tx(struct app *app, uc_fn fn, void *ctx)
 {
     struct store_conn *c = NULL;

@@ -35,6 +35,13 @@ void uc_status_init(struct uc_status *st);
 void uc_status_cleanup(struct uc_status *st);
 
 /*
+ * Open app->pool with the database settings of app->cfg: size connections
+ * that PostgreSQL sees as application_name (tx.c). ERR_INTERNAL when out of
+ * memory; connections open on first use.
+ */
+int uc_pool_open(struct app *app, int size, const char *application_name);
+
+/*
  * Authentication (auth.c). A request's identity owns the strings its
  * principal points at.
  */

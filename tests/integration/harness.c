@@ -121,15 +121,7 @@ harness_start(struct harness *h, const char *name)
     log_set_level(h->app.cfg.log_level);
     if (uc_auth_init(&h->app) != ERR_OK)
         die("JWT configuration", "see the log");
-    struct store_pool_options po = {
-        .url = h->app.cfg.database_url,
-        .size = h->app.cfg.db_pool_size,
-        .acquire_timeout_ms = h->app.cfg.db_acquire_timeout_ms,
-        .statement_timeout_ms = h->app.cfg.db_statement_timeout_ms,
-        .connect_timeout_s = h->app.cfg.db_connect_timeout_s,
-        .application_name = "capa-test",
-    };
-    if (store_pool_new(&po, &h->app.pool) != ERR_OK)
+    if (uc_pool_open(&h->app, h->app.cfg.db_pool_size, "capa-test") != ERR_OK)
         die("pool", NULL);
     if (relay_launch(&h->app) != ERR_OK)
         die("cannot start the relay", NULL);

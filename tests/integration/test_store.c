@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "chain.h"
+#include "db.h"
 #include "embedded.h"
 #include "err.h"
 #include "harness.h"
@@ -552,6 +553,89 @@ test_pool_reconnects_after_connection_loss(void **state)
     assert_int_equal(stats.in_use, 0);
 }
 
+/* How many statements the session of c holds prepared, as text. Caller frees. */
+static char *
+session_prepared(struct store_conn *c)
+{
+    PGresult *res = NULL;
+    assert_int_equal(db_exec(c, "SELECT count(*) FROM pg_prepared_statements", 0, NULL, &res),
+                     ERR_OK);
+    char *n = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+static void
+assert_session_prepared(struct store_conn *c, const char *expected)
+{
+    char *n = session_prepared(c);
+    assert_string_equal(n, expected);
+    free(n);
+}
+
+/*
+ * db_exec_prepared prepares a statement once per connection, runs it
+ * prepared after that, prepares it again on a connection that replaced a
+ * lost one, and prepares nothing when CAPA_DB_PREPARED_STATEMENTS is false.
+ */
+static void
+test_statements_prepared_once_per_connection(void **state)
+{
+    (void)state;
+    static const char *const sql = "SELECT $1::integer + 1";
+    const char *params[] = {"41"};
+    struct store_conn *c[POOL_SIZE];
+    PGresult *res = NULL;
+
+    for (int i = 0; i < POOL_SIZE; i++)
+        assert_int_equal(store_pool_acquire(h.app.pool, &c[i]), ERR_OK);
+    struct store_conn *a = c[0];
+    for (int i = 1; i < POOL_SIZE; i++)
+        store_pool_release(h.app.pool, c[i]);
+    int before = a->n_prepared;
+    char *listed = session_prepared(a);
+    assert_int_equal(atoi(listed), before);
+    free(listed);
+    for (int run = 0; run < 3; run++) {
+        assert_int_equal(db_exec_prepared(a, sql, 1, params, &res), ERR_OK);
+        assert_string_equal(PQgetvalue(res, 0, 0), "42");
+        PQclear(res);
+        assert_int_equal(a->n_prepared, before + 1);
+    }
+    char expected[16];
+    snprintf(expected, sizeof expected, "%d", before + 1);
+    assert_session_prepared(a, expected);
+    store_pool_release(h.app.pool, a);
+
+    /* the connection is lost: its replacement prepares again */
+    open_all_pool_connections();
+    assert_int_equal(kill_backends(), POOL_SIZE);
+    for (int i = 0; i < POOL_SIZE; i++)
+        assert_int_equal(store_pool_acquire(h.app.pool, &c[i]), ERR_OK);
+    for (int i = 0; i < POOL_SIZE; i++) {
+        if (store_ping(c[i]) != ERR_OK) { /* found lost: re-opened on the next borrow */
+            store_pool_release(h.app.pool, c[i]);
+            assert_int_equal(store_pool_acquire(h.app.pool, &c[i]), ERR_OK);
+        }
+        assert_int_equal(c[i]->n_prepared, 0);
+        assert_int_equal(db_exec_prepared(c[i], sql, 1, params, &res), ERR_OK);
+        assert_string_equal(PQgetvalue(res, 0, 0), "42");
+        PQclear(res);
+        assert_session_prepared(c[i], "1");
+        /* switched off: the same call runs unprepared */
+        c[i]->prepare = false;
+        params[0] = "1";
+        assert_int_equal(db_exec_prepared(c[i], "SELECT $1::integer * 2", 1, params, &res), ERR_OK);
+        assert_string_equal(PQgetvalue(res, 0, 0), "2");
+        PQclear(res);
+        params[0] = "41";
+        assert_session_prepared(c[i], "1");
+        c[i]->prepare = true;
+    }
+    for (int i = 0; i < POOL_SIZE; i++)
+        store_pool_release(h.app.pool, c[i]);
+}
+
 static int
 setup(void **state)
 {
@@ -583,6 +667,7 @@ main(void)
         cmocka_unit_test(test_readyz_ready_when_a_newer_build_migrated),
         cmocka_unit_test(test_pool_exhausted_answers_503_with_retry_after),
         cmocka_unit_test(test_pool_reconnects_after_connection_loss),
+        cmocka_unit_test(test_statements_prepared_once_per_connection),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
