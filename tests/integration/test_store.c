@@ -636,6 +636,26 @@ test_statements_prepared_once_per_connection(void **state)
         store_pool_release(h.app.pool, c[i]);
 }
 
+/* The relay's session commits without waiting for the WAL flush; the pool's wait. */
+static void
+test_relay_session_commits_asynchronously(void **state)
+{
+    (void)state;
+    struct store_conn *s = NULL, *c = NULL;
+    PGresult *res = NULL;
+
+    assert_int_equal(store_session_open(h.app.cfg.database_url, 5, &s), ERR_OK);
+    assert_int_equal(db_exec(s, "SHOW synchronous_commit", 0, NULL, &res), ERR_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "off");
+    PQclear(res);
+    store_session_close(s);
+    assert_int_equal(store_pool_acquire(h.app.pool, &c), ERR_OK);
+    assert_int_equal(db_exec(c, "SHOW synchronous_commit", 0, NULL, &res), ERR_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "on");
+    PQclear(res);
+    store_pool_release(h.app.pool, c);
+}
+
 static int
 setup(void **state)
 {
@@ -668,6 +688,7 @@ main(void)
         cmocka_unit_test(test_pool_exhausted_answers_503_with_retry_after),
         cmocka_unit_test(test_pool_reconnects_after_connection_loss),
         cmocka_unit_test(test_statements_prepared_once_per_connection),
+        cmocka_unit_test(test_relay_session_commits_asynchronously),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
