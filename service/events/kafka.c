@@ -176,8 +176,8 @@ int
 evt_produce(struct evt_producer *p, const char *key, const char *payload, size_t len,
             const struct evt_headers *h, void *msg_opaque, char *err, size_t err_size)
 {
-    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(EVT_N_HEADERS);
-    for (int i = 0; i < EVT_N_HEADERS; i++)
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new((size_t)h->n);
+    for (int i = 0; i < h->n; i++)
         rd_kafka_header_add(hdrs, h->names[i], -1, h->values[i], -1);
     rd_kafka_resp_err_t e = rd_kafka_producev(
         p->rk, RD_KAFKA_V_TOPIC(p->topic), RD_KAFKA_V_KEY(key, strlen(key)),

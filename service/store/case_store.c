@@ -486,17 +486,20 @@ store_log_head(struct store_conn *c, const char *case_id, char out[CHAIN_HEX_LEN
 
 int
 store_log_append(struct store_conn *c, const struct chain_entry *e, const char *prev_hash,
-                 const char *hash)
+                 const char *hash, const struct trace_context *trace)
 {
     char seq[16];
+    /* beside the hashed row, never in it */
+    const char *traceparent = trace ? null_if_empty(trace->traceparent) : NULL;
+    const char *tracestate = trace ? null_if_empty(trace->tracestate) : NULL;
     snprintf(seq, sizeof seq, "%d", e->sequence);
-    const char *params[] = {e->event_id,    e->case_id, seq,       e->type, e->actor,
-                            e->occurred_at, e->data,    prev_hash, hash};
+    const char *params[] = {e->event_id, e->case_id, seq,  e->type,     e->actor,  e->occurred_at,
+                            e->data,     prev_hash,  hash, traceparent, tracestate};
     return db_exec_prepared(c,
                             "INSERT INTO case_events (event_id, case_id, sequence, type, actor, "
-                            " occurred_at, data, prev_hash, hash) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9)",
-                            9, params, NULL);
+                            " occurred_at, data, prev_hash, hash, traceparent, tracestate) "
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9, $10, $11)",
+                            11, params, NULL);
 }
 
 #define LOG_SCAN_BATCH 500

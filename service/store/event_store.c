@@ -108,7 +108,7 @@ lost:
 
 #define EVENT_COLUMNS                                                                              \
     "position, event_id, case_id, sequence, type, actor, capa_ts(occurred_at), data::text, "       \
-    "prev_hash, hash, txid::text || '.' || position::text"
+    "prev_hash, hash, txid::text || '.' || position::text, traceparent, tracestate"
 
 static int
 scan_rows(PGresult *res, int (*fn)(const struct log_row *row, void *ctx), void *ctx)
@@ -126,6 +126,8 @@ scan_rows(PGresult *res, int (*fn)(const struct log_row *row, void *ctx), void *
             .prev_hash = PQgetvalue(res, row, 8),
             .hash = PQgetvalue(res, row, 9),
             .feed_position = PQgetvalue(res, row, 10),
+            .traceparent = db_value(res, row, 11),
+            .tracestate = db_value(res, row, 12),
         };
         int rc = fn(&r, ctx);
         if (rc != ERR_OK)

@@ -28,6 +28,7 @@
 #include "chain.h"
 #include "query.h"
 #include "records.h"
+#include "trace.h"
 #include "workflow.h"
 
 struct store_pool;
@@ -149,9 +150,12 @@ void store_case_page_cleanup(struct case_page *page);
 
 /* Hash of the newest log row of a case (chain_genesis when none). */
 int store_log_head(struct store_conn *c, const char *case_id, char out[CHAIN_HEX_LEN]);
-/* Append one row to the case log. */
+/*
+ * Append one row to the case log, with the trace context of the request
+ * that wrote it beside the hashed content (trace NULL, or "" members: none).
+ */
 int store_log_append(struct store_conn *c, const struct chain_entry *e, const char *prev_hash,
-                     const char *hash);
+                     const char *hash, const struct trace_context *trace);
 
 /* One case-log row as read back. Strings borrowed for the callback's duration. */
 struct log_row {
@@ -160,6 +164,8 @@ struct log_row {
     const char *prev_hash;
     const char *hash;
     const char *feed_position; /* "<txid>.<position>" (event reads only, else NULL) */
+    const char *traceparent;   /* the writing request's trace context (event reads only); */
+    const char *tracestate;    /* NULL when none */
 };
 /*
  * Call fn for each row of a case with sequence > after, in sequence order, at

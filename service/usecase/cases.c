@@ -94,7 +94,7 @@ uc_append_event(struct store_conn *c, const struct case_record *rec, const char 
     };
     if ((rc = chain_hash(prev, &e, hash)) != ERR_OK)
         goto out;
-    rc = store_log_append(c, &e, prev, hash);
+    rc = store_log_append(c, &e, prev, hash, NULL);
 out:
     free(data);
     free(actor_json);

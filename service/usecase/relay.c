@@ -64,6 +64,8 @@ relay_record(const struct log_row *row, struct evt_record *out)
         .actor = row->entry.actor,
         .data = row->entry.data,
         .feed_position = row->feed_position,
+        .traceparent = row->traceparent,
+        .tracestate = row->tracestate,
     };
 }
 

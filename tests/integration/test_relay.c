@@ -300,7 +300,7 @@ test_relay_publishes_lifecycle_with_headers_and_order(void **state)
                     strcmp(schema + strlen(schema) - strlen(schema_end), schema_end) == 0);
         assert_non_null(kc_header(m, "ce_feedposition"));
         assert_int_equal(regexec(&feedpos, kc_header(m, "ce_feedposition"), 0, NULL, 0), 0);
-        assert_int_equal(m->n_headers, EVT_N_HEADERS);
+        assert_int_equal(m->n_headers, EVT_N_CORE);
         /* the value: the data with the actor; the case at this version */
         json_t *j_v = json_loadb(m->value, m->value_len, 0, NULL);
         assert_non_null(j_v);

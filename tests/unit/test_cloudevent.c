@@ -1,7 +1,8 @@
 /*
  * test_cloudevent.c - unit tests of service/events/cloudevent.c: case-log rows
  * as CloudEvents 1.0 (Kafka binary-mode headers, the payload, the JSON format
- * of the HTTP feed).
+ * of the HTTP feed), with the trace context of the Distributed Tracing
+ * extension when the row has one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,10 +122,52 @@ test_evt_headers_build_default_options(void **state)
     expect_header(&h, 9, "ce_dataschema",
                   "https://capa.example.org/schemas/events/case.transitioned.json");
     expect_header(&h, 10, "content-type", "application/json");
-    /* eleven distinct names */
-    for (int i = 0; i < EVT_N_HEADERS; i++)
-        for (int j = i + 1; j < EVT_N_HEADERS; j++)
+    /* eleven distinct names, and no trace context without one */
+    assert_int_equal(h.n, EVT_N_CORE);
+    for (int i = 0; i < EVT_N_CORE; i++)
+        for (int j = i + 1; j < EVT_N_CORE; j++)
             assert_string_not_equal(h.names[i], h.names[j]);
+}
+
+#define TRACEPARENT "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+static void
+test_evt_headers_build_trace_context(void **state)
+{
+    (void)state;
+    struct evt_record r = sample_record();
+    struct evt_headers h;
+    /* the longest tracestate carried is longer than a core value may be */
+    char *tracestate = repeat('v', 512);
+    memcpy(tracestate, "k=", 2);
+
+    r.traceparent = TRACEPARENT;
+    r.tracestate = tracestate;
+    assert_int_equal(evt_headers_build(&default_opts, &r, &h), ERR_OK);
+    assert_int_equal(h.n, EVT_MAX_HEADERS);
+    expect_header(&h, 0, "ce_specversion", "1.0");
+    expect_header(&h, 10, "content-type", "application/json");
+    expect_header(&h, EVT_N_CORE, "ce_traceparent", TRACEPARENT);
+    expect_header(&h, EVT_N_CORE + 1, "ce_tracestate", tracestate);
+
+    /* a traceparent alone */
+    r.tracestate = NULL;
+    assert_int_equal(evt_headers_build(&default_opts, &r, &h), ERR_OK);
+    assert_int_equal(h.n, EVT_N_CORE + 1);
+    expect_header(&h, EVT_N_CORE, "ce_traceparent", TRACEPARENT);
+    r.tracestate = "";
+    assert_int_equal(evt_headers_build(&default_opts, &r, &h), ERR_OK);
+    assert_int_equal(h.n, EVT_N_CORE + 1);
+
+    /* a tracestate means nothing without its traceparent: neither goes out */
+    r.traceparent = "";
+    r.tracestate = "rojo=1";
+    assert_int_equal(evt_headers_build(&default_opts, &r, &h), ERR_OK);
+    assert_int_equal(h.n, EVT_N_CORE);
+    r.traceparent = NULL;
+    assert_int_equal(evt_headers_build(&default_opts, &r, &h), ERR_OK);
+    assert_int_equal(h.n, EVT_N_CORE);
+    free(tracestate);
 }
 
 static void
@@ -415,6 +458,38 @@ test_evt_to_json_custom_options(void **state)
 }
 
 static void
+test_evt_to_json_trace_context(void **state)
+{
+    (void)state;
+    struct evt_record r = sample_record();
+    r.traceparent = TRACEPARENT;
+    r.tracestate = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
+    json_t *j = evt_to_json(&default_opts, &r);
+    assert_non_null(j);
+    /* the Distributed Tracing extension's attributes, beside the others */
+    assert_string_equal(json_string_value(json_object_get(j, "traceparent")), TRACEPARENT);
+    assert_string_equal(json_string_value(json_object_get(j, "tracestate")),
+                        "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE");
+    assert_int_equal(json_object_size(j), 12 + 2);
+    json_decref(j);
+
+    r.tracestate = NULL;
+    j = evt_to_json(&default_opts, &r);
+    assert_string_equal(json_string_value(json_object_get(j, "traceparent")), TRACEPARENT);
+    assert_null(json_object_get(j, "tracestate"));
+    json_decref(j);
+
+    /* none: absent, not null */
+    r.traceparent = "";
+    r.tracestate = "rojo=1";
+    j = evt_to_json(&default_opts, &r);
+    assert_null(json_object_get(j, "traceparent"));
+    assert_null(json_object_get(j, "tracestate"));
+    assert_int_equal(json_object_size(j), 12);
+    json_decref(j);
+}
+
+static void
 test_evt_to_json_damaged_row_is_null(void **state)
 {
     (void)state;
@@ -452,6 +527,7 @@ main(void)
         cmocka_unit_test(test_evt_headers_build_sequence_is_decimal),
         cmocka_unit_test(test_evt_headers_build_longest_value_fits),
         cmocka_unit_test(test_evt_headers_build_too_long_is_invalid),
+        cmocka_unit_test(test_evt_headers_build_trace_context),
         cmocka_unit_test(test_evt_payload_adds_actor_keeps_data),
         cmocka_unit_test(test_evt_payload_actor_replaces_member_of_same_name),
         cmocka_unit_test(test_evt_payload_empty_data_object),
@@ -459,6 +535,7 @@ main(void)
         cmocka_unit_test(test_evt_payload_damaged_actor_is_null),
         cmocka_unit_test(test_evt_to_json_cloudevents_format),
         cmocka_unit_test(test_evt_to_json_custom_options),
+        cmocka_unit_test(test_evt_to_json_trace_context),
         cmocka_unit_test(test_evt_to_json_damaged_row_is_null),
         cmocka_unit_test(test_evt_to_json_too_long_is_null),
     };
