@@ -42,7 +42,7 @@ api_case_create(const struct _u_request *req, struct _u_response *resp, const st
     }
     if (api_call_body(&c, API_MEDIA_JSON) != ERR_OK)
         goto out;
-    int rc = uc_case_create(c.app, c.who, c.j_body, key, &rec, &replayed, &c.st);
+    int rc = uc_case_create(c.app, c.origin, c.j_body, key, &rec, &replayed, &c.st);
     if (rc != ERR_OK) {
         api_problem(resp, rc, &c.st);
         goto out;
@@ -111,7 +111,7 @@ out:
 }
 
 /* PATCH and the transition POST share their shape: If-Match, a JSON body, a case back. */
-typedef int (*write_fn)(struct app *app, const struct principal *actor, const char *id,
+typedef int (*write_fn)(struct app *app, const struct uc_origin *origin, const char *id,
                         int if_match, const json_t *j_body, struct case_record *out,
                         struct uc_status *st);
 
@@ -126,7 +126,7 @@ conditional_write(const struct _u_request *req, struct _u_response *resp, const 
     if (api_call_query(&c, api_no_params) != ERR_OK || api_call_body(&c, media_type) != ERR_OK ||
         api_call_if_match(&c) != ERR_OK)
         goto out;
-    int rc = fn(c.app, c.who, c.id, c.version, c.j_body, &rec, &c.st);
+    int rc = fn(c.app, c.origin, c.id, c.version, c.j_body, &rec, &c.st);
     if (rc != ERR_OK) {
         api_problem(resp, rc, &c.st);
         goto out;

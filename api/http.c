@@ -215,7 +215,7 @@ void
 api_call_init(struct api_call *c, const struct _u_request *req, struct _u_response *resp,
               const struct api_req *rq)
 {
-    *c = (struct api_call){.req = req, .resp = resp, .app = rq->app, .who = rq->who};
+    *c = (struct api_call){.req = req, .resp = resp, .app = rq->app, .origin = &rq->origin};
     uc_status_init(&c->st);
     api_path_id(req, c->id);
     api_path_segment(req, 4, c->rid);

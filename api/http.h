@@ -75,12 +75,13 @@ const char *api_path_id(const struct _u_request *req, char buf[API_ID_MAX]);
 const char *api_path_segment(const struct _u_request *req, int n, char buf[API_ID_MAX]);
 
 /*
- * What the dispatcher hands a handler: the app, and who is calling (NULL on
- * the public routes: health, readiness, public metrics).
+ * What the dispatcher hands a handler: the app, and where the request comes
+ * from: who is calling (origin.who, NULL on the public routes: health,
+ * readiness, public metrics) and its trace context, for the write use cases.
  */
 struct api_req {
     struct app *app;
-    const struct principal *who;
+    struct uc_origin origin;
 };
 
 /* The allowed list of an endpoint without query parameters. */
@@ -91,17 +92,17 @@ extern const char *const api_no_params[];
  * case's status and its JSON answer. The j_ members are owned by the call.
  */
 struct api_call {
-    const struct _u_request *req; /* borrowed */
-    struct _u_response *resp;     /* borrowed */
-    struct app *app;              /* borrowed */
-    const struct principal *who;  /* borrowed: the authenticated caller */
-    struct uc_status st;          /* the use case's problem, if any */
-    json_t *j_params;             /* the query (api_call_query) */
-    json_t *j_body;               /* the body (api_call_body) */
-    json_t *j_out;                /* the use case's answer, for the handler to fill */
-    int version;                  /* If-Match (api_call_if_match*), 0 when absent */
-    char id[API_ID_MAX];          /* path segment 2: a case id or key, a workflow kind */
-    char rid[API_ID_MAX];         /* path segment 4: a record id */
+    const struct _u_request *req;   /* borrowed */
+    struct _u_response *resp;       /* borrowed */
+    struct app *app;                /* borrowed */
+    const struct uc_origin *origin; /* borrowed: the caller and the trace context */
+    struct uc_status st;            /* the use case's problem, if any */
+    json_t *j_params;               /* the query (api_call_query) */
+    json_t *j_body;                 /* the body (api_call_body) */
+    json_t *j_out;                  /* the use case's answer, for the handler to fill */
+    int version;                    /* If-Match (api_call_if_match*), 0 when absent */
+    char id[API_ID_MAX];            /* path segment 2: a case id or key, a workflow kind */
+    char rid[API_ID_MAX];           /* path segment 4: a record id */
 };
 
 /*

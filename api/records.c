@@ -64,7 +64,7 @@ api_record_create(const struct _u_request *req, struct _u_response *resp, const 
     if (kind < 0)
         api_problem(resp, ERR_NOT_FOUND, NULL);
     else if (read_write(&c) == ERR_OK)
-        answer_created(&c, uc_record_create(c.app, c.who, c.id, (enum rec_kind)kind, c.j_body,
+        answer_created(&c, uc_record_create(c.app, c.origin, c.id, (enum rec_kind)kind, c.j_body,
                                             c.version, &c.j_out, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
@@ -117,8 +117,8 @@ api_record_update(const struct _u_request *req, struct _u_response *resp, const 
     if (api_call_query(&c, api_no_params) != ERR_OK ||
         api_call_body(&c, API_MEDIA_MERGE_PATCH) != ERR_OK || api_call_if_match(&c) != ERR_OK)
         goto out;
-    api_call_answer_versioned(&c, uc_record_update(c.app, c.who, c.id, REC_ACTION, c.rid, c.version,
-                                                   c.j_body, &c.j_out, &c.st));
+    api_call_answer_versioned(&c, uc_record_update(c.app, c.origin, c.id, REC_ACTION, c.rid,
+                                                   c.version, c.j_body, &c.j_out, &c.st));
 out:
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
@@ -132,7 +132,7 @@ api_review_verdict(const struct _u_request *req, struct _u_response *resp, const
 
     api_call_init(&c, req, resp, rq);
     if (read_write(&c) == ERR_OK)
-        api_call_answer_versioned(&c, uc_record_update(c.app, c.who, c.id, REC_REVIEW, c.rid,
+        api_call_answer_versioned(&c, uc_record_update(c.app, c.origin, c.id, REC_REVIEW, c.rid,
                                                        c.version, c.j_body, &c.j_out, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
@@ -147,7 +147,7 @@ api_root_cause_put(const struct _u_request *req, struct _u_response *resp, const
     api_call_init(&c, req, resp, rq);
     if (read_write(&c) == ERR_OK)
         api_call_answer_versioned(
-            &c, uc_root_cause_put(c.app, c.who, c.id, c.j_body, c.version, &c.j_out, &c.st));
+            &c, uc_root_cause_put(c.app, c.origin, c.id, c.j_body, c.version, &c.j_out, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
@@ -160,7 +160,7 @@ api_link_remove(const struct _u_request *req, struct _u_response *resp, const st
     api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, api_no_params) != ERR_OK)
         goto out;
-    int rc = uc_link_remove(c.app, c.who, c.id, c.rid, &c.st);
+    int rc = uc_link_remove(c.app, c.origin, c.id, c.rid, &c.st);
     if (rc != ERR_OK)
         api_problem(resp, rc, &c.st);
     else
@@ -196,7 +196,7 @@ api_evidence_add(const struct _u_request *req, struct _u_response *resp, const s
                            "?filename=");
         goto out;
     }
-    answer_created(&c, uc_evidence_add(c.app, c.who, c.id, filename, media_type,
+    answer_created(&c, uc_evidence_add(c.app, c.origin, c.id, filename, media_type,
                                        req->binary_body ? req->binary_body : "",
                                        req->binary_body_length, supersedes, c.version, &c.j_out,
                                        &c.st));

@@ -7,9 +7,12 @@
  * of its own).
  *
  * ulfius calls dispatch() for every route (and for the default endpoint) with
- * the route's api_route_ctx: it stamps the request id, runs the handler with
- * the struct app as before, then writes one "request" log line and counts the
- * request by route template (never the raw path), method and status.
+ * the route's api_route_ctx: it stamps the request id, reads the W3C trace
+ * context (traceparent, tracestate) once, runs the handler with the struct
+ * app and the request's origin (the caller and that trace context, which the
+ * write use cases carry into the events), then writes one "request" log line
+ * (with the trace id when a valid traceparent came) and counts the request
+ * by route template (never the raw path), method and status.
  *
  * start_daemon() starts libmicrohttpd with capa's own option list rather
  * than ulfius' defaults: the threading model, idle timeout and limits of
@@ -38,6 +41,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "resources.h"
+#include "trace.h"
 
 /*
  * Who may call a route: nobody needs to authenticate for PUBLIC ones; the
@@ -173,16 +177,21 @@ seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* The access log line of one answered request; who is NULL when nobody authenticated. */
+/*
+ * The access log line of one answered request; who is NULL when nobody
+ * authenticated, and trace_id is there only when a valid traceparent came.
+ */
 static void
 log_request(const char *id, const char *method, const char *route, unsigned status, double seconds,
-            const struct principal *who)
+            const struct principal *who, const struct trace_context *trace)
 {
+    char trace_id[TRACE_ID_LEN + 1];
     json_t *j_fields = json_pack(
-        "{s:s, s:s, s:s, s:s, s:i, s:f, s:s?, s:s?, s:s?}", "msg", "request", "request_id", id,
-        "method", method, "route", route, "status", (int)status, "duration_ms", seconds * 1000.0,
-        "principal", who ? who->subject : NULL, "principal_name", who ? who->name : NULL,
-        "on_behalf_of", who ? who->on_behalf_of : NULL);
+        "{s:s, s:s, s:s, s:s, s:i, s:f, s:s?, s:s?, s:s?, s:s*}", "msg", "request", "request_id",
+        id, "method", method, "route", route, "status", (int)status, "duration_ms",
+        seconds * 1000.0, "principal", who ? who->subject : NULL, "principal_name",
+        who ? who->name : NULL, "on_behalf_of", who ? who->on_behalf_of : NULL, "trace_id",
+        trace_context_trace_id(trace, trace_id));
     if (j_fields != NULL)
         log_event(LOG_LEVEL_INFO, j_fields);
     json_decref(j_fields);
@@ -333,12 +342,15 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     request_id(req, id);
+    /* an invalid traceparent is as if absent (W3C): it never fails the request */
+    trace_context_parse(api_header(req, "traceparent"), api_header(req, "tracestate"),
+                        &rq.origin.trace);
     /* everything but health needs a principal: unknown paths too, so they tell nothing */
     unsigned needed = route ? route->roles : READ;
     if (route && route->handler == api_metrics && ctx->app->cfg.metrics_public)
         needed = PUBLIC;
     if (needed == PUBLIC || authorize(req, resp, ctx, needed, id, template, &who) == ERR_OK) {
-        rq.who = needed == PUBLIC ? NULL : &who.p;
+        rq.origin.who = needed == PUBLIC ? NULL : &who.p;
         rc = route ? route->handler(req, resp, &rq) : default_endpoint(req, resp, &rq);
     }
     u_map_put(resp->map_header, "X-Request-Id", id);
@@ -348,7 +360,8 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
     size_t slot = route ? (size_t)(route - routes) : N_ROUTES;
     api_http_metrics_record(ctx->app->http_metrics, slot, template, method, status, seconds);
     /* a refused principal (403, 429) is named too */
-    log_request(id, method, template, status, seconds, who.subject[0] ? &who.p : NULL);
+    log_request(id, method, template, status, seconds, who.subject[0] ? &who.p : NULL,
+                &rq.origin.trace);
     return rc;
 }
 

@@ -67,11 +67,11 @@ uc_actor_text(const struct principal *p)
  */
 int
 uc_append_event(struct store_conn *c, const struct case_record *rec, const char *type,
-                const json_t *j_change, const struct principal *actor)
+                const json_t *j_change, const struct uc_origin *origin)
 {
     char event_id[CHAIN_UUID_LEN], prev[CHAIN_HEX_LEN], hash[CHAIN_HEX_LEN];
     json_t *j_data = j_change ? json_deep_copy(j_change) : json_object();
-    char *data = NULL, *actor_json = uc_actor_text(actor);
+    char *data = NULL, *actor_json = uc_actor_text(origin->who);
     int rc = ERR_INTERNAL;
 
     if (j_data == NULL || actor_json == NULL ||
@@ -94,7 +94,8 @@ uc_append_event(struct store_conn *c, const struct case_record *rec, const char 
     };
     if ((rc = chain_hash(prev, &e, hash)) != ERR_OK)
         goto out;
-    rc = store_log_append(c, &e, prev, hash, NULL);
+    /* the trace context is transport metadata: hashed rows stay as they were */
+    rc = store_log_append(c, &e, prev, hash, &origin->trace);
 out:
     free(data);
     free(actor_json);
@@ -118,7 +119,7 @@ uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **d
 
 int
 uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
-              const json_t *j_change, const struct principal *actor)
+              const json_t *j_change, const struct uc_origin *origin)
 {
     int rc = store_now(c, rec->updated_at);
     if (rc != ERR_OK)
@@ -126,7 +127,7 @@ uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
     rec->version++;
     if ((rc = store_case_update(c, rec, rec->version - 1)) != ERR_OK)
         return rc;
-    return uc_append_event(c, rec, type, j_change, actor);
+    return uc_append_event(c, rec, type, j_change, origin);
 }
 
 /*
@@ -149,7 +150,7 @@ due_dates(struct case_record *rec, const struct wf_definition *def, json_t *j_er
 /* ---- create ---- */
 
 struct create_ctx {
-    const struct principal *actor;
+    const struct uc_origin *origin;
     const char *idempotency_key;
     char request_hash[CHAIN_HEX_LEN];
     struct case_record *rec;
@@ -174,7 +175,7 @@ create_tx(struct store_conn *c, void *arg)
     if (x->idempotency_key != NULL) {
         /* keys are per principal: its kind and subject, as a key id and a token sub may match */
         char owner[300];
-        snprintf(owner, sizeof owner, "%s:%s", x->actor->kind, x->actor->subject);
+        snprintf(owner, sizeof owner, "%s:%s", x->origin->who->kind, x->origin->who->subject);
         rc = store_idem_claim(c, owner, x->idempotency_key, x->request_hash, rec->id, existing,
                               &same);
         if (rc == ERR_CONFLICT && !same) {
@@ -225,7 +226,7 @@ create_tx(struct store_conn *c, void *arg)
     rec->version = 1;
     if ((rc = store_case_insert(c, rec)) != ERR_OK)
         goto out;
-    rc = uc_append_event(c, rec, "capa.case.created", NULL, x->actor);
+    rc = uc_append_event(c, rec, "capa.case.created", NULL, x->origin);
 out:
     wf_definition_free(def);
     json_decref(j_def);
@@ -234,12 +235,12 @@ out:
 }
 
 int
-uc_case_create(struct app *app, const struct principal *actor, const json_t *j_body,
+uc_case_create(struct app *app, const struct uc_origin *origin, const json_t *j_body,
                const char *idempotency_key, struct case_record *out, bool *replayed,
                struct uc_status *st)
 {
     struct create_ctx x = {
-        .actor = actor, .idempotency_key = idempotency_key, .rec = out, .st = st};
+        .origin = origin, .idempotency_key = idempotency_key, .rec = out, .st = st};
     char *body = NULL;
     int rc;
 
@@ -342,7 +343,7 @@ out:
 /* ---- update (merge patch) ---- */
 
 struct update_ctx {
-    const struct principal *actor;
+    const struct uc_origin *origin;
     const char *id_or_key;
     int if_match;
     const json_t *j_patch;
@@ -388,7 +389,7 @@ update_tx(struct store_conn *c, void *arg)
             goto out;
     }
     j_change = json_pack("{s:O}", "changes", j_diff);
-    rc = uc_case_touch(c, rec, "capa.case.updated", j_change, x->actor);
+    rc = uc_case_touch(c, rec, "capa.case.updated", j_change, x->origin);
 out:
     wf_definition_free(def);
     json_decref(j_diff);
@@ -397,10 +398,10 @@ out:
 }
 
 int
-uc_case_update(struct app *app, const struct principal *actor, const char *id_or_key, int if_match,
+uc_case_update(struct app *app, const struct uc_origin *origin, const char *id_or_key, int if_match,
                const json_t *j_patch, struct case_record *out, struct uc_status *st)
 {
-    struct update_ctx x = {.actor = actor,
+    struct update_ctx x = {.origin = origin,
                            .id_or_key = id_or_key,
                            .if_match = if_match,
                            .j_patch = j_patch,
@@ -412,7 +413,7 @@ uc_case_update(struct app *app, const struct principal *actor, const char *id_or
 /* ---- transition ---- */
 
 struct transition_ctx {
-    const struct principal *actor;
+    const struct uc_origin *origin;
     const char *id_or_key;
     int if_match;
     const char *to;
@@ -458,7 +459,7 @@ refusal(const struct wf_definition *def, const struct case_record *rec, const ch
 
 int
 uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
-             const char *comment, const struct principal *actor)
+             const char *comment, const struct uc_origin *origin)
 {
     char from[CASE_STATUS_LEN];
     json_t *j_change = NULL;
@@ -476,7 +477,8 @@ uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_stat
     j_change = json_pack("{s:{s:s, s:s, s:s?}, s:{s:{s:s, s:s}}}", "transition", "from", from, "to",
                          rec->status, "comment", comment, "changes", "status", "before", from,
                          "after", rec->status);
-    rc = j_change ? uc_case_touch(c, rec, "capa.case.transitioned", j_change, actor) : ERR_INTERNAL;
+    rc =
+        j_change ? uc_case_touch(c, rec, "capa.case.transitioned", j_change, origin) : ERR_INTERNAL;
     json_decref(j_change);
     return rc;
 }
@@ -506,7 +508,7 @@ transition_tx(struct store_conn *c, void *arg)
     }
     /* who may take a move comes before whether the case is ready for it */
     if ((rc == ERR_OK || rc == ERR_TRANSITION) && check.transition &&
-        (check.transition->roles & x->actor->roles) == 0) {
+        (check.transition->roles & x->origin->who->roles) == 0) {
         char roles[96];
         snprintf(x->st->detail, sizeof x->st->detail,
                  "the workflow lets only the role %s move a case from %s to %s",
@@ -524,19 +526,19 @@ transition_tx(struct store_conn *c, void *arg)
     if (rc != ERR_OK)
         goto out;
 
-    rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment, x->actor);
+    rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment, x->origin);
 out:
     wf_definition_free(def);
     return rc;
 }
 
 int
-uc_case_transition(struct app *app, const struct principal *actor, const char *id_or_key,
+uc_case_transition(struct app *app, const struct uc_origin *origin, const char *id_or_key,
                    int if_match, const json_t *j_body, struct case_record *out,
                    struct uc_status *st)
 {
     char to[WF_NAME_MAX];
-    struct transition_ctx x = {.actor = actor,
+    struct transition_ctx x = {.origin = origin,
                                .id_or_key = id_or_key,
                                .if_match = if_match,
                                .to = to,

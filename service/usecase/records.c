@@ -42,7 +42,7 @@ record_json(const struct record_row *r)
 static int
 touch_with_record(struct store_conn *c, struct case_record *rec, const char *type,
                   const struct record_row *r, const json_t *j_changes,
-                  const struct principal *actor, json_t **j_record)
+                  const struct uc_origin *origin, json_t **j_record)
 {
     json_t *j_rec = record_json(r);
     json_t *j_change = j_rec ? json_pack("{s:O}", "record", j_rec) : NULL;
@@ -50,7 +50,7 @@ touch_with_record(struct store_conn *c, struct case_record *rec, const char *typ
     if (j_change != NULL) {
         if (j_changes != NULL)
             json_object_set(j_change, "changes", (json_t *)j_changes);
-        rc = uc_case_touch(c, rec, type, j_change, actor);
+        rc = uc_case_touch(c, rec, type, j_change, origin);
     }
     if (rc == ERR_OK && j_record != NULL)
         *j_record = json_incref(j_rec);
@@ -139,7 +139,7 @@ check_duties(struct store_conn *c, const struct case_record *rec, const struct p
 /* ---- create ---- */
 
 struct create_ctx {
-    const struct principal *actor;
+    const struct uc_origin *origin;
     const char *case_ref;
     enum rec_kind kind;
     const json_t *content; /* validated */
@@ -158,7 +158,7 @@ insert_record(struct store_conn *c, struct create_ctx *x, struct case_record *re
 {
     int rc;
     r->j_data = json_deep_copy(x->content);
-    r->j_created_by = uc_actor_json(x->actor);
+    r->j_created_by = uc_actor_json(x->origin->who);
     r->kind = x->kind;
     snprintf(r->case_id, sizeof r->case_id, "%s", rec->id);
     if (r->j_data == NULL || r->j_created_by == NULL || chain_uuid_v4(r->id) != ERR_OK)
@@ -199,11 +199,11 @@ create_tx(struct store_conn *c, void *arg)
         goto out;
     if ((rc = check_open(c, &rec, x->kind, x->st)) != ERR_OK)
         goto out;
-    if (x->kind == REC_APPROVAL && (rc = check_duties(c, &rec, x->actor, "approve", x->st)))
+    if (x->kind == REC_APPROVAL && (rc = check_duties(c, &rec, x->origin->who, "approve", x->st)))
         goto out;
     if ((rc = insert_record(c, x, &rec, &r)) != ERR_OK)
         goto out;
-    rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->actor, &x->j_record);
+    rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->origin, &x->j_record);
 out:
     store_record_cleanup(&r);
     case_record_cleanup(&rec);
@@ -211,12 +211,12 @@ out:
 }
 
 int
-uc_record_create(struct app *app, const struct principal *actor, const char *case_ref,
+uc_record_create(struct app *app, const struct uc_origin *origin, const char *case_ref,
                  enum rec_kind kind, const json_t *j_body, int case_if_match, json_t **j_record,
                  struct uc_status *st)
 {
     json_t *content = NULL;
-    struct create_ctx x = {.actor = actor,
+    struct create_ctx x = {.origin = origin,
                            .case_ref = case_ref,
                            .kind = kind,
                            .case_if_match = case_if_match,
@@ -235,7 +235,7 @@ uc_record_create(struct app *app, const struct principal *actor, const char *cas
 /* ---- update ---- */
 
 struct update_ctx {
-    const struct principal *actor;
+    const struct uc_origin *origin;
     const char *case_ref;
     enum rec_kind kind;
     const char *record_id; /* NULL: the latest (root cause) */
@@ -249,11 +249,12 @@ struct update_ctx {
 /*
  * A not_effective verdict sends the case back to analysis, when its workflow
  * has an "analysed" state and the case is past it: a transition by the system,
- * logged like any other, and counted.
+ * logged like any other (in the trace of the verdict's request), and counted.
  */
 static int
-reopen_after_verdict(struct store_conn *c, struct case_record *rec)
+reopen_after_verdict(struct store_conn *c, struct case_record *rec, const struct uc_origin *verdict)
 {
+    struct uc_origin by_system = {.who = &system_actor, .trace = verdict->trace};
     struct wf_definition *def = NULL;
     int rc = uc_load_workflow(c, rec->workflow_id, &def);
     if (rc != ERR_OK)
@@ -263,7 +264,7 @@ reopen_after_verdict(struct store_conn *c, struct case_record *rec)
     if (target >= 0 && now > target && !def->states[now].terminal) {
         rec->reopened_count++;
         rc = uc_case_move(c, rec, &def->states[target],
-                          "an effectiveness review found the actions not effective", &system_actor);
+                          "an effectiveness review found the actions not effective", &by_system);
     }
     wf_definition_free(def);
     return rc;
@@ -305,13 +306,13 @@ update_tx(struct store_conn *c, void *arg)
     rc = x->record_id ? store_record_select(c, rec.id, x->kind, x->record_id, true, &r)
                       : store_record_latest(c, rec.id, x->kind, &r);
     if (rc == ERR_NOT_FOUND && x->create_if_missing) {
-        struct create_ctx cx = {.actor = x->actor, .kind = x->kind, .st = x->st};
+        struct create_ctx cx = {.origin = x->origin, .kind = x->kind, .st = x->st};
         if ((rc = rec_validate_create(x->kind, x->j_patch, &content, x->st->j_errors)))
             goto out;
         cx.content = content;
         if ((rc = check_open(c, &rec, x->kind, x->st)) || (rc = insert_record(c, &cx, &rec, &r)))
             goto out;
-        rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->actor, &x->j_record);
+        rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->origin, &x->j_record);
         goto out;
     }
     if (rc != ERR_OK)
@@ -333,7 +334,7 @@ update_tx(struct store_conn *c, void *arg)
     if (rc != ERR_OK)
         goto out;
     if (x->kind == REC_REVIEW && strcmp(event_type, "capa.review.recorded") == 0 &&
-        (rc = check_duties(c, &rec, x->actor, "judge", x->st)) != ERR_OK)
+        (rc = check_duties(c, &rec, x->origin->who, "judge", x->st)) != ERR_OK)
         goto out;
     if (json_equal(content, r.j_data)) {
         x->j_record = record_json(&r); /* nothing changes */
@@ -343,14 +344,14 @@ update_tx(struct store_conn *c, void *arg)
     json_decref(r.j_data);
     r.j_data = json_incref(content);
     json_decref(r.j_updated_by);
-    r.j_updated_by = uc_actor_json(x->actor);
+    r.j_updated_by = uc_actor_json(x->origin->who);
     r.version++;
     if ((rc = store_now(c, r.updated_at)) || (rc = store_record_update(c, &r, r.version - 1)))
         goto out;
-    rc = touch_with_record(c, &rec, event_type, &r, j_changes, x->actor, &x->j_record);
+    rc = touch_with_record(c, &rec, event_type, &r, j_changes, x->origin, &x->j_record);
     const char *verdict = json_string_value(json_object_get(content, "verdict"));
     if (rc == ERR_OK && x->kind == REC_REVIEW && verdict && strcmp(verdict, "not_effective") == 0)
-        rc = reopen_after_verdict(c, &rec);
+        rc = reopen_after_verdict(c, &rec, x->origin);
 out:
     json_decref(content);
     json_decref(j_changes);
@@ -360,11 +361,11 @@ out:
 }
 
 int
-uc_record_update(struct app *app, const struct principal *actor, const char *case_ref,
+uc_record_update(struct app *app, const struct uc_origin *origin, const char *case_ref,
                  enum rec_kind kind, const char *record_id, int record_if_match,
                  const json_t *j_patch, json_t **j_record, struct uc_status *st)
 {
-    struct update_ctx x = {.actor = actor,
+    struct update_ctx x = {.origin = origin,
                            .case_ref = case_ref,
                            .kind = kind,
                            .record_id = record_id,
@@ -377,10 +378,10 @@ uc_record_update(struct app *app, const struct principal *actor, const char *cas
 }
 
 int
-uc_root_cause_put(struct app *app, const struct principal *actor, const char *case_ref,
+uc_root_cause_put(struct app *app, const struct uc_origin *origin, const char *case_ref,
                   const json_t *j_body, int if_match, json_t **j_record, struct uc_status *st)
 {
-    struct update_ctx x = {.actor = actor,
+    struct update_ctx x = {.origin = origin,
                            .case_ref = case_ref,
                            .kind = REC_ROOT_CAUSE,
                            .record_if_match = if_match,
@@ -395,7 +396,7 @@ uc_root_cause_put(struct app *app, const struct principal *actor, const char *ca
 /* ---- link removal ---- */
 
 struct remove_ctx {
-    const struct principal *actor;
+    const struct uc_origin *origin;
     const char *case_ref;
     const char *link_id;
     struct uc_status *st;
@@ -419,14 +420,14 @@ remove_tx(struct store_conn *c, void *arg)
         goto out;
     }
     json_decref(r.j_updated_by);
-    r.j_updated_by = uc_actor_json(x->actor);
+    r.j_updated_by = uc_actor_json(x->origin->who);
     r.version++;
     if ((rc = store_now(c, r.updated_at)) != ERR_OK)
         goto out;
     memcpy(r.removed_at, r.updated_at, DTIME_LEN);
     if ((rc = store_record_update(c, &r, r.version - 1)) != ERR_OK)
         goto out;
-    rc = touch_with_record(c, &rec, "capa.link.removed", &r, NULL, x->actor, NULL);
+    rc = touch_with_record(c, &rec, "capa.link.removed", &r, NULL, x->origin, NULL);
 out:
     store_record_cleanup(&r);
     case_record_cleanup(&rec);
@@ -434,10 +435,10 @@ out:
 }
 
 int
-uc_link_remove(struct app *app, const struct principal *actor, const char *case_ref,
+uc_link_remove(struct app *app, const struct uc_origin *origin, const char *case_ref,
                const char *link_id, struct uc_status *st)
 {
-    struct remove_ctx x = {.actor = actor, .case_ref = case_ref, .link_id = link_id, .st = st};
+    struct remove_ctx x = {.origin = origin, .case_ref = case_ref, .link_id = link_id, .st = st};
     return uc_run_tx(app, remove_tx, &x);
 }
 
@@ -527,13 +528,13 @@ uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, const c
 /* ---- evidence ---- */
 
 int
-uc_evidence_add(struct app *app, const struct principal *actor, const char *case_ref,
+uc_evidence_add(struct app *app, const struct uc_origin *origin, const char *case_ref,
                 const char *filename, const char *media_type, const void *bytes, size_t len,
                 const char *supersedes, int case_if_match, json_t **j_record, struct uc_status *st)
 {
     char sha[CHAIN_HEX_LEN];
     json_t *content = NULL;
-    struct create_ctx x = {.actor = actor,
+    struct create_ctx x = {.origin = origin,
                            .case_ref = case_ref,
                            .kind = REC_EVIDENCE,
                            .case_if_match = case_if_match,

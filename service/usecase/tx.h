@@ -22,6 +22,7 @@ int uc_run_read(struct app *app, uc_fn fn, void *ctx);
 
 /* Shared by the use cases of cases and of their records (cases.c). */
 struct principal;
+struct uc_origin;
 struct uc_status;
 struct wf_definition;
 
@@ -43,22 +44,23 @@ int uc_lock_case(struct store_conn *c, const char *id_or_key, int if_match, stru
 int uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def);
 /*
  * Append the case-log row of a change of rec (already written, version the
- * new one): data = j_change + the snapshot of rec as "case".
+ * new one): data = j_change + the snapshot of rec as "case", actor
+ * origin->who, and origin's trace context beside the hashed row.
  */
 int uc_append_event(struct store_conn *c, const struct case_record *rec, const char *type,
-                    const json_t *j_change, const struct principal *actor);
+                    const json_t *j_change, const struct uc_origin *origin);
 /*
  * A change beneath the case (a record): the case's version and updated_at
  * move on, and the change is logged with its type.
  */
 int uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
-                  const json_t *j_change, const struct principal *actor);
+                  const json_t *j_change, const struct uc_origin *origin);
 /*
  * Move rec to target (a state of its workflow, already allowed): status,
  * contained_at/closed_at, version, and the capa.case.transitioned row.
  */
 struct wf_state;
 int uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
-                 const char *comment, const struct principal *actor);
+                 const char *comment, const struct uc_origin *origin);
 
 #endif

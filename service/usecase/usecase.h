@@ -9,7 +9,9 @@
  *   uc_workflow_list
  *
  * Every function returns an enum err and, for errors a client can act on,
- * fills a struct uc_status with what the problem response shows.
+ * fills a struct uc_status with what the problem response shows. Every
+ * write takes the struct uc_origin of its request: who asks, and the trace
+ * context its events carry.
  */
 #ifndef CAPA_USECASE_H
 #define CAPA_USECASE_H
@@ -22,6 +24,7 @@
 #include "case.h"
 #include "query.h"
 #include "records.h"
+#include "trace.h"
 
 /* What a refusal tells the client. Owned members; clean up with uc_status_cleanup. */
 struct uc_status {
@@ -88,12 +91,28 @@ int uc_apikey_list(struct app *app, json_t **j_items, struct uc_status *st);
 int uc_apikey_revoke(struct app *app, const char *id_or_name, json_t **j_key, struct uc_status *st);
 
 /*
+ * Where a change comes from: the request context the HTTP layer fills once
+ * per request and hands to every write use case. who acts: the case-log rows
+ * the request writes name it as their actor, and what it may do is checked
+ * against it (a change the system makes on the request's behalf, such as
+ * reopening a case after a not-effective verdict, names the system instead).
+ * trace is the request's W3C trace context: every row the request writes,
+ * the system's too, carries it to its event (ce_traceparent, ce_tracestate)
+ * and its feed item, beside the hashed content, never in it. All borrowed for
+ * the call.
+ */
+struct uc_origin {
+    const struct principal *who; /* the authenticated caller (NULL only on public routes) */
+    struct trace_context trace;  /* "" members: the request carried none, or none valid */
+};
+
+/*
  * Create a case from a request body. With an idempotency key, a retry with
  * the same body returns the case the first request created (*replayed true);
  * another body with the same key is ERR_IDEMPOTENCY_MISMATCH.
  * out must be zeroed; clean it up in every case.
  */
-int uc_case_create(struct app *app, const struct principal *actor, const json_t *j_body,
+int uc_case_create(struct app *app, const struct uc_origin *origin, const json_t *j_body,
                    const char *idempotency_key, struct case_record *out, bool *replayed,
                    struct uc_status *st);
 
@@ -116,7 +135,7 @@ int uc_case_list(struct app *app, const json_t *j_params, json_t **j_page, struc
  * ERR_PRECONDITION_FAILED when the version differs (st->current_version).
  * A patch that changes nothing writes nothing and returns the case.
  */
-int uc_case_update(struct app *app, const struct principal *actor, const char *id_or_key,
+int uc_case_update(struct app *app, const struct uc_origin *origin, const char *id_or_key,
                    int if_match, const json_t *j_patch, struct case_record *out,
                    struct uc_status *st);
 
@@ -125,7 +144,7 @@ int uc_case_update(struct app *app, const struct principal *actor, const char *i
  * ERR_TRANSITION when the workflow refuses (st->j_extra holds current_status,
  * requested, unmet_guards and allowed_transitions).
  */
-int uc_case_transition(struct app *app, const struct principal *actor, const char *id_or_key,
+int uc_case_transition(struct app *app, const struct uc_origin *origin, const char *id_or_key,
                        int if_match, const json_t *j_body, struct case_record *out,
                        struct uc_status *st);
 
@@ -170,17 +189,17 @@ char *uc_metrics_text(struct app *app);
  * record's version. The record JSON is the content plus id, case_id, number,
  * version and who created and last changed it.
  */
-int uc_record_create(struct app *app, const struct principal *actor, const char *case_ref,
+int uc_record_create(struct app *app, const struct uc_origin *origin, const char *case_ref,
                      enum rec_kind kind, const json_t *j_body, int case_if_match, json_t **j_record,
                      struct uc_status *st);
-int uc_record_update(struct app *app, const struct principal *actor, const char *case_ref,
+int uc_record_update(struct app *app, const struct uc_origin *origin, const char *case_ref,
                      enum rec_kind kind, const char *record_id, int record_if_match,
                      const json_t *j_patch, json_t **j_record, struct uc_status *st);
 /* The current root-cause analysis is replaced as a whole: create or new revision. */
-int uc_root_cause_put(struct app *app, const struct principal *actor, const char *case_ref,
+int uc_root_cause_put(struct app *app, const struct uc_origin *origin, const char *case_ref,
                       const json_t *j_body, int if_match, json_t **j_record, struct uc_status *st);
 /* Remove a link (kept, marked removed; capa.link.removed). */
-int uc_link_remove(struct app *app, const struct principal *actor, const char *case_ref,
+int uc_link_remove(struct app *app, const struct uc_origin *origin, const char *case_ref,
                    const char *link_id, struct uc_status *st);
 /* {"items": [...]} of a kind; one record; the current root cause (ERR_NOT_FOUND when none). */
 int uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, json_t **j_out,
@@ -192,7 +211,7 @@ int uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, con
  * Evidence: bytes stored with their SHA-256; supersedes names an earlier
  * evidence record of the case that this one replaces (NULL: none).
  */
-int uc_evidence_add(struct app *app, const struct principal *actor, const char *case_ref,
+int uc_evidence_add(struct app *app, const struct uc_origin *origin, const char *case_ref,
                     const char *filename, const char *media_type, const void *bytes, size_t len,
                     const char *supersedes, int case_if_match, json_t **j_record,
                     struct uc_status *st);
