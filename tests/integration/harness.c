@@ -304,8 +304,18 @@ long
 http_json(const struct harness *h, const char *method, const char *path, const char *if_match,
           const char *body, struct http_resp *r)
 {
+    return http_json_with(h, method, path, if_match, body, NULL, r);
+}
+
+/* Room for http_json_with's own headers and the caller's. */
+#define JSON_EXTRA_MAX 8
+
+long
+http_json_with(const struct harness *h, const char *method, const char *path, const char *if_match,
+               const char *body, const char *const *extra, struct http_resp *r)
+{
     char im[80];
-    const char *headers[3] = {NULL, NULL, NULL};
+    const char *headers[2 + JSON_EXTRA_MAX + 1] = {NULL};
     int n = 0;
     if (body != NULL)
         headers[n++] = strcmp(method, "PATCH") == 0 ? "Content-Type: application/merge-patch+json"
@@ -313,6 +323,11 @@ http_json(const struct harness *h, const char *method, const char *path, const c
     if (if_match != NULL) {
         snprintf(im, sizeof im, "If-Match: %s", if_match);
         headers[n++] = im;
+    }
+    for (int i = 0; extra && extra[i]; i++) {
+        if (i == JSON_EXTRA_MAX)
+            die("http_json_with: too many headers", path);
+        headers[n++] = extra[i];
     }
     return http_do(h, method, path, headers, body, body ? strlen(body) : 0, r);
 }

@@ -98,6 +98,10 @@ long http_do_port(const struct harness *h, unsigned port, const char *method, co
 /* Shortcuts: JSON body with Content-Type application/json. */
 long http_json(const struct harness *h, const char *method, const char *path, const char *if_match,
                const char *body, struct http_resp *r);
+/* http_json with extra headers too ("Name: value", NULL-terminated, at most 8; NULL: none). */
+long http_json_with(const struct harness *h, const char *method, const char *path,
+                    const char *if_match, const char *body, const char *const *extra,
+                    struct http_resp *r);
 
 /* Run one SQL statement on the test database as superuser; returns the first value or "". */
 char *harness_sql(const struct harness *h, const char *sql);

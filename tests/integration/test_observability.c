@@ -1,6 +1,7 @@
 /*
  * test_observability.c - request ids and request metrics over real HTTP: the
  * X-Request-Id a client sends is echoed when valid and replaced otherwise,
+ * the request log line names the trace id of a valid W3C traceparent,
  * and /metrics counts requests by route template, method and status, with a
  * duration histogram that agrees with the counter. When promtool is
  * installed, it must accept the whole /metrics text.
@@ -127,6 +128,77 @@ test_request_id_invalid_is_replaced(void **state)
     http_resp_cleanup(&r);
 }
 
+/* The "request" log line of request_id in the log text (new reference), or NULL. */
+static json_t *
+request_line(const char *text, const char *request_id)
+{
+    for (const char *line = text; *line;) {
+        size_t n = strcspn(line, "\n");
+        json_t *j = json_loadb(line, n, 0, NULL);
+        const char *msg = json_string_value(json_object_get(j, "msg"));
+        const char *id = json_string_value(json_object_get(j, "request_id"));
+        if (msg && id && strcmp(msg, "request") == 0 && strcmp(id, request_id) == 0)
+            return j;
+        json_decref(j);
+        line += n + (line[n] == '\n');
+    }
+    return NULL;
+}
+
+static void
+test_request_log_names_trace_id(void **state)
+{
+    (void)state;
+    const char *const valid[] = {
+        "X-Request-Id: trace-valid",
+        "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "tracestate: rojo=00f067aa0ba902b7", NULL};
+    const char *const zeros[] = {
+        "X-Request-Id: trace-zeros",
+        "traceparent: 00-00000000000000000000000000000000-00f067aa0ba902b7-01", NULL};
+    const char *const none[] = {"X-Request-Id: trace-none", NULL};
+    const char *const *sent[] = {valid, zeros, none};
+    long status[3];
+    struct http_resp r;
+    char text[65536];
+
+    /* the server logs on this process's stderr: into a file while the requests run */
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    FILE *f = tmpfile();
+    assert_true(saved >= 0 && f != NULL);
+    assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+    for (int i = 0; i < 3; i++) {
+        status[i] = http_do(&h, "GET", "/v1/cases?limit=1", sent[i], NULL, 0, &r);
+        http_resp_cleanup(&r);
+    }
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+
+    /* an invalid traceparent never fails a request */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(status[i], 200);
+    json_t *j = request_line(text, "trace-valid");
+    if (j == NULL)
+        fail_msg("no request log line of trace-valid in:\n%s", text);
+    assert_string_equal(json_string_value(json_object_get(j, "trace_id")),
+                        "4bf92f3577b34da6a3ce929d0e0e4736");
+    json_decref(j);
+    /* no valid traceparent: no trace_id at all */
+    for (int i = 1; i < 3; i++) {
+        const char *id = i == 1 ? "trace-zeros" : "trace-none";
+        if ((j = request_line(text, id)) == NULL)
+            fail_msg("no request log line of %s in:\n%s", id, text);
+        assert_null(json_object_get(j, "trace_id"));
+        json_decref(j);
+    }
+}
+
 static void
 test_metrics_count_route_template(void **state)
 {
@@ -222,6 +294,8 @@ static int
 setup(void **state)
 {
     (void)state;
+    /* the request log lines are info (harness_start otherwise logs warnings only) */
+    setenv("CAPA_LOG_LEVEL", "info", 1);
     return harness_start(&h, "observability");
 }
 
@@ -240,6 +314,7 @@ main(void)
         cmocka_unit_test(test_request_id_given_is_echoed),
         cmocka_unit_test(test_request_id_absent_is_generated),
         cmocka_unit_test(test_request_id_invalid_is_replaced),
+        cmocka_unit_test(test_request_log_names_trace_id),
         cmocka_unit_test(test_metrics_count_route_template),
         cmocka_unit_test(test_metrics_accepted_by_promtool),
     };

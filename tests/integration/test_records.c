@@ -1,9 +1,10 @@
 /*
  * test_records.c - the records of ISO/IEC 27001:2022 clause 10.2 beneath a
  * case, over real HTTP against a real database: each workflow guard refusing
- * until its record exists, the not-effective review that reopens a case, the
- * improvement workflow, evidence files, links and recurrences, actions across
- * cases, validation, and custom workflows (run last: workflows are global).
+ * until its record exists, the not-effective review that reopens a case (both
+ * of its rows in the trace of its request), the improvement workflow,
+ * evidence files, links and recurrences, actions across cases, validation,
+ * and custom workflows (run last: workflows are global).
  *
  * With CAPA_EVENT_SAMPLES_DIR set, the last test writes every event of the
  * feed there, for the JSON Schema checks of another stage.
@@ -190,12 +191,12 @@ refused(const char *id, const char *to, const char *const *guards)
  */
 static char approver_key[APIKEY_LEN + 1];
 
-/* POST as the approver. */
+/* POST as the approver, with extra headers (NULL: none). */
 static long
-post_as_approver(const char *path, const char *body, struct http_resp *r)
+post_as_approver(const char *path, const char *body, const char *const *extra, struct http_resp *r)
 {
     memcpy(h.bearer, approver_key, sizeof h.bearer);
-    long status = post(path, body, r);
+    long status = http_json_with(&h, "POST", path, NULL, body, extra, r);
     memcpy(h.bearer, h.key, sizeof h.bearer);
     return status;
 }
@@ -207,7 +208,7 @@ add_record(const char *case_id, const char *segment, const char *body)
     char path[160];
     snprintf(path, sizeof path, "/v1/cases/%s/%s", case_id, segment);
     bool approval = strcmp(segment, "approvals") == 0;
-    if ((approval ? post_as_approver(path, body, &r) : post(path, body, &r)) != 201)
+    if ((approval ? post_as_approver(path, body, NULL, &r) : post(path, body, &r)) != 201)
         fail_msg("POST %s %s: %ld %s", path, body, r.status, r.body);
     char *id = strdup(jstr(r.j, "id"));
     char location[256];
@@ -243,13 +244,20 @@ patch_action_ok(const char *case_id, const char *action_id, const char *body)
     http_resp_cleanup(&r);
 }
 
-/* Record a verdict on a review; returns the status. */
+/* Record a verdict on a review, with extra headers (NULL: none); returns the status. */
 static long
-verdict(const char *case_id, const char *review_id, const char *body, struct http_resp *r)
+verdict_with(const char *case_id, const char *review_id, const char *body, const char *const *extra,
+             struct http_resp *r)
 {
     char path[200];
     snprintf(path, sizeof path, "/v1/cases/%s/reviews/%s/verdict", case_id, review_id);
-    return post_as_approver(path, body, r);
+    return post_as_approver(path, body, extra, r);
+}
+
+static long
+verdict(const char *case_id, const char *review_id, const char *body, struct http_resp *r)
+{
+    return verdict_with(case_id, review_id, body, NULL, r);
 }
 
 /* The whole history of a case (caller decrefs the items array). */
@@ -530,6 +538,9 @@ test_major_nonconformity_reported_to_closed(void **state)
 
 /* ---- 2. a not-effective verdict reopens the case ---------------------------------------- */
 
+#define TRACEPARENT "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+#define TRACESTATE "congo=t61rcWkgMzE"
+
 static void
 test_not_effective_verdict_reopens_case(void **state)
 {
@@ -554,12 +565,14 @@ test_not_effective_verdict_reopens_case(void **state)
     char *review1 = add_record(id, "reviews", REVIEW);
     move_ok(id, "verifying");
 
-    /* not effective: back to analysed, by the system */
+    /* not effective: back to analysed, by the system, in the trace of the verdict's request */
     int before = case_version(id);
-    assert_int_equal(verdict(id, review1,
-                             "{\"verdict\":\"not_effective\",\"rationale\":\"the restore of "
-                             "December failed again\"}",
-                             &r),
+    assert_int_equal(verdict_with(id, review1,
+                                  "{\"verdict\":\"not_effective\",\"rationale\":\"the restore of "
+                                  "December failed again\"}",
+                                  (const char *const[]){"traceparent: " TRACEPARENT,
+                                                        "tracestate: " TRACESTATE, NULL},
+                                  &r),
                      200);
     assert_string_equal(jstr(r.j, "verdict"), "not_effective");
     http_resp_cleanup(&r);
@@ -590,6 +603,17 @@ test_not_effective_verdict_reopens_case(void **state)
     json_decref(j_items);
     assert_true(cancelled);
     assert_history_valid(id, before + 2);
+    /* both rows of the one request carry its trace context; the rows before carry none */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(type || ' ' || coalesce(traceparent, '-') || ' ' || "
+             "coalesce(tracestate, '-'), ',' ORDER BY sequence) FROM case_events "
+             "WHERE case_id = '%s' AND (sequence > %d OR traceparent IS NOT NULL)",
+             id, before);
+    char *rows = harness_sql(&h, sql);
+    assert_string_equal(rows, "capa.review.recorded " TRACEPARENT " " TRACESTATE
+                              ",capa.case.transitioned " TRACEPARENT " " TRACESTATE);
+    free(rows);
 
     /* the verdict is recorded: the review cannot take another */
     assert_int_equal(verdict(id, review1, "{\"verdict\":\"effective\",\"rationale\":\"x\"}", &r),

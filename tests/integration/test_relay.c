@@ -1,8 +1,9 @@
 /*
  * test_relay.c - the outbox relay in process (harness with the librdkafka
  * mock cluster): what reaches Kafka, with which headers and in which order,
- * and what happens when the brokers are away, answer with retriable errors,
- * or refuse an event for good.
+ * with the trace context of the request that wrote it, and what happens when
+ * the brokers are away, answer with retriable errors, or refuse an event for
+ * good.
  *
  * Every check reads the topic back with a real consumer (kafka_consumer.h)
  * and compares with the database. The tests share one server, one database
@@ -186,12 +187,40 @@ write_sample(const char *dir, const char *name, const char *text, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
+/*
+ * The feed items of a case once there are n (caller decrefs). The feed serves
+ * a row once every older transaction of the cluster has ended
+ * (pg_snapshot_xmin): another program's open transaction, even in another
+ * database, delays it.
+ */
+static json_t *
+feed_items(const char *case_id, size_t n)
+{
+    char path[128];
+    struct http_resp r;
+    snprintf(path, sizeof path, "/v1/events?case_id=%s", case_id);
+    double deadline = mono_s() + WAIT_S;
+    for (;;) {
+        assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+        if (json_array_size(json_object_get(r.j, "items")) >= n || mono_s() >= deadline)
+            break;
+        http_resp_cleanup(&r);
+        nap_ms(100);
+    }
+    if (json_array_size(json_object_get(r.j, "items")) != n)
+        fail_msg("GET %s served %zu of the case's %zu events after %d s (a transaction open "
+                 "elsewhere in the cluster holds the feed back?)",
+                 path, json_array_size(json_object_get(r.j, "items")), n, WAIT_S);
+    json_t *j_items = json_incref(json_object_get(r.j, "items"));
+    http_resp_cleanup(&r);
+    return j_items;
+}
+
 static void
 write_samples(const struct kc_log *log, const struct harness_ids *want, const char *case_id)
 {
     const char *dir = getenv("CAPA_EVENT_SAMPLES_DIR");
-    char name[256], path[128];
-    struct http_resp r;
+    char name[256];
     if (dir == NULL || *dir == '\0')
         return;
     for (size_t i = 0; i < want->n; i++) {
@@ -200,34 +229,16 @@ write_samples(const struct kc_log *log, const struct harness_ids *want, const ch
         snprintf(name, sizeof name, "%s.%s.json", evt_type_suffix(type), want->v[i]);
         write_sample(dir, name, m->value, m->value_len);
     }
-    /*
-     * The feed serves a row once every older transaction of the cluster has
-     * ended (pg_snapshot_xmin): another program's open transaction, even in
-     * another database, delays it.
-     */
-    snprintf(path, sizeof path, "/v1/events?case_id=%s", case_id);
-    double deadline = mono_s() + WAIT_S;
-    for (;;) {
-        assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-        if (json_array_size(json_object_get(r.j, "items")) >= want->n || mono_s() >= deadline)
-            break;
-        http_resp_cleanup(&r);
-        nap_ms(100);
-    }
     size_t i;
-    json_t *j_item;
-    if (json_array_size(json_object_get(r.j, "items")) != want->n)
-        fail_msg("GET %s served %zu of the case's %zu events after %d s (a transaction open "
-                 "elsewhere in the cluster holds the feed back?)",
-                 path, json_array_size(json_object_get(r.j, "items")), want->n, WAIT_S);
-    json_array_foreach(json_object_get(r.j, "items"), i, j_item)
+    json_t *j_item, *j_items = feed_items(case_id, want->n);
+    json_array_foreach(j_items, i, j_item)
     {
         char *text = json_dumps(j_item, JSON_INDENT(2));
         snprintf(name, sizeof name, "cloudevent.%s.json", jstr(j_item, "id"));
         write_sample(dir, name, text, strlen(text));
         free(text);
     }
-    http_resp_cleanup(&r);
+    json_decref(j_items);
 }
 
 /* ---- tests ---- */
@@ -599,6 +610,122 @@ test_relay_permanent_error_blocks_only_its_case(void **state)
     harness_ids_cleanup(&want);
 }
 
+/* ---- the W3C trace context of the writing request ---- */
+
+#define TP_CREATE "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+/* a later version: only its first 55 characters are kept */
+#define TP_COMMENT "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+#define TP_MOVE "00-0af7651916cd43dd8448eb211c80319c-b9c7c989f97918e1-00"
+#define TRACESTATE "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE"
+
+/* got is want, or absent (NULL) when want is "". */
+static void
+assert_carried(const char *what, long sequence, const char *got, const char *want)
+{
+    if (want[0] == '\0' ? got != NULL : got == NULL || strcmp(got, want) != 0)
+        fail_msg("event %ld: %s is %s, expected %s", sequence, what, got ? got : "absent",
+                 want[0] ? want : "absent");
+}
+
+static void
+test_relay_carries_trace_context(void **state)
+{
+    (void)state;
+    /* by sequence - 1: what each of the case's five events must carry */
+    static const char *const tp[] = {TP_CREATE, TP_COMMENT, "", "", TP_MOVE};
+    static const char *const ts[] = {TRACESTATE, "", "", "", TRACESTATE};
+    const char *traced[] = {"traceparent: " TP_CREATE, "tracestate: " TRACESTATE, NULL};
+    const char *later[] = {"traceparent: " TP_COMMENT "-what-comes-later", NULL};
+    const char *invalid[] = {"traceparent: 00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
+                             "tracestate: " TRACESTATE, NULL};
+    const char *moved[] = {"traceparent: " TP_MOVE, "tracestate: " TRACESTATE, NULL};
+    struct http_resp r;
+    char id[37], path[128], sql[512], expected[1024];
+    struct harness_ids want;
+    struct kc_log log;
+
+    char *body = harness_case_body("Traced from the help desk", "minor");
+    assert_int_equal(http_json_with(&h, "POST", "/v1/cases", NULL, body, traced, &r), 201);
+    snprintf(id, sizeof id, "%s", jstr(r.j, "id"));
+    http_resp_cleanup(&r);
+    free(body);
+    snprintf(path, sizeof path, "/v1/cases/%s/comments", id);
+    assert_int_equal(
+        http_json_with(&h, "POST", path, NULL, "{\"body\":\"seen in the trace\"}", later, &r), 201);
+    http_resp_cleanup(&r);
+    /* an invalid traceparent is as if absent, and takes its tracestate with it */
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    assert_int_equal(
+        http_json_with(&h, "PATCH", path, "\"2\"", "{\"owner\":\"ciso\"}", invalid, &r), 200);
+    http_resp_cleanup(&r);
+    assert_int_equal(try_patch(id, "\"3\"", "{\"owner\":\"isms-lead\"}"), 200);
+    snprintf(path, sizeof path, "/v1/cases/%s/transitions", id);
+    assert_int_equal(http_json_with(&h, "POST", path, "\"4\"",
+                                    "{\"to\":\"rejected\",\"comment\":\"a duplicate\"}", moved, &r),
+                     200);
+    http_resp_cleanup(&r);
+
+    /* the rows */
+    size_t o = 0;
+    for (int i = 0; i < 5; i++)
+        o += (size_t)snprintf(expected + o, sizeof expected - o, "%s%d:%s:%s", i ? "," : "", i + 1,
+                              tp[i][0] ? tp[i] : "-", ts[i][0] ? ts[i] : "-");
+    snprintf(sql, sizeof sql,
+             "SELECT string_agg(sequence || ':' || coalesce(traceparent, '-') || ':' || "
+             "coalesce(tracestate, '-'), ',' ORDER BY sequence) FROM case_events "
+             "WHERE case_id = '%s'",
+             id);
+    char *rows = harness_sql(&h, sql);
+    assert_string_equal(rows, expected);
+    free(rows);
+    /* outside the hash chain, which verifies as ever; but as fixed as the rest of the row */
+    snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id);
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    assert_true(json_is_true(json_object_get(r.j, "valid")));
+    assert_int_equal(json_integer_value(json_object_get(r.j, "events")), 5);
+    http_resp_cleanup(&r);
+    snprintf(sql, sizeof sql, "UPDATE case_events SET traceparent = NULL WHERE case_id = '%s'", id);
+    rows = harness_sql(&h, sql);
+    assert_string_equal(rows, "ERROR");
+    free(rows);
+
+    /* Kafka: ce_traceparent and ce_tracestate beside the core headers */
+    snprintf(sql, sizeof sql, "case_id = '%s'", id);
+    harness_event_ids(&h, sql, &want);
+    assert_int_equal(want.n, 5);
+    read_and_check(&want, &log);
+    int seen = 0;
+    for (size_t k = 0; k < log.n; k++) {
+        const struct kc_msg *m = &log.msgs[k];
+        if (m->key == NULL || strcmp(m->key, id) != 0)
+            continue;
+        long seq = strtol(kc_header(m, "ce_sequence"), NULL, 10);
+        assert_true(seq >= 1 && seq <= 5);
+        assert_carried("ce_traceparent", seq, kc_header(m, "ce_traceparent"), tp[seq - 1]);
+        assert_carried("ce_tracestate", seq, kc_header(m, "ce_tracestate"), ts[seq - 1]);
+        assert_int_equal(m->n_headers,
+                         EVT_N_CORE + (tp[seq - 1][0] != '\0') + (ts[seq - 1][0] != '\0'));
+        seen++;
+    }
+    assert_true(seen >= 5);
+
+    /* the feed: the Distributed Tracing extension's attributes, only when there is a trace */
+    size_t i;
+    json_t *j_item, *j_items = feed_items(id, 5);
+    json_array_foreach(j_items, i, j_item)
+    {
+        long seq = strtol(jstr(j_item, "sequence"), NULL, 10);
+        assert_int_equal(seq, (long)i + 1);
+        assert_carried("traceparent", seq, jstr(j_item, "traceparent"), tp[i]);
+        assert_carried("tracestate", seq, jstr(j_item, "tracestate"), ts[i]);
+    }
+    json_decref(j_items);
+
+    write_samples(&log, &want, id);
+    kc_log_cleanup(&log);
+    harness_ids_cleanup(&want);
+}
+
 static int
 setup(void **state)
 {
@@ -623,6 +750,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_relay_publishes_lifecycle_with_headers_and_order),
+        cmocka_unit_test(test_relay_carries_trace_context),
         cmocka_unit_test(test_relay_survives_all_brokers_down),
         cmocka_unit_test(test_relay_retriable_produce_errors_are_retried),
         cmocka_unit_test(test_relay_permanent_error_blocks_only_its_case),
