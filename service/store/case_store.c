@@ -179,18 +179,35 @@ out:
     return rc;
 }
 
+/*
+ * How many of the newest cases the clause-ref and title searches read in
+ * creation order before they fall back to the GIN indexes (see store.h).
+ */
+#define RECURRENCE_WINDOW "200"
+
 int
 store_case_recurrences(struct store_conn *c, const struct case_record *rec, json_t **j_out)
 {
     PGresult *res = NULL;
     char *refs = json_dumps(rec->j_clause_refs, JSON_COMPACT | JSON_ENCODE_ANY);
-    const char *params[] = {rec->id, refs, rec->title};
+    const char *params[] = {rec->id, refs, rec->title, RECURRENCE_WINDOW};
     int rc = refs ? ERR_OK : ERR_INTERNAL;
 
     *j_out = NULL;
+    /*
+     * Per reason, its five newest matches: from the window of the newest
+     * $4 cases when it holds five (the older part is then never executed),
+     * else also from the cases before the window, found by index.
+     */
     if (rc == ERR_OK)
         rc = db_exec(
             c,
+            "WITH recent AS ("
+            "  SELECT k.id, k.key, k.title, k.clause_refs, k.created_at FROM cases k "
+            "  ORDER BY k.created_at DESC, k.id DESC LIMIT $4::integer), "
+            " boundary AS ("
+            "  SELECT k.created_at, k.id FROM cases k "
+            "  ORDER BY k.created_at DESC, k.id DESC OFFSET $4::integer - 1 LIMIT 1) "
             "SELECT id, key, title, reason FROM ("
             " SELECT DISTINCT ON (id) id, key, title, reason, score, created_at FROM ("
             "  (SELECT k.id, k.key, k.title, 'control' AS reason, 3.0 AS score, k.created_at "
@@ -199,16 +216,30 @@ store_case_recurrences(struct store_conn *c, const struct case_record *rec, json
             "      AND l.removed_at IS NULL AND l.control_id = ANY (capa_text_array($2::jsonb)))"
             "    ORDER BY k.created_at DESC, k.id DESC LIMIT 5) "
             "  UNION ALL "
-            "  (SELECT k.id, k.key, k.title, 'clause_ref', 2.0, k.created_at FROM cases k "
-            "    WHERE k.id <> $1::uuid AND k.clause_refs && capa_text_array($2::jsonb) "
-            "    ORDER BY k.created_at DESC, k.id DESC LIMIT 5) "
+            "  (SELECT * FROM ("
+            "    (SELECT r.id, r.key, r.title, 'clause_ref', 2.0, r.created_at FROM recent r "
+            "      WHERE r.id <> $1::uuid AND r.clause_refs && capa_text_array($2::jsonb) "
+            "      ORDER BY r.created_at DESC, r.id DESC) "
+            "    UNION ALL "
+            "    (SELECT k.id, k.key, k.title, 'clause_ref', 2.0, k.created_at FROM cases k "
+            "      WHERE k.id <> $1::uuid AND k.clause_refs && capa_text_array($2::jsonb) "
+            "       AND (k.created_at, k.id) < (SELECT b.created_at, b.id FROM boundary b) "
+            "      ORDER BY k.created_at DESC, k.id DESC LIMIT 5)"
+            "   ) by_ref LIMIT 5) "
             "  UNION ALL "
-            "  (SELECT k.id, k.key, k.title, 'similar_title', 1.0 + similarity(k.title, $3), "
-            "    k.created_at FROM cases k WHERE k.id <> $1::uuid AND k.title % $3 "
-            "    ORDER BY k.created_at DESC, k.id DESC LIMIT 5)"
+            "  (SELECT * FROM ("
+            "    (SELECT r.id, r.key, r.title, 'similar_title', 1.0 + similarity(r.title, $3), "
+            "      r.created_at FROM recent r WHERE r.id <> $1::uuid AND r.title % $3 "
+            "      ORDER BY r.created_at DESC, r.id DESC) "
+            "    UNION ALL "
+            "    (SELECT k.id, k.key, k.title, 'similar_title', 1.0 + similarity(k.title, $3), "
+            "      k.created_at FROM cases k WHERE k.id <> $1::uuid AND k.title % $3 "
+            "       AND (k.created_at, k.id) < (SELECT b.created_at, b.id FROM boundary b) "
+            "      ORDER BY k.created_at DESC, k.id DESC LIMIT 5)"
+            "   ) by_title LIMIT 5)"
             " ) candidates ORDER BY id, score DESC"
             ") best ORDER BY score DESC, created_at DESC LIMIT 5",
-            3, params, &res);
+            4, params, &res);
     if (rc == ERR_OK) {
         *j_out = json_array();
         for (int row = 0; row < PQntuples(res); row++)

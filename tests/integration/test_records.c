@@ -1330,6 +1330,55 @@ test_recurrences_are_the_newest_matches(void **state)
     json_decref(j_new);
 }
 
+/*
+ * Matches older than the window of newest cases that is searched first are
+ * still found: two earlier cases, then 250 unrelated ones inserted by SQL and
+ * dated in the next minutes (the newest of all), then cases repeating the
+ * first one's clause ref and the second one's title.
+ */
+static void
+test_recurrences_found_before_the_newest_cases(void **state)
+{
+    (void)state;
+    char ref_id[37], title_id[37];
+    json_t *j = create_case_json(
+        "{\"kind\":\"nonconformity\",\"title\":\"Archive tapes left unlabelled\","
+        "\"source\":\"internal_audit\",\"severity\":\"minor\","
+        "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
+        "\"clause_refs\":[\"A.7.10\"]}");
+    snprintf(ref_id, sizeof ref_id, "%s", jstr(j, "id"));
+    json_decref(j);
+    create_nc("Badge readers logging disabled in the east wing", "minor", title_id, NULL);
+    free(harness_sql(
+        &h, "INSERT INTO cases (id, key, kind, workflow_id, status, title, source, severity, "
+            " detected_at, reported_by, version, created_at, updated_at, next_due_at) "
+            "SELECT gen_random_uuid(), 'NC-2098-' || lpad(i::text, 4, '0'), kind, workflow_id, "
+            " status, 'Unrelated filler ' || md5(i::text), source, severity, detected_at, "
+            " reported_by, 1, now() + make_interval(secs => i), now(), 'infinity' "
+            "FROM cases, generate_series(1, 250) AS i WHERE id = (SELECT id FROM cases "
+            " ORDER BY created_at DESC LIMIT 1)"));
+
+    j = create_case_json(
+        "{\"kind\":\"nonconformity\",\"title\":\"Media sanitisation records missing\","
+        "\"source\":\"internal_audit\",\"severity\":\"minor\","
+        "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
+        "\"clause_refs\":[\"A.7.10\"]}");
+    json_t *j_cand = json_object_get(j, "recurrence_candidates");
+    assert_int_equal(json_array_size(j_cand), 1);
+    assert_string_equal(jstr(json_array_get(j_cand, 0), "id"), ref_id);
+    assert_string_equal(jstr(json_array_get(j_cand, 0), "reason"), "clause_ref");
+    json_decref(j);
+
+    char again[37];
+    create_nc("Badge readers logging disabled in the east wing again", "minor", again, NULL);
+    j = get_case(again);
+    j_cand = json_object_get(j, "recurrence_candidates");
+    assert_int_equal(json_array_size(j_cand), 1);
+    assert_string_equal(jstr(json_array_get(j_cand, 0), "id"), title_id);
+    assert_string_equal(jstr(json_array_get(j_cand, 0), "reason"), "similar_title");
+    json_decref(j);
+}
+
 /* ---- 7. actions across cases ------------------------------------------------------------ */
 
 /* GET a path that answers 200 with JSON; returns the whole answer (caller decrefs). */
@@ -1837,6 +1886,7 @@ main(void)
         cmocka_unit_test(test_evidence_round_trip_and_limits),
         cmocka_unit_test(test_links_controls_and_recurrence),
         cmocka_unit_test(test_recurrences_are_the_newest_matches),
+        cmocka_unit_test(test_recurrences_found_before_the_newest_cases),
         cmocka_unit_test(test_actions_across_cases),
         cmocka_unit_test(test_closed_case_refuses_records),
         cmocka_unit_test(test_records_validation_errors),
