@@ -180,10 +180,10 @@ out:
 }
 
 /*
- * How many of the newest cases the clause-ref and title searches read in
- * creation order before they fall back to the GIN indexes (see store.h).
+ * The newest cases read in creation order for similar titles, and for clause
+ * refs before the search falls back to the GIN index (see store.h).
  */
-#define RECURRENCE_WINDOW "200"
+#define RECURRENCE_WINDOW "1000"
 
 int
 store_case_recurrences(struct store_conn *c, const struct case_record *rec, json_t **j_out)
@@ -195,9 +195,10 @@ store_case_recurrences(struct store_conn *c, const struct case_record *rec, json
 
     *j_out = NULL;
     /*
-     * Per reason, its five newest matches: from the window of the newest
-     * $4 cases when it holds five (the older part is then never executed),
-     * else also from the cases before the window, found by index.
+     * Per reason, its five newest matches. Clause refs: from the window of
+     * the newest $4 cases when it holds five (the older part is then never
+     * executed), else also from the cases before it, by index. Titles: in
+     * the window only.
      */
     if (rc == ERR_OK)
         rc = db_exec(
@@ -227,16 +228,9 @@ store_case_recurrences(struct store_conn *c, const struct case_record *rec, json
             "      ORDER BY k.created_at DESC, k.id DESC LIMIT 5)"
             "   ) by_ref LIMIT 5) "
             "  UNION ALL "
-            "  (SELECT * FROM ("
-            "    (SELECT r.id, r.key, r.title, 'similar_title', 1.0 + similarity(r.title, $3), "
-            "      r.created_at FROM recent r WHERE r.id <> $1::uuid AND r.title % $3 "
-            "      ORDER BY r.created_at DESC, r.id DESC) "
-            "    UNION ALL "
-            "    (SELECT k.id, k.key, k.title, 'similar_title', 1.0 + similarity(k.title, $3), "
-            "      k.created_at FROM cases k WHERE k.id <> $1::uuid AND k.title % $3 "
-            "       AND (k.created_at, k.id) < (SELECT b.created_at, b.id FROM boundary b) "
-            "      ORDER BY k.created_at DESC, k.id DESC LIMIT 5)"
-            "   ) by_title LIMIT 5)"
+            "  (SELECT r.id, r.key, r.title, 'similar_title', 1.0 + similarity(r.title, $3), "
+            "    r.created_at FROM recent r WHERE r.id <> $1::uuid AND r.title % $3 "
+            "    ORDER BY r.created_at DESC, r.id DESC LIMIT 5)"
             " ) candidates ORDER BY id, score DESC"
             ") best ORDER BY score DESC, created_at DESC LIMIT 5",
             4, params, &res);

@@ -117,12 +117,13 @@ int store_key_next(struct store_conn *c, const char *prefix, int *year, int *n,
  * (trigram similarity). At most 5, best first (control, clause ref, title
  * by similarity; then newest): [{"id", "key", "title", "reason"}] (new
  * reference). Each reason contributes its five newest matches, and the
- * search reads a bounded number of rows however many cases match: clause
- * refs and titles are first looked for among the 200 newest cases, read in
- * creation order; only when that window holds fewer than five matches does
- * it look further back, through the GIN indexes. (Left to the planner alone,
- * a title repeated since the last ANALYZE was estimated rare, and its bitmap
- * scan rechecked 23,000 rows: 250 ms per create at 200k cases.)
+ * search reads a bounded number of rows however many cases match. Similar
+ * titles are looked for among the 1,000 newest cases only: a trigram index
+ * cannot bound its own cost (at 1M benchmark cases, whose titles share most
+ * of their trigrams, one title's GIN scan rechecked 100,000-300,000 rows,
+ * 1-3 s). Clause refs are looked for in that window first, read in creation
+ * order, and only when it holds fewer than five matches further back,
+ * through the GIN index of the arrays, which is exact.
  */
 int store_case_recurrences(struct store_conn *c, const struct case_record *rec, json_t **j_out);
 
