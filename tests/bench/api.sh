@@ -339,8 +339,8 @@ printf '\nnotes:\n'
 printf -- '- wrk -t2 -c%s -d%ss --latency per operation; pgbench -n -M prepared -c%s -j2 -T%s on the\n' "$conns" "$secs" "$conns" "$secs"
 printf '  same database right after (capad idle), same statements as service/store/*.c; capad\n'
 printf '  holds %s pooled PostgreSQL connections (CAPA_DB_POOL_SIZE), pgbench %s\n' "${pool_size:-10}" "$conns"
-printf -- '- create: no Idempotency-Key; its transaction includes the recurrence search (trigram\n'
-printf '  similarity of the title and clause_refs overlap over all %s cases) and the key\n' "$ncases"
+printf -- '- create: no Idempotency-Key; its transaction includes the recurrence search (similar\n'
+printf '  titles among the 1,000 newest cases, clause_refs overlap over all %s) and the key\n' "$ncases"
 printf '  counter row, which serialises concurrent creates until commit (in both columns)\n'
 printf -- '- get: random ids over %s seeded cases; patch {"owner"} and transition reported ->\n' "$(wc -l <"$tmp/ids-get.txt")"
 printf '  rejected: each wrk request on a different seeded case at version 1 (If-Match "1");\n'
