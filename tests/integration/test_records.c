@@ -110,6 +110,20 @@ create_nc(const char *title, const char *severity, char id[37], char key[32])
     free(body);
 }
 
+/* Create a minor nonconformity naming one clause ref; returns the response JSON (caller decrefs).
+ */
+static json_t *
+create_nc_with_ref(const char *title, const char *clause_ref)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"kind\":\"nonconformity\",\"title\":\"%s\",\"source\":\"internal_audit\","
+             "\"severity\":\"minor\",\"detected_at\":\"2026-11-25T10:00:00Z\","
+             "\"reported_by\":\"auditor@example.com\",\"clause_refs\":[\"%s\"]}",
+             title, clause_ref);
+    return create_case_json(body);
+}
+
 /* GET /v1/cases/{id}: the case with its readiness (caller decrefs). */
 static json_t *
 get_case(const char *id)
@@ -1303,22 +1317,13 @@ test_recurrences_are_the_newest_matches(void **state)
                                    "Screen lock disabled",  "Courier receipts missing",
                                    "Key escrow untested",   "Printer firmware old",
                                    "Guest wifi unsegmented"};
-    char ids[7][37], body[512];
+    char ids[7][37];
     for (int i = 0; i < 7; i++) {
-        snprintf(body, sizeof body,
-                 "{\"kind\":\"nonconformity\",\"title\":\"%s\",\"source\":\"internal_audit\","
-                 "\"severity\":\"minor\",\"detected_at\":\"2026-11-25T10:00:00Z\","
-                 "\"reported_by\":\"auditor@example.com\",\"clause_refs\":[\"A.5.30\"]}",
-                 titles[i]);
-        json_t *j = create_case_json(body);
+        json_t *j = create_nc_with_ref(titles[i], "A.5.30");
         snprintf(ids[i], sizeof ids[i], "%s", jstr(j, "id"));
         json_decref(j);
     }
-    json_t *j_new = create_case_json(
-        "{\"kind\":\"nonconformity\",\"title\":\"Continuity plan never exercised\","
-        "\"source\":\"internal_audit\",\"severity\":\"minor\","
-        "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
-        "\"clause_refs\":[\"A.5.30\"]}");
+    json_t *j_new = create_nc_with_ref("Continuity plan never exercised", "A.5.30");
     json_t *j_cand = json_object_get(j_new, "recurrence_candidates");
     assert_int_equal(json_array_size(j_cand), 5);
     for (int i = 0; i < 5; i++) {
@@ -1342,11 +1347,7 @@ test_recurrences_found_before_the_newest_cases(void **state)
 {
     (void)state;
     char ref_id[37], title_id[37];
-    json_t *j = create_case_json(
-        "{\"kind\":\"nonconformity\",\"title\":\"Archive tapes left unlabelled\","
-        "\"source\":\"internal_audit\",\"severity\":\"minor\","
-        "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
-        "\"clause_refs\":[\"A.7.10\"]}");
+    json_t *j = create_nc_with_ref("Archive tapes left unlabelled", "A.7.10");
     snprintf(ref_id, sizeof ref_id, "%s", jstr(j, "id"));
     json_decref(j);
     create_nc("Badge readers logging disabled in the east wing", "minor", title_id, NULL);
@@ -1359,11 +1360,7 @@ test_recurrences_found_before_the_newest_cases(void **state)
             "FROM cases, generate_series(1, 1000) AS i WHERE id = (SELECT id FROM cases "
             " ORDER BY created_at DESC LIMIT 1)"));
 
-    j = create_case_json(
-        "{\"kind\":\"nonconformity\",\"title\":\"Media sanitisation records missing\","
-        "\"source\":\"internal_audit\",\"severity\":\"minor\","
-        "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
-        "\"clause_refs\":[\"A.7.10\"]}");
+    j = create_nc_with_ref("Media sanitisation records missing", "A.7.10");
     json_t *j_cand = json_object_get(j, "recurrence_candidates");
     assert_int_equal(json_array_size(j_cand), 1);
     assert_string_equal(jstr(json_array_get(j_cand, 0), "id"), ref_id);
