@@ -79,18 +79,13 @@ store_apikey_authenticate(struct store_conn *c, const char *id, const char *secr
 int
 store_apikey_list(struct store_conn *c, json_t **j_items)
 {
-    PGresult *res = NULL;
-    int rc = db_exec(c,
-                     "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, "
-                     "  'roles', roles, 'delegate', delegate, 'created_at', capa_ts(created_at), "
-                     "  'last_used_at', capa_ts(last_used_at), 'revoked_at', capa_ts(revoked_at)) "
-                     "  ORDER BY created_at DESC, id), '[]') FROM api_keys",
-                     0, NULL, &res);
-    *j_items = NULL;
-    if (rc == ERR_OK && (*j_items = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL)
-        rc = ERR_INTERNAL;
-    PQclear(res);
-    return rc;
+    return db_exec_json(
+        c,
+        "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, "
+        "  'roles', roles, 'delegate', delegate, 'created_at', capa_ts(created_at), "
+        "  'last_used_at', capa_ts(last_used_at), 'revoked_at', capa_ts(revoked_at)) "
+        "  ORDER BY created_at DESC, id), '[]') FROM api_keys",
+        0, NULL, j_items);
 }
 
 int

@@ -711,15 +711,9 @@ store_case_select_with_facts(struct store_conn *c, const char *id_or_key, struct
 int
 store_case_status_counts(struct store_conn *c, json_t **j_counts)
 {
-    PGresult *res = NULL;
     /* an index-only scan of cases_status_idx where the visibility map allows */
-    int rc = db_exec(c,
-                     "SELECT coalesce(json_object_agg(status, n), '{}') "
-                     "FROM (SELECT status, count(*) AS n FROM cases GROUP BY status) s",
-                     0, NULL, &res);
-    *j_counts = NULL;
-    if (rc == ERR_OK && (*j_counts = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL)
-        rc = ERR_INTERNAL;
-    PQclear(res);
-    return rc;
+    return db_exec_json(c,
+                        "SELECT coalesce(json_object_agg(status, n), '{}') "
+                        "FROM (SELECT status, count(*) AS n FROM cases GROUP BY status) s",
+                        0, NULL, j_counts);
 }

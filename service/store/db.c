@@ -93,6 +93,20 @@ db_exec_prepared(struct store_conn *c, const char *sql, int n_params, const char
     return db_result(c, PQexecPrepared(c->pg, name, n_params, params, NULL, NULL, 0), res);
 }
 
+int
+db_exec_json(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+             json_t **j_out)
+{
+    PGresult *res = NULL;
+    int rc = db_exec(c, sql, n_params, params, &res);
+    *j_out = NULL;
+    if (rc == ERR_OK && (PQntuples(res) != 1 || PQnfields(res) != 1 ||
+                         (*j_out = json_loads(PQgetvalue(res, 0, 0), 0, NULL)) == NULL))
+        rc = ERR_INTERNAL;
+    PQclear(res);
+    return rc;
+}
+
 void
 db_prepared_forget(struct store_conn *c)
 {

@@ -6,6 +6,7 @@
 #ifndef CAPA_DB_H
 #define CAPA_DB_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 
@@ -46,6 +47,14 @@ int db_exec(struct store_conn *c, const char *sql, int n_params, const char *con
  */
 int db_exec_prepared(struct store_conn *c, const char *sql, int n_params, const char *const *params,
                      PGresult **res);
+
+/*
+ * db_exec of a statement whose one row and column is JSON text: *j_out is
+ * that value (new reference), NULL on failure (ERR_INTERNAL when the text
+ * is not JSON).
+ */
+int db_exec_json(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+                 json_t **j_out);
 
 /* Forget the statements prepared on c's connection (it was replaced). */
 void db_prepared_forget(struct store_conn *c);

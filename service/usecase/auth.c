@@ -335,28 +335,11 @@ out:
     return rc;
 }
 
-struct list_ctx {
-    json_t *j_items;
-};
-
-static int
-list_read(struct store_conn *c, void *arg)
-{
-    struct list_ctx *x = arg;
-    json_decref(x->j_items);
-    return store_apikey_list(c, &x->j_items);
-}
-
 int
 uc_apikey_list(struct app *app, json_t **j_items, struct uc_status *st)
 {
-    struct list_ctx x = {0};
     (void)st;
-    int rc = uc_run_read(app, list_read, &x);
-    *j_items = rc == ERR_OK ? x.j_items : NULL;
-    if (rc != ERR_OK)
-        json_decref(x.j_items);
-    return rc;
+    return uc_read_json(app, store_apikey_list, j_items);
 }
 
 struct revoke_ctx {

@@ -23,14 +23,6 @@ backlog_read(struct store_conn *c, void *arg)
     return store_events_backlog(c, arg);
 }
 
-static int
-status_counts_read(struct store_conn *c, void *arg)
-{
-    json_t **j_counts = arg;
-    json_decref(*j_counts);
-    return store_case_status_counts(c, j_counts);
-}
-
 char *
 uc_metrics_text(struct app *app)
 {
@@ -94,7 +86,7 @@ uc_metrics_text(struct app *app)
         fprintf(f, "capa_events_failed %lld\n", bl.failed);
     }
     json_t *j_counts = NULL;
-    if (uc_run_read(app, status_counts_read, &j_counts) == ERR_OK) {
+    if (uc_read_json(app, store_case_status_counts, &j_counts) == ERR_OK) {
         const char *status;
         json_t *v;
         metric(f, "capa_cases", "gauge", "Cases by workflow status.");

@@ -589,24 +589,16 @@ uc_evidence_content(struct app *app, const char *case_ref, const char *evidence_
 
 /* ---- controls ---- */
 
-static int
-controls_read(struct store_conn *c, void *arg)
-{
-    struct read_ctx *x = arg;
-    json_decref(x->j_out);
-    return store_controls_list(c, &x->j_out);
-}
-
 int
 uc_controls_list(struct app *app, json_t **j_out, struct uc_status *st)
 {
-    struct read_ctx x = {0};
+    json_t *j_items = NULL;
     (void)st;
-    int rc = uc_run_read(app, controls_read, &x);
-    *j_out = rc == ERR_OK ? json_pack("{s:o}", "items", x.j_out) : NULL;
-    if (rc != ERR_OK)
-        json_decref(x.j_out);
-    return rc == ERR_OK && *j_out == NULL ? ERR_INTERNAL : rc;
+    *j_out = NULL;
+    int rc = uc_read_json(app, store_controls_list, &j_items);
+    if (rc == ERR_OK && (*j_out = json_pack("{s:o}", "items", j_items)) == NULL)
+        rc = ERR_INTERNAL;
+    return rc;
 }
 
 /* ---- actions across cases ---- */

@@ -64,3 +64,30 @@ uc_run_read(struct app *app, uc_fn fn, void *ctx)
     }
     return rc;
 }
+
+struct json_read {
+    uc_json_read_fn read;
+    json_t *j_out;
+};
+
+static int
+json_read(struct store_conn *c, void *arg)
+{
+    struct json_read *x = arg;
+    json_decref(x->j_out); /* a retry starts over */
+    x->j_out = NULL;
+    return x->read(c, &x->j_out);
+}
+
+int
+uc_read_json(struct app *app, uc_json_read_fn read, json_t **j_out)
+{
+    struct json_read x = {.read = read};
+    int rc = uc_run_read(app, json_read, &x);
+    if (rc != ERR_OK) {
+        json_decref(x.j_out);
+        x.j_out = NULL;
+    }
+    *j_out = x.j_out;
+    return rc;
+}

@@ -7,6 +7,7 @@
  *   uc_run_read  fn on a pooled connection without an explicit transaction
  *                (single statements, or reads of append-only rows); retried
  *                once when the connection turned out to be lost
+ *   uc_read_json uc_run_read of a store function that reads one JSON value
  */
 #ifndef CAPA_TX_H
 #define CAPA_TX_H
@@ -19,6 +20,11 @@ typedef int (*uc_fn)(struct store_conn *c, void *ctx);
 
 int uc_run_tx(struct app *app, uc_fn fn, void *ctx);
 int uc_run_read(struct app *app, uc_fn fn, void *ctx);
+
+/* A store read that fills *j_out with a new reference. */
+typedef int (*uc_json_read_fn)(struct store_conn *c, json_t **j_out);
+/* Run read with uc_run_read: *j_out is its value (new reference), or NULL on failure. */
+int uc_read_json(struct app *app, uc_json_read_fn read, json_t **j_out);
 
 /* Shared by the use cases of cases and of their records (cases.c). */
 struct principal;

@@ -7,29 +7,16 @@
 #include "usecase.h"
 #include "workflow.h"
 
-struct list_ctx {
-    json_t *j_items;
-};
-
-static int
-list_read(struct store_conn *c, void *arg)
-{
-    struct list_ctx *x = arg;
-    json_decref(x->j_items);
-    return store_workflow_list(c, &x->j_items);
-}
-
 int
 uc_workflow_list(struct app *app, json_t **j_out, struct uc_status *st)
 {
-    struct list_ctx x = {0};
+    json_t *j_items = NULL;
     (void)st;
     *j_out = NULL;
-    int rc = uc_run_read(app, list_read, &x);
-    if (rc == ERR_OK)
-        *j_out = json_pack("{s:O}", "items", x.j_items);
-    json_decref(x.j_items);
-    return rc == ERR_OK && *j_out == NULL ? ERR_INTERNAL : rc;
+    int rc = uc_read_json(app, store_workflow_list, &j_items);
+    if (rc == ERR_OK && (*j_out = json_pack("{s:o}", "items", j_items)) == NULL)
+        rc = ERR_INTERNAL;
+    return rc;
 }
 
 struct put_ctx {
