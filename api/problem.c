@@ -34,6 +34,9 @@ static const struct {
     [ERR_FORBIDDEN] = {403, "forbidden", "Forbidden"},
     [ERR_SEGREGATION] = {403, "segregation-of-duties", "Segregation of duties"},
     [ERR_RATE_LIMITED] = {429, "rate-limited", "Too many requests"},
+    [ERR_CASE_CLOSED] = {409, "case-closed", "Case closed"},
+    [ERR_APPROVAL_ORDER] = {409, "approval-out-of-order", "Approval out of order"},
+    [ERR_VERDICT_ORDER] = {409, "verdict-out-of-order", "Verdict out of order"},
 };
 
 static const char *const default_details[ERR__COUNT] = {

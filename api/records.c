@@ -70,17 +70,32 @@ api_record_create(const struct _u_request *req, struct _u_response *resp, const 
     return U_CALLBACK_COMPLETE;
 }
 
+/* GET a list of a case's records, of one cycle with ?cycle=. */
 int
 api_record_list(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
+    static const char *const params[] = {"cycle", NULL};
     struct api_call c;
     int kind = path_kind(req);
+    long cycle = 0;
 
     api_call_init(&c, req, resp, rq);
-    if (kind < 0)
+    if (kind < 0) {
         api_problem(resp, ERR_NOT_FOUND, NULL);
-    else if (api_call_query(&c, api_no_params) == ERR_OK)
-        api_call_answer(&c, uc_record_list(c.app, c.id, (enum rec_kind)kind, &c.j_out, &c.st));
+        goto out;
+    }
+    if (api_call_query(&c, params) != ERR_OK)
+        goto out;
+    const char *text = json_string_value(json_object_get(c.j_params, "cycle"));
+    if (text != NULL && !case_query_int(text, 1, 1000000, &cycle)) {
+        case_error_add(c.st.j_errors, "cycle", "invalid", "must be an integer from 1 to 1000000");
+        snprintf(c.st.detail, sizeof c.st.detail, "see errors for each query parameter");
+        api_problem(resp, ERR_BAD_REQUEST, &c.st);
+        goto out;
+    }
+    api_call_answer(&c,
+                    uc_record_list(c.app, c.id, (enum rec_kind)kind, (int)cycle, &c.j_out, &c.st));
+out:
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }

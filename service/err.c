@@ -21,6 +21,9 @@ static const char *const names[ERR__COUNT] = {
     [ERR_FORBIDDEN] = "forbidden",
     [ERR_SEGREGATION] = "segregation of duties",
     [ERR_RATE_LIMITED] = "rate limited",
+    [ERR_CASE_CLOSED] = "case closed",
+    [ERR_APPROVAL_ORDER] = "approval out of order",
+    [ERR_VERDICT_ORDER] = "verdict out of order",
 };
 
 const char *

@@ -28,6 +28,9 @@ enum err {
     ERR_FORBIDDEN,             /* authenticated, but the role is missing (403) */
     ERR_SEGREGATION,           /* segregation of duties refuses this principal (403) */
     ERR_RATE_LIMITED,          /* the principal's request rate is over its limit (429) */
+    ERR_CASE_CLOSED,           /* the case is in a terminal state: it cannot change (409) */
+    ERR_APPROVAL_ORDER,        /* an approval given before its step can be approved (409) */
+    ERR_VERDICT_ORDER,         /* an effectiveness verdict before the case is ready for it (409) */
     ERR__COUNT
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "iso27001.h"
 #include "mergepatch.h"
 
 static const char *const kind_texts[CASE_KIND__COUNT] = {"nonconformity", "improvement"};
@@ -424,6 +425,8 @@ static const char *const read_only_fields[] = {"id",
                                                "overdue",
                                                "reopened_count",
                                                "recurrence_candidates",
+                                               "cycle",
+                                               "containment_performed_at",
                                                "readiness",
                                                NULL};
 
@@ -442,9 +445,35 @@ dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* Validate the editable fields of j into rec (kind already set). */
+/*
+ * Clause refs must name a clause or an Annex A control of ISO/IEC 27001:2022;
+ * those in j_kept (the case's refs before a patch, NULL on create) stay
+ * accepted as they were, so that an older case can still be edited.
+ */
+static void
+check_refs_known(const json_t *j_refs, const json_t *j_kept, json_t *j_errors)
+{
+    char name[64];
+    size_t i, k;
+    json_t *item, *kept;
+
+    json_array_foreach(j_refs, i, item)
+    {
+        bool known = iso_ref_known(json_string_value(item));
+        json_array_foreach(j_kept, k, kept) known = known || json_equal(kept, item);
+        if (known)
+            continue;
+        snprintf(name, sizeof name, "clause_refs[%zu]", i);
+        case_error_add(j_errors, name, "unknown",
+                       "is neither a clause of ISO/IEC 27001:2022 (4 to 10 and their "
+                       "sub-clauses) nor an Annex A control (see /v1/controls)");
+    }
+}
+
+/* Validate the editable fields of j into rec (kind already set); see check_refs_known. */
 static int
-decode_editable(const json_t *j, struct case_record *rec, json_t *j_errors)
+decode_editable(const json_t *j, struct case_record *rec, const json_t *j_kept_refs,
+                json_t *j_errors)
 {
     const json_t *v;
     const char *s;
@@ -515,6 +544,7 @@ decode_editable(const json_t *j, struct case_record *rec, json_t *j_errors)
                                                "reference such as 8.1 or A.5.15",
                                                j_errors)
                            : json_array();
+    check_refs_known(rec->j_clause_refs, j_kept_refs, j_errors);
     v = json_object_get(j, "external_refs");
     rec->j_external_refs = v ? case_external_refs_decode(v, j_errors) : json_array();
 
@@ -561,7 +591,7 @@ case_input_decode(const json_t *j_body, struct case_record *rec, json_t *j_error
         int k = enum_field(v, "kind", kind_texts, CASE_KIND__COUNT, j_errors);
         rec->kind = k < 0 ? CASE_KIND_NONCONFORMITY : (enum case_kind)k;
     }
-    decode_editable(j_body, rec, j_errors);
+    decode_editable(j_body, rec, NULL, j_errors);
     return (int)json_array_size(j_errors) > n_errors ? ERR_INVALID : ERR_OK;
 }
 
@@ -600,9 +630,11 @@ case_to_json(const struct case_record *c)
     json_object_set_new(j, "contain_due_at", ts_or_null(c->contain_due_at));
     json_object_set_new(j, "close_due_at", ts_or_null(c->close_due_at));
     json_object_set_new(j, "contained_at", ts_or_null(c->contained_at));
+    json_object_set_new(j, "containment_performed_at", ts_or_null(c->containment_performed_at));
     json_object_set_new(j, "closed_at", ts_or_null(c->closed_at));
     json_object_set_new(j, "overdue", json_boolean(c->overdue));
     json_object_set_new(j, "reopened_count", json_integer(c->reopened_count));
+    json_object_set_new(j, "cycle", json_integer(c->cycle));
     json_object_set_new(j, "recurrence_candidates",
                         c->j_recurrences ? json_incref(c->j_recurrences) : json_array());
     return j;
@@ -647,7 +679,7 @@ case_patch(struct case_record *rec, const json_t *j_patch, json_t **j_diff, json
         goto out;
     }
     next.kind = rec->kind;
-    if (decode_editable(j_after, &next, j_errors) != ERR_OK)
+    if (decode_editable(j_after, &next, rec->j_clause_refs, j_errors) != ERR_OK)
         goto out;
     /* the diff of the values as stored (canonical), not as the patch wrote them */
     json_decref(j_after);
@@ -739,4 +771,26 @@ case_next_due(const struct case_record *c)
     if (!c->contained_at[0] && c->contain_due_at[0])
         return c->contain_due_at;
     return c->close_due_at;
+}
+
+bool
+case_time_past(const char *t, const char *now)
+{
+    int64_t ts, ns;
+    return dtime_to_unix(t, &ts) == ERR_OK && dtime_to_unix(now, &ns) == ERR_OK &&
+           ts <= ns + CASE_CLOCK_SKEW_S;
+}
+
+int
+case_check_detected(const struct case_record *c, const char *now, json_t *j_errors)
+{
+    char detail[160];
+    if (case_time_past(c->detected_at, now))
+        return ERR_OK;
+    snprintf(detail, sizeof detail,
+             "must not be in the future: the service's clock says %.27s (%d minutes of skew "
+             "allowed)",
+             now, CASE_CLOCK_SKEW_S / 60);
+    case_error_add(j_errors, "detected_at", "future", detail);
+    return ERR_INVALID;
 }

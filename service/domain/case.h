@@ -105,8 +105,10 @@ struct case_record {
     char contained_at[DTIME_LEN];
     char closed_at[DTIME_LEN];
     bool overdue;
-    int reopened_count;    /* effectiveness reviews that sent it back to analysis */
+    int reopened_count;    /* reopenings: not-effective verdicts and reopening transitions */
     json_t *j_recurrences; /* earlier cases that look like recurrences (array) */
+    int cycle;             /* 1, then one more after each reopening (workflow.h) */
+    char containment_performed_at[DTIME_LEN]; /* the corrections' time, when it became contained */
 };
 
 /* Release what the record owns and zero it. Accepts a zeroed record. */
@@ -148,6 +150,22 @@ bool case_key_valid(const char *s);
  * no deadline, leaves the field ""). Returns 0 or ERR_INVALID.
  */
 int case_due_dates(struct case_record *c, int contain_days, int close_days);
+
+/*
+ * How far ahead of the service's clock (the database's now) a time that has
+ * happened may lie: clocks of clients and servers differ by a little.
+ */
+#define CASE_CLOCK_SKEW_S 300
+/*
+ * Whether t (canonical text) has happened by now (canonical text): at most
+ * CASE_CLOCK_SKEW_S seconds after it. False for text that is not canonical.
+ */
+bool case_time_past(const char *t, const char *now);
+/*
+ * A detection in the future is refused: 0, or ERR_INVALID with an error on
+ * detected_at. now is the database's clock (canonical text).
+ */
+int case_check_detected(const struct case_record *c, const char *now, json_t *j_errors);
 
 /* The next deadline: contain-by until contained, then close-by; "" when none. */
 const char *case_next_due(const struct case_record *c);

@@ -8,6 +8,7 @@
 #include "chain.h"
 #include "dtime.h"
 #include "err.h"
+#include "iso27001.h"
 #include "mergepatch.h"
 
 static const struct {
@@ -68,12 +69,20 @@ enum ftype {
     F_ANY,       /* validated by the kind's own check */
 };
 
+/* How a field's value relates to time, and who writes it. */
+enum fflag {
+    FF_PAST = 1u,       /* F_DATETIME: when something was done (struct rec_when) */
+    FF_FROM_TODAY = 2u, /* F_DATE: a due date, today or later */
+    FF_SERVER = 4u,     /* written by the service: a request may not set or change it */
+};
+
 struct field {
     const char *name;
     enum ftype type;
     bool required;
     size_t max;
     const char *const *values; /* F_ENUM */
+    unsigned flags;            /* enum fflag */
 };
 
 static void
@@ -125,9 +134,38 @@ control_valid(const char *s)
     return number >= 1 && number <= 3 && s[number] == '\0';
 }
 
-/* Validate one member into out (canonical). Returns false after recording an error. */
+/* The time rules of struct rec_when for a value s (canonical) of f. */
 static bool
-decode_field(const struct field *f, const json_t *v, json_t *out, json_t *j_errors)
+check_time(const struct field *f, const char *s, const struct rec_when *when, json_t *j_errors)
+{
+    char detail[160];
+    if ((f->flags & FF_PAST) && !case_time_past(s, when->now)) {
+        snprintf(detail, sizeof detail, "must not be in the future: the service's clock says %.27s",
+                 when->now);
+        case_error_add(j_errors, f->name, "future", detail);
+        return false;
+    }
+    if ((f->flags & FF_PAST) && strcmp(s, when->detected_at) < 0) {
+        snprintf(detail, sizeof detail, "must not be before the case was detected (%.27s)",
+                 when->detected_at);
+        case_error_add(j_errors, f->name, "before_detection", detail);
+        return false;
+    }
+    if ((f->flags & FF_FROM_TODAY) && strncmp(s, when->now, 10) < 0) {
+        snprintf(detail, sizeof detail, "must be today (%.10s, UTC) or later", when->now);
+        case_error_add(j_errors, f->name, "past", detail);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Validate one member into out (canonical). Its time rules apply when it is
+ * new or changed from *was (NULL: new). Returns false after recording an error.
+ */
+static bool
+decode_field(const struct field *f, const json_t *v, const json_t *was, const struct rec_when *when,
+             json_t *out, json_t *j_errors)
 {
     char detail[256], canon[DTIME_LEN];
     const char *s = NULL;
@@ -204,21 +242,34 @@ decode_field(const struct field *f, const json_t *v, json_t *out, json_t *j_erro
                            "must be an ISO/IEC 27001:2022 Annex A control such as A.8.8");
             return false;
         }
+        if (!iso_control_known(s)) {
+            case_error_add(j_errors, f->name, "unknown",
+                           "is not an ISO/IEC 27001:2022 Annex A control (see /v1/controls)");
+            return false;
+        }
         break;
     default:
         break;
     }
-    json_object_set_new(out, f->name, json_string(s));
+    json_t *j_value = json_string(s);
+    if ((was == NULL || !json_equal(was, j_value)) && !check_time(f, s, when, j_errors)) {
+        json_decref(j_value);
+        return false;
+    }
+    json_object_set_new(out, f->name, j_value);
     return true;
 }
 
 /*
  * Decode j against fields: unknown members and missing required ones are
- * errors; null leaves an optional member out. Returns the content (new
- * reference; partial when errors were recorded).
+ * errors; null leaves an optional member out. current is the content j
+ * changes (NULL for a create): members the service writes must be as they
+ * are there, and time rules apply only to values new or changed from it.
+ * Returns the content (new reference; partial when errors were recorded).
  */
 static json_t *
-decode_fields(const json_t *j, const struct field *fields, json_t *j_errors)
+decode_fields(const json_t *j, const struct field *fields, const json_t *current,
+              const struct rec_when *when, json_t *j_errors)
 {
     json_t *out = json_object();
     const char *key;
@@ -233,10 +284,13 @@ decode_fields(const json_t *j, const struct field *fields, json_t *j_errors)
         const struct field *f = fields;
         while (f->name && strcmp(f->name, key) != 0)
             f++;
+        const json_t *was = f->name ? json_object_get(current, f->name) : NULL;
         if (f->name == NULL)
             case_error_add(j_errors, key, "unknown", "is not a member of this record");
+        else if ((f->flags & FF_SERVER) && (was == NULL || !json_equal(was, v)))
+            case_error_add(j_errors, key, "read_only", "is set by the service");
         else if (!json_is_null(v))
-            decode_field(f, v, out, j_errors);
+            decode_field(f, v, was, when, out, j_errors);
     }
     for (const struct field *f = fields; f->name; f++) {
         const json_t *given = json_object_get(j, f->name);
@@ -259,6 +313,27 @@ static const char *const yes_no_unknown[] = {"yes", "no", "unknown", NULL};
 static const char *const action_types[] = {"correction",  "corrective",  "preventive",
                                            "improvement", "isms_change", NULL};
 static const char *const action_statuses[] = {"open", "in_progress", "done", "cancelled", NULL};
+
+static int
+index_of(const char *const *values, const char *s)
+{
+    for (int i = 0; s && values[i]; i++)
+        if (strcmp(values[i], s) == 0)
+            return i;
+    return -1;
+}
+
+int
+rec_action_type_from_text(const char *s)
+{
+    return index_of(action_types, s);
+}
+
+int
+rec_action_status_from_text(const char *s)
+{
+    return index_of(action_statuses, s);
+}
 static const char *const verdicts[] = {"effective", "not_effective", NULL};
 static const char *const isms_decisions[] = {"change", "none_needed", NULL};
 static const char *const isms_types[] = {"policy", "control", "risk", "asset", "document", NULL};
@@ -267,62 +342,71 @@ static const char *const link_types[] = {"related_case", "recurrence_of", "dupli
 static const char *const decisions[] = {"approve", "reject", NULL};
 
 static const struct field correction_fields[] = {
-    {"description", F_MULTILINE, true, REC_TEXT_MAX, NULL},
-    {"performed_by", F_TEXT, true, 200, NULL},
-    {"performed_at", F_DATETIME, true, 64, NULL},
-    {NULL, 0, false, 0, NULL}};
+    {"description", F_MULTILINE, true, REC_TEXT_MAX, NULL, 0},
+    {"performed_by", F_TEXT, true, 200, NULL, 0},
+    {"performed_at", F_DATETIME, true, 64, NULL, FF_PAST},
+    {NULL, 0, false, 0, NULL, 0}};
 
 static const struct field root_cause_fields[] = {
-    {"method", F_ENUM, true, 32, methods},
-    {"analysis", F_ANY, true, 0, NULL},
-    {"root_cause", F_MULTILINE, true, REC_TEXT_MAX, NULL},
-    {"similar_exist", F_ENUM, true, 16, yes_no_unknown},
-    {"similar_where", F_MULTILINE, false, REC_TEXT_MAX, NULL},
-    {"similar_cases", F_IDS, false, 0, NULL},
-    {NULL, 0, false, 0, NULL}};
+    {"method", F_ENUM, true, 32, methods, 0},
+    {"analysis", F_ANY, true, 0, NULL, 0},
+    {"root_cause", F_MULTILINE, true, REC_TEXT_MAX, NULL, 0},
+    {"similar_exist", F_ENUM, true, 16, yes_no_unknown, 0},
+    {"similar_where", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {"similar_cases", F_IDS, false, 0, NULL, 0},
+    {NULL, 0, false, 0, NULL, 0}};
 
 static const struct field action_fields[] = {
-    {"type", F_ENUM, true, 32, action_types},
-    {"title", F_TEXT, true, 200, NULL},
-    {"description", F_MULTILINE, false, REC_TEXT_MAX, NULL},
-    {"assignee", F_TEXT, false, 200, NULL},
-    {"due_date", F_DATE, false, 64, NULL},
-    {"status", F_ENUM, false, 16, action_statuses},
-    {"completion_note", F_MULTILINE, false, REC_TEXT_MAX, NULL},
-    {"reason", F_MULTILINE, false, REC_TEXT_MAX, NULL},
-    {"external_refs", F_ANY, false, 0, NULL},
-    {NULL, 0, false, 0, NULL}};
+    {"type", F_ENUM, true, 32, action_types, 0},
+    {"title", F_TEXT, true, 200, NULL, 0},
+    {"description", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {"assignee", F_TEXT, false, 200, NULL, 0},
+    {"due_date", F_DATE, false, 64, NULL, FF_FROM_TODAY},
+    {"status", F_ENUM, false, 16, action_statuses, 0},
+    {"completion_note", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {"completed_at", F_DATETIME, false, 64, NULL, FF_PAST},
+    {"completed_by", F_ANY, false, 0, NULL, FF_SERVER},
+    {"reason", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {"cancelled_at", F_DATETIME, false, 64, NULL, FF_SERVER},
+    {"cancelled_by", F_ANY, false, 0, NULL, FF_SERVER},
+    {"external_refs", F_ANY, false, 0, NULL, 0},
+    {NULL, 0, false, 0, NULL, 0}};
 
-static const struct field review_fields[] = {{"scheduled_for", F_DATE, true, 64, NULL},
-                                             {"reviewer", F_TEXT, true, 200, NULL},
-                                             {"criteria", F_MULTILINE, true, REC_TEXT_MAX, NULL},
-                                             {NULL, 0, false, 0, NULL}};
+static const struct field review_fields[] = {
+    {"scheduled_for", F_DATE, true, 64, NULL, FF_FROM_TODAY},
+    {"reviewer", F_TEXT, true, 200, NULL, 0},
+    {"criteria", F_MULTILINE, true, REC_TEXT_MAX, NULL, 0},
+    {NULL, 0, false, 0, NULL, 0}};
 
-static const struct field verdict_fields[] = {{"verdict", F_ENUM, true, 16, verdicts},
-                                              {"rationale", F_MULTILINE, true, REC_TEXT_MAX, NULL},
-                                              {"evidence", F_IDS, false, 0, NULL},
-                                              {NULL, 0, false, 0, NULL}};
+static const struct field verdict_fields[] = {
+    {"verdict", F_ENUM, true, 16, verdicts, 0},
+    {"rationale", F_MULTILINE, true, REC_TEXT_MAX, NULL, 0},
+    {"evidence", F_IDS, false, 0, NULL, 0},
+    {"performed_at", F_DATETIME, false, 64, NULL, FF_PAST},
+    {"early_reason", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {NULL, 0, false, 0, NULL, 0}};
 
 static const struct field isms_fields[] = {
-    {"decision", F_ENUM, true, 16, isms_decisions},
-    {"type", F_ENUM, false, 16, isms_types},
-    {"reference", F_TEXT, false, 200, NULL},
-    {"description", F_MULTILINE, false, REC_TEXT_MAX, NULL},
-    {"justification", F_MULTILINE, false, REC_TEXT_MAX, NULL},
-    {NULL, 0, false, 0, NULL}};
+    {"decision", F_ENUM, true, 16, isms_decisions, 0},
+    {"type", F_ENUM, false, 16, isms_types, 0},
+    {"reference", F_TEXT, false, 200, NULL, 0},
+    {"description", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {"justification", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {NULL, 0, false, 0, NULL, 0}};
 
-static const struct field link_fields[] = {{"type", F_ENUM, true, 16, link_types},
-                                           {"target_case", F_CASE_REF, false, 64, NULL},
-                                           {"control", F_CONTROL, false, 16, NULL},
-                                           {NULL, 0, false, 0, NULL}};
+static const struct field link_fields[] = {{"type", F_ENUM, true, 16, link_types, 0},
+                                           {"target_case", F_CASE_REF, false, 64, NULL, 0},
+                                           {"control", F_CONTROL, false, 16, NULL, 0},
+                                           {NULL, 0, false, 0, NULL, 0}};
 
-static const struct field comment_fields[] = {{"body", F_MULTILINE, true, REC_TEXT_MAX, NULL},
-                                              {NULL, 0, false, 0, NULL}};
+static const struct field comment_fields[] = {{"body", F_MULTILINE, true, REC_TEXT_MAX, NULL, 0},
+                                              {NULL, 0, false, 0, NULL, 0}};
 
-static const struct field approval_fields[] = {{"step", F_NAME, true, 63, NULL},
-                                               {"decision", F_ENUM, true, 16, decisions},
-                                               {"comment", F_MULTILINE, false, REC_TEXT_MAX, NULL},
-                                               {NULL, 0, false, 0, NULL}};
+static const struct field approval_fields[] = {
+    {"step", F_NAME, true, 63, NULL, 0},
+    {"decision", F_ENUM, true, 16, decisions, 0},
+    {"comment", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
+    {NULL, 0, false, 0, NULL, 0}};
 
 static const struct field *const create_fields[REC__COUNT] = {
     [REC_CORRECTION] = correction_fields, [REC_ROOT_CAUSE] = root_cause_fields,
@@ -488,7 +572,8 @@ check_content(enum rec_kind k, const json_t *c, json_t *j_errors)
 }
 
 int
-rec_validate_create(enum rec_kind k, const json_t *j_body, json_t **content, json_t *j_errors)
+rec_validate_create(enum rec_kind k, const json_t *j_body, const struct rec_when *when,
+                    json_t **content, json_t *j_errors)
 {
     int n_errors = (int)json_array_size(j_errors);
     *content = NULL;
@@ -496,13 +581,13 @@ rec_validate_create(enum rec_kind k, const json_t *j_body, json_t **content, jso
         case_error_add(j_errors, "", "unsupported", "this record is not created from JSON");
         return ERR_INVALID;
     }
-    json_t *c = decode_fields(j_body, create_fields[k], j_errors);
+    json_t *c = decode_fields(j_body, create_fields[k], NULL, when, j_errors);
     if (k == REC_ACTION) {
         /* an action starts open; its status moves by update only */
         if (json_object_get(c, "status") || json_object_get(c, "completion_note") ||
-            json_object_get(c, "reason"))
+            json_object_get(c, "completed_at") || json_object_get(c, "reason"))
             case_error_add(j_errors, "status", "read_only",
-                           "an action is created open; change its status with PATCH");
+                           "an action is created open; its status changes by an update");
         json_object_set_new(c, "status", json_string("open"));
     }
     if ((int)json_array_size(j_errors) == n_errors)
@@ -526,9 +611,69 @@ action_move_allowed(const char *from, const char *to)
     return true;
 }
 
+/* The action's new content c after a move from -> to: when it was done, or cancelled. */
+static const char *
+action_update(const json_t *current, json_t *c, const struct rec_when *when, json_t *j_errors)
+{
+    const char *from = str(current, "status"), *to = str(c, "status");
+    bool finished = from && (strcmp(from, "done") == 0 || strcmp(from, "cancelled") == 0);
+
+    if (to == NULL) {
+        case_error_add(j_errors, "status", "required", "an action always has a status");
+        return "capa.action.updated";
+    }
+    if (!action_move_allowed(from, to)) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "an action that is %s cannot become %s", from, to);
+        case_error_add(j_errors, "status", "transition", detail);
+        return "capa.action.updated";
+    }
+    if (finished) {
+        if (!json_equal(current, c))
+            case_error_add(j_errors, "status", "closed",
+                           "a done or cancelled action cannot change");
+        return "capa.action.updated";
+    }
+    if (strcmp(to, "done") == 0) {
+        if (json_object_get(c, "completed_at") == NULL)
+            json_object_set_new(c, "completed_at", json_string(when->now));
+        return "capa.action.completed";
+    }
+    if (json_object_get(c, "completed_at") != NULL)
+        case_error_add(j_errors, "completed_at", "unexpected",
+                       "is given with the change of status to done");
+    if (strcmp(to, "cancelled") == 0) {
+        json_object_set_new(c, "cancelled_at", json_string(when->now));
+        return "capa.action.cancelled";
+    }
+    return "capa.action.updated";
+}
+
+/* A verdict v on review current: when it was performed; early needs a reason. */
+static void
+verdict_update(const json_t *current, json_t *v, const struct rec_when *when, json_t *j_errors)
+{
+    char detail[160];
+    if (json_object_get(v, "performed_at") == NULL)
+        json_object_set_new(v, "performed_at", json_string(when->now));
+    const char *performed = str(v, "performed_at"), *scheduled = str(current, "scheduled_for");
+    bool early = performed && scheduled && strncmp(performed, scheduled, 10) < 0;
+    if (early && str(v, "early_reason") == NULL) {
+        snprintf(detail, sizeof detail,
+                 "the verdict comes before the review's scheduled date %.10s: say why it is "
+                 "given early",
+                 scheduled);
+        case_error_add(j_errors, "early_reason", "required", detail);
+    } else if (!early && str(v, "early_reason") != NULL) {
+        case_error_add(j_errors, "early_reason", "unexpected",
+                       "belongs to a verdict given before the scheduled date");
+    }
+}
+
 int
-rec_validate_update(enum rec_kind k, const json_t *current, const json_t *j_patch, json_t **content,
-                    const char **event_type, json_t *j_errors)
+rec_validate_update(enum rec_kind k, const json_t *current, const json_t *j_patch,
+                    const struct rec_when *when, json_t **content, const char **event_type,
+                    json_t *j_errors)
 {
     int n_errors = (int)json_array_size(j_errors);
     json_t *merged = NULL, *c = NULL;
@@ -540,50 +685,34 @@ rec_validate_update(enum rec_kind k, const json_t *current, const json_t *j_patc
         return ERR_INVALID;
     }
     switch (k) {
-    case REC_ACTION: {
+    case REC_ACTION:
         merged = mergepatch_apply(current, j_patch);
-        c = decode_fields(merged, action_fields, j_errors);
-        const char *from = str(current, "status"), *to = str(c, "status");
-        if (to == NULL)
-            case_error_add(j_errors, "status", "required", "an action always has a status");
-        else if (!action_move_allowed(from, to)) {
-            char detail[128];
-            snprintf(detail, sizeof detail, "an action that is %s cannot become %s", from, to);
-            case_error_add(j_errors, "status", "transition", detail);
-        } else if (strcmp(from, "done") == 0 || strcmp(from, "cancelled") == 0) {
-            if (!json_equal(current, c))
-                case_error_add(j_errors, "status", "closed",
-                               "a done or cancelled action cannot change");
-        }
-        *event_type = to && strcmp(to, "done") == 0 && strcmp(from, "done") != 0
-                          ? "capa.action.completed"
-                      : to && strcmp(to, "cancelled") == 0 && strcmp(from, "cancelled") != 0
-                          ? "capa.action.cancelled"
-                          : "capa.action.updated";
+        c = decode_fields(merged, action_fields, current, when, j_errors);
+        *event_type = action_update(current, c, when, j_errors);
         break;
-    }
     case REC_REVIEW:
+        *event_type = "capa.review.recorded";
         if (json_object_get(current, "verdict") != NULL) {
             case_error_add(j_errors, "verdict", "recorded",
                            "this review's verdict is recorded; schedule a new review");
             break;
         }
-        c = decode_fields(j_patch, verdict_fields, j_errors);
+        c = decode_fields(j_patch, verdict_fields, NULL, when, j_errors);
+        if ((int)json_array_size(j_errors) == n_errors)
+            verdict_update(current, c, when, j_errors);
         if ((int)json_array_size(j_errors) == n_errors) {
             json_t *with = json_deep_copy(current);
             json_object_update(with, c);
             json_decref(c);
             c = with;
         }
-        *event_type = "capa.review.recorded";
         break;
     case REC_ROOT_CAUSE:
         /* a new revision replaces the analysis; the old one stays in the log */
-        c = decode_fields(j_patch, root_cause_fields, j_errors);
+        c = decode_fields(j_patch, root_cause_fields, NULL, when, j_errors);
         *event_type = "capa.rootcause.recorded";
         break;
     default:
-        json_decref(merged);
         return ERR_CONFLICT;
     }
     if ((int)json_array_size(j_errors) == n_errors)
@@ -595,6 +724,12 @@ rec_validate_update(enum rec_kind k, const json_t *current, const json_t *j_patc
     }
     *content = c;
     return ERR_OK;
+}
+
+bool
+rec_kind_writable_when_closed(enum rec_kind k)
+{
+    return k == REC_COMMENT || k == REC_LINK;
 }
 
 bool

@@ -18,8 +18,9 @@
     "capa_ts(c.created_at), capa_ts(c.updated_at), capa_ts(c.contain_due_at), "                    \
     "capa_ts(c.close_due_at), capa_ts(c.contained_at), capa_ts(c.closed_at), "                     \
     "case_is_overdue(c.closed_at, c.contained_at, c.contain_due_at, c.close_due_at), "             \
-    "c.reopened_count, c.recurrence_candidates::text"
-#define CASE_N_COLUMNS 26
+    "c.reopened_count, c.recurrence_candidates::text, c.cycle, "                                   \
+    "capa_ts(c.containment_performed_at)"
+#define CASE_N_COLUMNS 28
 #define CASE_FROM " FROM cases c JOIN workflows w ON w.id = c.workflow_id "
 
 static void
@@ -72,6 +73,9 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     rec->overdue = strcmp(db_value(res, row, 23), "t") == 0;
     rec->reopened_count = atoi(db_value(res, row, 24));
     rec->j_recurrences = load_array(db_value(res, row, 25));
+    rec->cycle = atoi(db_value(res, row, 26));
+    copy_text(rec->containment_performed_at, sizeof rec->containment_performed_at,
+              db_value(res, row, 27));
     return rec->title && rec->description && rec->reported_by ? ERR_OK : ERR_INTERNAL;
 }
 
@@ -85,6 +89,7 @@ null_if_empty(const char *s)
 struct case_params {
     char workflow_id[16];
     char version[16];
+    char cycle[16];
     char *tags;
     char *clause_refs;
     char *external_refs;
@@ -95,6 +100,7 @@ case_params_init(struct case_params *p, const struct case_record *rec)
 {
     snprintf(p->workflow_id, sizeof p->workflow_id, "%d", rec->workflow_id);
     snprintf(p->version, sizeof p->version, "%d", rec->version);
+    snprintf(p->cycle, sizeof p->cycle, "%d", rec->cycle > 0 ? rec->cycle : 1);
     p->tags = json_dumps(rec->j_tags, JSON_COMPACT | JSON_ENCODE_ANY);
     p->clause_refs = json_dumps(rec->j_clause_refs, JSON_COMPACT | JSON_ENCODE_ANY);
     p->external_refs = json_dumps(rec->j_external_refs, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -156,20 +162,23 @@ store_case_insert(struct store_conn *c, struct case_record *rec)
         null_if_empty(rec->closed_at),
         null_if_empty(case_next_due(rec)),
         recurrences,
+        p.cycle,
+        null_if_empty(rec->containment_performed_at),
     };
     rc = db_exec_prepared(
         c,
         "INSERT INTO cases (id, key, kind, workflow_id, status, title, description, "
         " source, severity, detected_at, reported_by, owner, tags, clause_refs, "
         " external_refs, version, created_at, updated_at, contain_due_at, close_due_at, "
-        " contained_at, closed_at, next_due_at, recurrence_candidates) "
+        " contained_at, closed_at, next_due_at, recurrence_candidates, cycle, "
+        " containment_performed_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
         " capa_text_array($13::jsonb), capa_text_array($14::jsonb), $15::jsonb, $16, "
         " $17, $17, $18, $19, $20, $21, coalesce($22::timestamptz, 'infinity'), "
-        " coalesce($23::jsonb, '[]')) "
+        " coalesce($23::jsonb, '[]'), $24, $25) "
         "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
         " close_due_at)",
-        23, params, &res);
+        25, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:
@@ -285,6 +294,8 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
         null_if_empty(rec->closed_at),
         null_if_empty(case_next_due(rec)),
         reopened,
+        p.cycle,
+        null_if_empty(rec->containment_performed_at),
     };
     rc = db_exec_prepared(
         c,
@@ -293,11 +304,12 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
         " tags = capa_text_array($11::jsonb), clause_refs = capa_text_array($12::jsonb), "
         " external_refs = $13::jsonb, version = $14, updated_at = $15, "
         " contain_due_at = $16, close_due_at = $17, contained_at = $18, closed_at = $19, "
-        " next_due_at = coalesce($20::timestamptz, 'infinity'), reopened_count = $21 "
+        " next_due_at = coalesce($20::timestamptz, 'infinity'), reopened_count = $21, "
+        " cycle = $22, containment_performed_at = $23 "
         "WHERE id = $1 AND version = $2 "
         "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
         " close_due_at)",
-        21, params, &res);
+        23, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:
@@ -625,85 +637,129 @@ out:
 }
 
 /*
- * The facts the guards read, of the case whose id is the SQL expression ID
- * ("$1", or "c.id" beside the case's own columns). The latest decision on an
- * approval step, and the latest verdict, count. FACTS_N_COLUMNS columns,
- * decoded by decode_facts.
+ * What the guards read of the records of the case whose id is the SQL
+ * expression ID ("$1", or "c.id" beside the case's own columns): one JSON
+ * array per record, [kind, cycle, type, status, planned, verdict, step,
+ * decision], in the order they were last changed, decoded by decode_facts.
+ * What the facts mean is the domain's (wf_facts_compute); this only reads.
  */
-#define FACTS_SELECT(ID)                                                                           \
-    "SELECT count(*) FILTER (WHERE kind = 'correction'), "                                         \
-    " count(*) FILTER (WHERE kind = 'root_cause'), "                                               \
-    " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'corrective' "                    \
-    "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "         \
-    " count(*) FILTER (WHERE kind = 'action' AND data->>'type' = 'improvement' "                   \
-    "   AND data ? 'assignee' AND data ? 'due_date' AND data->>'status' <> 'cancelled'), "         \
-    " count(*) FILTER (WHERE kind = 'action' AND data->>'status' IN ('open', 'in_progress')), "    \
-    " count(*) FILTER (WHERE kind = 'action' AND data->>'status' = 'done'), "                      \
-    " count(*) FILTER (WHERE kind = 'review' AND NOT data ? 'verdict'), "                          \
-    " (SELECT data->>'verdict' FROM case_records v WHERE v.case_id = " ID                          \
-    " AND v.kind = 'review' "                                                                      \
-    "   AND v.data ? 'verdict' ORDER BY v.updated_at DESC, v.number DESC LIMIT 1), "               \
-    " count(*) FILTER (WHERE kind = 'isms_change'), "                                              \
-    " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = " ID                         \
-    "   AND a.kind = 'approval' AND a.data->>'step' = 'closure' ORDER BY a.number DESC LIMIT 1), " \
-    " (SELECT data->>'decision' FROM case_records a WHERE a.case_id = " ID                         \
-    "   AND a.kind = 'approval' AND a.data->>'step' = 'approve' ORDER BY a.number DESC LIMIT 1), " \
-    " count(*) FILTER (WHERE kind = 'evidence') "                                                  \
-    "FROM case_records WHERE case_id = " ID
+#define RECORD_FACTS(ID)                                                                           \
+    "(SELECT coalesce(json_agg(json_build_array(r.kind, r.cycle, r.data->>'type', "                \
+    "  r.data->>'status', r.data ? 'assignee' AND r.data ? 'due_date', r.data->>'verdict', "       \
+    "  r.data->>'step', r.data->>'decision') ORDER BY r.updated_at, r.number), '[]')::text "       \
+    " FROM case_records r WHERE r.case_id = " ID " AND r.kind NOT IN ('comment', 'link'))"
 
-/* Fill out from the FACTS_SELECT columns that start at col. */
-static void
-decode_facts(const PGresult *res, int col, enum case_severity severity, struct wf_facts *out)
+static int
+decode_fact(const json_t *j, const json_t *j_approve, struct wf_record_fact *f)
 {
-    const char *verdict = db_value(res, 0, col + 7);
-    const char *closure = db_value(res, 0, col + 9), *approve = db_value(res, 0, col + 10);
+    const char *kind = json_string_value(json_array_get(j, 0));
+    const char *verdict = json_string_value(json_array_get(j, 5));
+    const char *step = json_string_value(json_array_get(j, 6));
+    int k = -1;
+    for (int i = 0; kind && i < REC__COUNT && k < 0; i++)
+        k = strcmp(rec_kind_name(i), kind) == 0 ? i : -1;
+    if (k < 0 || json_array_size(j) != 8)
+        return ERR_INTERNAL;
+    memset(f, 0, sizeof *f);
+    f->kind = (enum rec_kind)k;
+    f->cycle = (int)json_integer_value(json_array_get(j, 1));
+    f->action_type = -1;
+    f->action_status = -1;
+    if (f->kind == REC_ACTION) {
+        f->action_type = rec_action_type_from_text(json_string_value(json_array_get(j, 2)));
+        f->action_status = rec_action_status_from_text(json_string_value(json_array_get(j, 3)));
+        f->planned = json_is_true(json_array_get(j, 4));
+        if (f->action_type < 0 || f->action_status < 0)
+            return ERR_INTERNAL;
+    }
+    f->verdict = verdict == NULL                     ? WF_VERDICT_NONE
+                 : strcmp(verdict, "effective") == 0 ? WF_VERDICT_EFFECTIVE
+                                                     : WF_VERDICT_NOT_EFFECTIVE;
+    snprintf(f->step, sizeof f->step, "%s", step ? step : "");
+    f->approve = f->kind == REC_APPROVAL && json_equal(json_array_get(j, 7), j_approve);
+    return ERR_OK;
+}
 
-    memset(out, 0, sizeof *out);
-    out->severity = severity;
-    out->corrections = atoi(PQgetvalue(res, 0, col));
-    out->root_cause_complete = atoi(PQgetvalue(res, 0, col + 1)) > 0;
-    out->corrective_actions_planned = atoi(PQgetvalue(res, 0, col + 2));
-    out->improvement_actions_planned = atoi(PQgetvalue(res, 0, col + 3));
-    out->actions_open = atoi(PQgetvalue(res, 0, col + 4));
-    out->actions_done = atoi(PQgetvalue(res, 0, col + 5));
-    out->reviews_scheduled = atoi(PQgetvalue(res, 0, col + 6));
-    out->latest_verdict = verdict == NULL                     ? WF_VERDICT_NONE
-                          : strcmp(verdict, "effective") == 0 ? WF_VERDICT_EFFECTIVE
-                                                              : WF_VERDICT_NOT_EFFECTIVE;
-    out->isms_changes = atoi(PQgetvalue(res, 0, col + 8));
-    out->closure_approved = closure && strcmp(closure, "approve") == 0;
-    out->improvement_approved = approve && strcmp(approve, "approve") == 0;
-    out->evidence = atoi(PQgetvalue(res, 0, col + 11));
+/* The RECORD_FACTS text into a new array *rows of *n (caller frees). Damaged rows are refused. */
+static int
+decode_facts(const char *case_id, const char *text, struct wf_record_fact **rows, int *n)
+{
+    json_t *j = json_loads(text ? text : "", 0, NULL), *j_approve = json_string("approve");
+    size_t i;
+    json_t *item;
+    int rc = ERR_OK;
+
+    *rows = NULL;
+    *n = 0;
+    if (!json_is_array(j)) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    if (json_array_size(j) > 0 && (*rows = calloc(json_array_size(j), sizeof **rows)) == NULL) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    json_array_foreach(j, i, item)
+    {
+        if ((rc = decode_fact(item, j_approve, &(*rows)[i])) != ERR_OK)
+            goto out;
+        (*n)++;
+    }
+out:
+    if (rc != ERR_OK) {
+        log_error("the records of case %s are damaged: their facts cannot be read", case_id);
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    json_decref(j);
+    json_decref(j_approve);
+    return rc;
 }
 
 int
-store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out)
+store_case_record_facts(struct store_conn *c, const char *case_id, struct wf_record_fact **rows,
+                        int *n)
 {
     PGresult *res = NULL;
-    const char *params[] = {rec->id};
-    int rc = db_exec_prepared(c, FACTS_SELECT("$1"), 1, params, &res);
-    memset(out, 0, sizeof *out);
-    out->severity = rec->severity;
+    const char *params[] = {case_id};
+    int rc = db_exec_prepared(c, "SELECT " RECORD_FACTS("$1"), 1, params, &res);
+    *rows = NULL;
+    *n = 0;
     if (rc == ERR_OK)
-        decode_facts(res, 0, rec->severity, out);
+        rc = decode_facts(case_id, PQgetvalue(res, 0, 0), rows, n);
     PQclear(res);
     return rc;
 }
 
 int
 store_case_select_with_facts(struct store_conn *c, const char *id_or_key, struct case_record *rec,
-                             struct wf_facts *facts)
+                             struct wf_record_fact **rows, int *n)
 {
     PGresult *res = NULL;
     /* one statement, so one snapshot: the case and what its records say agree */
-    int rc = select_case_row(c, id_or_key,
-                             "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
-                             "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.id = $1",
-                             "SELECT " CASE_COLUMNS ", f.*" CASE_FROM
-                             "CROSS JOIN LATERAL (" FACTS_SELECT("c.id") ") f WHERE c.key = $1",
-                             rec, &res);
+    int rc = select_case_row(
+        c, id_or_key, "SELECT " CASE_COLUMNS ", " RECORD_FACTS("c.id") CASE_FROM "WHERE c.id = $1",
+        "SELECT " CASE_COLUMNS ", " RECORD_FACTS("c.id") CASE_FROM "WHERE c.key = $1", rec, &res);
+    *rows = NULL;
+    *n = 0;
     if (rc == ERR_OK)
-        decode_facts(res, CASE_N_COLUMNS, rec->severity, facts);
+        rc = decode_facts(rec->id, PQgetvalue(res, 0, CASE_N_COLUMNS), rows, n);
+    PQclear(res);
+    return rc;
+}
+
+int
+store_case_containment(struct store_conn *c, const char *case_id, char out[DTIME_LEN])
+{
+    PGresult *res = NULL;
+    const char *params[] = {case_id};
+    int rc = db_exec_prepared(c,
+                              "SELECT capa_ts(max((data->>'performed_at')::timestamptz)) "
+                              "FROM case_records WHERE case_id = $1 AND kind = 'correction'",
+                              1, params, &res);
+    if (rc == ERR_OK)
+        copy_text(out, DTIME_LEN, db_value(res, 0, 0));
     PQclear(res);
     return rc;
 }

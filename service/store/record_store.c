@@ -9,7 +9,8 @@
 
 #define RECORD_COLUMNS                                                                             \
     "r.id, r.case_id, r.kind, r.number, r.data::text, r.version, capa_ts(r.created_at), "          \
-    "r.created_by::text, capa_ts(r.updated_at), r.updated_by::text, capa_ts(r.removed_at)"
+    "r.created_by::text, capa_ts(r.updated_at), r.updated_by::text, capa_ts(r.removed_at), "       \
+    "r.cycle"
 
 void
 store_record_cleanup(struct record_row *r)
@@ -52,6 +53,7 @@ decode_record(const PGresult *res, int row, struct record_row *r)
     copy_text(r->updated_at, sizeof r->updated_at, PQgetvalue(res, row, 8));
     r->j_updated_by = json_loads(PQgetvalue(res, row, 9), 0, NULL);
     copy_text(r->removed_at, sizeof r->removed_at, db_value(res, row, 10));
+    r->cycle = atoi(PQgetvalue(res, row, 11));
     if (kind < 0 || r->j_data == NULL || r->j_created_by == NULL || r->j_updated_by == NULL) {
         log_error("record %s is damaged", r->id);
         return ERR_INTERNAL;
@@ -65,18 +67,21 @@ store_record_insert(struct store_conn *c, struct record_row *r)
     PGresult *res = NULL;
     char *data = json_dumps(r->j_data, JSON_COMPACT | JSON_SORT_KEYS);
     char *by = json_dumps(r->j_created_by, JSON_COMPACT | JSON_SORT_KEYS);
+    char cycle[16];
     int rc = ERR_INTERNAL;
+    snprintf(cycle, sizeof cycle, "%d", r->cycle > 0 ? r->cycle : 1);
     if (data && by) {
-        const char *params[] = {r->id, r->case_id, rec_kind_name(r->kind), data, r->created_at, by};
+        const char *params[] = {r->id, r->case_id, rec_kind_name(r->kind), data, r->created_at,
+                                by,    cycle};
         /* the case row is locked: numbering per case and kind cannot race */
         rc = db_exec_prepared(
             c,
             "INSERT INTO case_records (id, case_id, kind, number, data, created_at, "
-            " created_by, updated_at, updated_by) "
+            " created_by, updated_at, updated_by, cycle) "
             "SELECT $1, $2, $3, coalesce(max(number), 0) + 1, $4::jsonb, $5, $6::jsonb, "
-            " $5, $6::jsonb FROM case_records WHERE case_id = $2 AND kind = $3 "
+            " $5, $6::jsonb, $7 FROM case_records WHERE case_id = $2 AND kind = $3 "
             "RETURNING number",
-            6, params, &res);
+            7, params, &res);
     }
     if (rc == ERR_OK) {
         r->number = atoi(PQgetvalue(res, 0, 0));
@@ -227,17 +232,6 @@ store_evidence_content(struct store_conn *c, const char *record_id, void **bytes
 }
 
 int
-store_control_exists(struct store_conn *c, const char *control_id, bool *exists)
-{
-    PGresult *res = NULL;
-    const char *params[] = {control_id};
-    int rc = db_exec_prepared(c, "SELECT 1 FROM controls WHERE id = $1", 1, params, &res);
-    *exists = rc == ERR_OK && PQntuples(res) == 1;
-    PQclear(res);
-    return rc;
-}
-
-int
 store_case_people(struct store_conn *c, const char *case_id, json_t **j_assignees,
                   json_t **j_creator)
 {
@@ -313,7 +307,7 @@ store_actions_list(struct store_conn *c, const struct action_query *q,
         struct record_row r = {0};
         rc = decode_record(res, row, &r);
         if (rc == ERR_OK)
-            rc = fn(&r, PQgetvalue(res, row, 11), ctx);
+            rc = fn(&r, PQgetvalue(res, row, 12), ctx);
         store_record_cleanup(&r);
     }
     PQclear(res);

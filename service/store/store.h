@@ -10,7 +10,7 @@
  *   idempotency store_idem_claim
  *   API keys    store_apikey_insert / _authenticate / _list / _revoke
  *   workflows   store_workflow_current / _by_id / _list
- *   facts       store_case_facts
+ *   facts       store_case_record_facts, store_case_select_with_facts
  *
  * Every function returns an enum err. Store errors: ERR_NOT_FOUND (no row),
  * ERR_CONFLICT (unique violation), ERR_RETRY (serialization failure or
@@ -236,11 +236,19 @@ int store_workflow_insert(struct store_conn *c, enum case_kind kind, const json_
 /* [{kind, version, created_at, definition}] of the newest version of each kind. */
 int store_workflow_list(struct store_conn *c, json_t **j_items);
 
-/* The facts the workflow guards read, from the case's records. */
-int store_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out);
-/* store_case_select (no lock) and store_case_facts in one statement, one snapshot. */
+/*
+ * What the workflow guards read of a case's records: one typed row per record
+ * (comments and links have none), in the order they were last changed.
+ * *rows is a new array of *n (caller frees; NULL when n is 0). ERR_INTERNAL
+ * for a damaged record (logged).
+ */
+int store_case_record_facts(struct store_conn *c, const char *case_id, struct wf_record_fact **rows,
+                            int *n);
+/* When the case's corrections say containment was performed (the latest); "" when none. */
+int store_case_containment(struct store_conn *c, const char *case_id, char out[DTIME_LEN]);
+/* store_case_select (no lock) and store_case_record_facts in one statement, one snapshot. */
 int store_case_select_with_facts(struct store_conn *c, const char *id_or_key,
-                                 struct case_record *rec, struct wf_facts *facts);
+                                 struct case_record *rec, struct wf_record_fact **rows, int *n);
 
 /*
  * Records beneath a case (record_store.c). A record row as stored; json
@@ -258,11 +266,12 @@ struct record_row {
     char updated_at[DTIME_LEN];
     json_t *j_updated_by;
     char removed_at[DTIME_LEN]; /* "" unless removed (links) */
+    int cycle;                  /* the case's cycle when the record was written */
 };
 void store_record_cleanup(struct record_row *r);
 
 /*
- * Insert r (id, case_id, kind, j_data, created_at, j_created_by set; the
+ * Insert r (id, case_id, kind, j_data, cycle, created_at, j_created_by set; the
  * case row locked by the caller's transaction). Fills number (1, 2, ... per
  * case and kind) and the updated_* copies.
  */
@@ -288,8 +297,6 @@ int store_evidence_insert(struct store_conn *c, const char *record_id, const voi
 /* The bytes of an evidence record (*bytes malloc'd, caller frees). */
 int store_evidence_content(struct store_conn *c, const char *record_id, void **bytes, size_t *len);
 
-/* Whether an Annex A control is in the catalogue. */
-int store_control_exists(struct store_conn *c, const char *control_id, bool *exists);
 /* [{"id", "theme", "title"}] of the catalogue. */
 int store_controls_list(struct store_conn *c, json_t **j_items);
 

@@ -118,6 +118,34 @@ uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **d
 }
 
 int
+uc_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out)
+{
+    struct wf_record_fact *rows = NULL;
+    int n = 0;
+    int rc = store_case_record_facts(c, rec->id, &rows, &n);
+    if (rc == ERR_OK)
+        wf_facts_compute(rec->kind, rec->severity, rec->cycle, rows, n, out);
+    free(rows);
+    return rc;
+}
+
+int
+uc_check_open(const struct wf_definition *def, const struct case_record *rec, struct uc_status *st)
+{
+    char how[160];
+    int s = wf_state_find(def, rec->status);
+    if (s < 0 || !def->states[s].terminal)
+        return ERR_OK;
+    snprintf(st->detail, sizeof st->detail,
+             "case %s is %s: it and its records change no more (comments and links excepted); "
+             "%s",
+             rec->key, rec->status, wf_reopen_text(def, rec->status, how, sizeof how));
+    json_decref(st->j_extra);
+    st->j_extra = json_pack("{s:s}", "current_status", rec->status);
+    return ERR_CASE_CLOSED;
+}
+
+int
 uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
               const json_t *j_change, const struct uc_origin *origin)
 {
@@ -165,11 +193,12 @@ create_tx(struct store_conn *c, void *arg)
     struct case_record *rec = x->rec;
     struct wf_definition *def = NULL;
     json_t *j_def = NULL, *j_errors = json_array();
-    char existing[CHAIN_UUID_LEN];
+    char existing[CHAIN_UUID_LEN], now[DTIME_LEN];
     int rc, year, n;
     bool same;
 
     x->replayed = false;
+    json_array_clear(x->st->j_errors);
     if ((rc = chain_uuid_v4(rec->id)) != ERR_OK)
         goto out;
     if (x->idempotency_key != NULL) {
@@ -202,6 +231,9 @@ create_tx(struct store_conn *c, void *arg)
     }
     if ((rc = due_dates(rec, def, x->st->j_errors)) != ERR_OK)
         goto out;
+    if ((rc = store_now(c, now)) != ERR_OK ||
+        (rc = case_check_detected(rec, now, x->st->j_errors)) != ERR_OK)
+        goto out;
     /*
      * Look for recurrences before taking a key: the counter row stays locked
      * until commit and serialises every create of the kind, so nothing slow
@@ -224,6 +256,7 @@ create_tx(struct store_conn *c, void *arg)
     if (initial->contained)
         memcpy(rec->contained_at, rec->created_at, DTIME_LEN);
     rec->version = 1;
+    rec->cycle = 1;
     if ((rc = store_case_insert(c, rec)) != ERR_OK)
         goto out;
     rc = uc_append_event(c, rec, "capa.case.created", NULL, x->origin);
@@ -277,8 +310,14 @@ static int
 get_read(struct store_conn *c, void *arg)
 {
     struct get_ctx *x = arg;
+    struct wf_record_fact *rows = NULL;
+    int n = 0;
     case_record_cleanup(x->rec);
-    return store_case_select_with_facts(c, x->id_or_key, x->rec, &x->facts);
+    int rc = store_case_select_with_facts(c, x->id_or_key, x->rec, &rows, &n);
+    if (rc == ERR_OK)
+        wf_facts_compute(x->rec->kind, x->rec->severity, x->rec->cycle, rows, n, &x->facts);
+    free(rows);
+    return rc;
 }
 
 int
@@ -374,20 +413,26 @@ update_tx(struct store_conn *c, void *arg)
     struct case_record *rec = x->rec;
     struct wf_definition *def = NULL;
     json_t *j_diff = NULL, *j_change = NULL;
+    char now[DTIME_LEN];
     int rc;
 
     json_array_clear(x->st->j_errors);
     if ((rc = uc_lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
         goto out;
+    if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK ||
+        (rc = uc_check_open(def, rec, x->st)) != ERR_OK)
+        goto out;
     if ((rc = case_patch(rec, x->j_patch, &j_diff, x->st->j_errors)) != ERR_OK)
         goto out;
     if (json_object_size(j_diff) == 0)
         goto out; /* nothing changes: no new version, no event */
-    if (json_object_get(j_diff, "severity") || json_object_get(j_diff, "detected_at")) {
-        if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK ||
-            (rc = due_dates(rec, def, x->st->j_errors)) != ERR_OK)
-            goto out;
-    }
+    if (json_object_get(j_diff, "detected_at") &&
+        ((rc = store_now(c, now)) != ERR_OK ||
+         (rc = case_check_detected(rec, now, x->st->j_errors)) != ERR_OK))
+        goto out;
+    if ((json_object_get(j_diff, "severity") || json_object_get(j_diff, "detected_at")) &&
+        (rc = due_dates(rec, def, x->st->j_errors)) != ERR_OK)
+        goto out;
     j_change = json_pack("{s:O}", "changes", j_diff);
     rc = uc_case_touch(c, rec, "capa.case.updated", j_change, x->origin);
 out:
@@ -459,7 +504,7 @@ refusal(const struct wf_definition *def, const struct case_record *rec, const ch
 
 int
 uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
-             const char *comment, const struct uc_origin *origin)
+             const char *comment, bool new_cycle, const struct uc_origin *origin)
 {
     char from[CASE_STATUS_LEN];
     json_t *j_change = NULL;
@@ -469,14 +514,25 @@ uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_stat
     snprintf(rec->status, sizeof rec->status, "%s", target->name);
     if ((rc = store_now(c, rec->updated_at)) != ERR_OK)
         return rc;
-    if (target->contained && !rec->contained_at[0])
+    if (target->contained && !rec->contained_at[0]) {
         memcpy(rec->contained_at, rec->updated_at, DTIME_LEN);
+        if ((rc = store_case_containment(c, rec->id, rec->containment_performed_at)) != ERR_OK)
+            return rc;
+    }
     rec->closed_at[0] = '\0';
     if (target->terminal)
         memcpy(rec->closed_at, rec->updated_at, DTIME_LEN);
     j_change = json_pack("{s:{s:s, s:s, s:s?}, s:{s:{s:s, s:s}}}", "transition", "from", from, "to",
                          rec->status, "comment", comment, "changes", "status", "before", from,
                          "after", rec->status);
+    if (j_change != NULL && new_cycle) {
+        /* a new cycle: the guards count its records only from now on */
+        json_object_set_new(json_object_get(j_change, "transition"), "new_cycle", json_true());
+        json_object_set_new(json_object_get(j_change, "changes"), "cycle",
+                            json_pack("{s:i, s:i}", "before", rec->cycle, "after", rec->cycle + 1));
+        rec->cycle++;
+        rec->reopened_count++;
+    }
     rc =
         j_change ? uc_case_touch(c, rec, "capa.case.transitioned", j_change, origin) : ERR_INTERNAL;
     json_decref(j_change);
@@ -497,7 +553,7 @@ transition_tx(struct store_conn *c, void *arg)
         goto out;
     if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
         goto out;
-    if ((rc = store_case_facts(c, rec, &facts)) != ERR_OK)
+    if ((rc = uc_case_facts(c, rec, &facts)) != ERR_OK)
         goto out;
     facts.comment_given = !blank(x->comment);
     rc = wf_check(def, rec->status, x->to, &facts, &check);
@@ -526,7 +582,8 @@ transition_tx(struct store_conn *c, void *arg)
     if (rc != ERR_OK)
         goto out;
 
-    rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment, x->origin);
+    rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment,
+                      check.transition->reopen, x->origin);
 out:
     wf_definition_free(def);
     return rc;
@@ -570,7 +627,7 @@ options_read(struct store_conn *c, void *arg)
         goto out;
     if ((rc = uc_load_workflow(c, rec.workflow_id, &def)) != ERR_OK)
         goto out;
-    if ((rc = store_case_facts(c, &rec, &facts)) != ERR_OK)
+    if ((rc = uc_case_facts(c, &rec, &facts)) != ERR_OK)
         goto out;
     /* a comment can always be given with the request: do not count it as missing */
     facts.comment_given = true;

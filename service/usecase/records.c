@@ -28,6 +28,7 @@ record_json(const struct record_row *r)
         return NULL;
     json_object_update(j, r->j_data);
     json_object_set_new(j, "version", json_integer(r->version));
+    json_object_set_new(j, "cycle", json_integer(r->cycle));
     json_object_set_new(j, "created_at", json_string(r->created_at));
     json_object_set(j, "created_by", r->j_created_by);
     json_object_set_new(j, "updated_at", json_string(r->updated_at));
@@ -59,43 +60,123 @@ touch_with_record(struct store_conn *c, struct case_record *rec, const char *typ
     return rc;
 }
 
-/* Records other than comments and links wait for a case that is still open. */
+/*
+ * The case's workflow, and whether the record may change now: on a closed
+ * case only comments and links (uc_check_open). *def is the caller's to free.
+ */
 static int
-check_open(struct store_conn *c, const struct case_record *rec, enum rec_kind kind,
-           struct uc_status *st)
+load_open(struct store_conn *c, const struct case_record *rec, enum rec_kind kind,
+          struct wf_definition **def, struct uc_status *st)
 {
-    struct wf_definition *def = NULL;
-    int rc = uc_load_workflow(c, rec->workflow_id, &def);
-    if (rc != ERR_OK)
-        return rc;
-    int s = wf_state_find(def, rec->status);
-    if (s >= 0 && def->states[s].terminal && kind != REC_COMMENT && kind != REC_LINK) {
-        snprintf(st->detail, sizeof st->detail,
-                 "case %s is %s: its %s records cannot change any more", rec->key, rec->status,
-                 rec_kind_name(kind));
-        rc = ERR_CONFLICT;
-    }
-    wf_definition_free(def);
+    int rc = uc_load_workflow(c, rec->workflow_id, def);
+    if (rc == ERR_OK && !rec_kind_writable_when_closed(kind))
+        rc = uc_check_open(*def, rec, st);
     return rc;
 }
 
-/* Links: the target case must exist (and not be this one), the control be in the catalogue. */
+/* What the date rules of a write to rec compare with: the database's now, its detection. */
+static int
+when_of(struct store_conn *c, const struct case_record *rec, char now[DTIME_LEN],
+        struct rec_when *when)
+{
+    when->now = now;
+    when->detected_at = rec->detected_at;
+    return store_now(c, now);
+}
+
+/* An approval names a step of the case's workflow: its index, or ERR_INVALID listing them. */
+static int
+approval_step(const struct wf_definition *def, const struct case_record *rec, const json_t *content,
+              int *index, struct uc_status *st)
+{
+    char steps[256], detail[320];
+    *index = wf_step_find(def, json_string_value(json_object_get(content, "step")));
+    if (*index >= 0)
+        return ERR_OK;
+    if (def->n_steps == 0)
+        snprintf(detail, sizeof detail, "the %s workflow of this case has no approval steps",
+                 case_kind_text(rec->kind));
+    else
+        snprintf(detail, sizeof detail, "must be a step of this case's workflow: %s",
+                 wf_steps_text(def, steps, sizeof steps));
+    case_error_add(st->j_errors, "step", "unknown", detail);
+    return ERR_INVALID;
+}
+
+/*
+ * An approval of step i comes in its place: while the case is in the state
+ * the step's transition leaves, once the transition's other guards are met.
+ */
+static int
+check_approval(struct store_conn *c, const struct wf_definition *def, const struct case_record *rec,
+               int i, struct uc_status *st)
+{
+    char unmet[160];
+    struct wf_facts facts;
+    struct wf_check check;
+    const char *step = def->steps[i].name;
+    int rc;
+
+    if ((rc = uc_case_facts(c, rec, &facts)) != ERR_OK)
+        return rc;
+    if (wf_approval_check(def, rec->status, &facts, i, &check) == ERR_OK)
+        return ERR_OK;
+    const char *when = def->states[check.transition->from].name;
+    if (check.n_unmet == 0) {
+        snprintf(st->detail, sizeof st->detail,
+                 "an approval of step %s is given while the case is %s; it is %s", step, when,
+                 rec->status);
+    } else {
+        size_t off = 0;
+        for (int g = 0; g < check.n_unmet && off < sizeof unmet; g++)
+            off += (size_t)snprintf(unmet + off, sizeof unmet - off, "%s%s", g ? ", " : "",
+                                    wf_guard_name(check.unmet[g]));
+        snprintf(st->detail, sizeof st->detail,
+                 "an approval of step %s can be given once the facts of the step are complete: "
+                 "unmet %.100s",
+                 step, unmet);
+    }
+    json_t *j_unmet = json_array();
+    for (int g = 0; g < check.n_unmet; g++)
+        json_array_append_new(j_unmet,
+                              json_pack("{s:s, s:s}", "guard", wf_guard_name(check.unmet[g]),
+                                        "detail", wf_guard_detail(check.unmet[g])));
+    json_decref(st->j_extra);
+    st->j_extra = json_pack("{s:s, s:s, s:s, s:o}", "step", step, "current_status", rec->status,
+                            "approvable_in", when, "unmet_guards", j_unmet);
+    return ERR_APPROVAL_ORDER;
+}
+
+/*
+ * A verdict judges what this cycle did: its review is of the current cycle,
+ * and the workflow says the case is ready for it (wf_verdict_check).
+ */
+static int
+check_verdict(struct store_conn *c, const struct wf_definition *def, const struct case_record *rec,
+              const struct record_row *review, struct uc_status *st)
+{
+    struct wf_facts facts;
+    int rc;
+    if (review->cycle != rec->cycle) {
+        snprintf(st->detail, sizeof st->detail,
+                 "this review belongs to cycle %d and the case is in cycle %d: schedule a review "
+                 "of this cycle",
+                 review->cycle, rec->cycle);
+        return ERR_VERDICT_ORDER;
+    }
+    if ((rc = uc_case_facts(c, rec, &facts)) != ERR_OK)
+        return rc;
+    return wf_verdict_check(def, rec->status, &facts, st->detail, sizeof st->detail);
+}
+
+/* Links: the target case must exist and not be this one (controls: checked by the domain). */
 static int
 resolve_link(struct store_conn *c, const struct case_record *rec, json_t *content,
              struct uc_status *st)
 {
     const char *target = json_string_value(json_object_get(content, "target_case"));
-    const char *control = json_string_value(json_object_get(content, "control"));
-    if (control != NULL) {
-        bool exists = false;
-        int rc = store_control_exists(c, control, &exists);
-        if (rc == ERR_OK && !exists) {
-            case_error_add(st->j_errors, "control", "unknown",
-                           "is not an ISO/IEC 27001:2022 Annex A control (see /v1/controls)");
-            rc = ERR_INVALID;
-        }
-        return rc;
-    }
+    if (target == NULL)
+        return ERR_OK;
     struct case_record other = {0};
     int rc = store_case_select(c, target, false, &other);
     if (rc == ERR_NOT_FOUND) {
@@ -142,7 +223,8 @@ struct create_ctx {
     const struct uc_origin *origin;
     const char *case_ref;
     enum rec_kind kind;
-    const json_t *content; /* validated */
+    const json_t *j_body;  /* a record from JSON: validated in the transaction */
+    const json_t *content; /* evidence: its metadata, already checked */
     int case_if_match;
     json_t *j_record;
     struct uc_status *st;
@@ -153,13 +235,14 @@ struct create_ctx {
 };
 
 static int
-insert_record(struct store_conn *c, struct create_ctx *x, struct case_record *rec,
-              struct record_row *r)
+insert_record(struct store_conn *c, struct create_ctx *x, const json_t *content,
+              struct case_record *rec, struct record_row *r)
 {
     int rc;
-    r->j_data = json_deep_copy(x->content);
+    r->j_data = json_deep_copy(content);
     r->j_created_by = uc_actor_json(x->origin->who);
     r->kind = x->kind;
+    r->cycle = rec->cycle;
     snprintf(r->case_id, sizeof r->case_id, "%s", rec->id);
     if (r->j_data == NULL || r->j_created_by == NULL || chain_uuid_v4(r->id) != ERR_OK)
         return ERR_INTERNAL;
@@ -190,6 +273,10 @@ create_tx(struct store_conn *c, void *arg)
     struct create_ctx *x = arg;
     struct case_record rec = {0};
     struct record_row r = {0};
+    struct wf_definition *def = NULL;
+    struct rec_when when;
+    char now[DTIME_LEN];
+    json_t *j_content = NULL;
     int rc;
 
     json_decref(x->j_record);
@@ -197,14 +284,28 @@ create_tx(struct store_conn *c, void *arg)
     json_array_clear(x->st->j_errors);
     if ((rc = uc_lock_case(c, x->case_ref, x->case_if_match, &rec, x->st)) != ERR_OK)
         goto out;
-    if ((rc = check_open(c, &rec, x->kind, x->st)) != ERR_OK)
+    if ((rc = load_open(c, &rec, x->kind, &def, x->st)) != ERR_OK)
         goto out;
-    if (x->kind == REC_APPROVAL && (rc = check_duties(c, &rec, x->origin->who, "approve", x->st)))
+    if (x->j_body != NULL) {
+        if ((rc = when_of(c, &rec, now, &when)) != ERR_OK ||
+            (rc = rec_validate_create(x->kind, x->j_body, &when, &j_content, x->st->j_errors)))
+            goto out;
+    } else {
+        j_content = json_incref((json_t *)x->content);
+    }
+    /* an approval: of a step the workflow has, by whom it may be, when it counts */
+    int step;
+    if (x->kind == REC_APPROVAL &&
+        ((rc = approval_step(def, &rec, j_content, &step, x->st)) != ERR_OK ||
+         (rc = check_duties(c, &rec, x->origin->who, "approve", x->st)) != ERR_OK ||
+         (rc = check_approval(c, def, &rec, step, x->st)) != ERR_OK))
         goto out;
-    if ((rc = insert_record(c, x, &rec, &r)) != ERR_OK)
+    if ((rc = insert_record(c, x, j_content, &rec, &r)) != ERR_OK)
         goto out;
     rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->origin, &x->j_record);
 out:
+    json_decref(j_content);
+    wf_definition_free(def);
     store_record_cleanup(&r);
     case_record_cleanup(&rec);
     return rc;
@@ -215,20 +316,14 @@ uc_record_create(struct app *app, const struct uc_origin *origin, const char *ca
                  enum rec_kind kind, const json_t *j_body, int case_if_match, json_t **j_record,
                  struct uc_status *st)
 {
-    json_t *content = NULL;
     struct create_ctx x = {.origin = origin,
                            .case_ref = case_ref,
                            .kind = kind,
+                           .j_body = j_body,
                            .case_if_match = case_if_match,
                            .st = st};
-    int rc = rec_validate_create(kind, j_body, &content, st->j_errors);
-    *j_record = NULL;
-    if (rc != ERR_OK)
-        return rc;
-    x.content = content;
-    rc = uc_run_tx(app, create_tx, &x);
+    int rc = uc_run_tx(app, create_tx, &x);
     *j_record = x.j_record;
-    json_decref(content);
     return rc;
 }
 
@@ -247,27 +342,30 @@ struct update_ctx {
 };
 
 /*
- * A not_effective verdict sends the case back to analysis, when its workflow
- * has an "analysed" state and the case is past it: a transition by the system,
- * logged like any other (in the trace of the verdict's request), and counted.
+ * A not_effective verdict starts the case's next cycle and sends it where its
+ * workflow says (on_not_effective): a transition by the system, logged like
+ * any other (in the trace of the verdict's request), and counted. A workflow
+ * that names no such state leaves the case where it is, in its new cycle.
  */
 static int
-reopen_after_verdict(struct store_conn *c, struct case_record *rec, const struct uc_origin *verdict)
+reopen_after_verdict(struct store_conn *c, struct case_record *rec, const struct wf_definition *def,
+                     const struct uc_origin *verdict)
 {
     struct uc_origin by_system = {.who = &system_actor, .trace = verdict->trace};
-    struct wf_definition *def = NULL;
-    int rc = uc_load_workflow(c, rec->workflow_id, &def);
-    if (rc != ERR_OK)
-        return rc;
-    /* only a case past analysis goes back (states are listed in workflow order) */
-    int target = wf_state_find(def, "analysed"), now = wf_state_find(def, rec->status);
-    if (target >= 0 && now > target && !def->states[now].terminal) {
+    int target = def->on_not_effective;
+    if (target < 0 || strcmp(def->states[target].name, rec->status) == 0) {
+        json_t *j_change = json_pack("{s:{s:{s:i, s:i}}}", "changes", "cycle", "before", rec->cycle,
+                                     "after", rec->cycle + 1);
+        rec->cycle++;
         rec->reopened_count++;
-        rc = uc_case_move(c, rec, &def->states[target],
-                          "an effectiveness review found the actions not effective", &by_system);
+        int rc = j_change ? uc_case_touch(c, rec, "capa.case.updated", j_change, &by_system)
+                          : ERR_INTERNAL;
+        json_decref(j_change);
+        return rc;
     }
-    wf_definition_free(def);
-    return rc;
+    return uc_case_move(c, rec, &def->states[target],
+                        "an effectiveness review found the actions not effective", true,
+                        &by_system);
 }
 
 static json_t *
@@ -288,14 +386,45 @@ content_diff(const json_t *before, const json_t *after)
     return j;
 }
 
+/* Who did what the update records: the completion, cancellation or verdict's principal. */
+static void
+add_doer(json_t *content, const char *event_type, const struct principal *who)
+{
+    const char *member = strcmp(event_type, "capa.action.completed") == 0   ? "completed_by"
+                         : strcmp(event_type, "capa.action.cancelled") == 0 ? "cancelled_by"
+                         : strcmp(event_type, "capa.review.recorded") == 0  ? "performed_by"
+                                                                            : NULL;
+    if (member != NULL)
+        json_object_set_new(content, member, uc_actor_json(who));
+}
+
+/* The first record of its kind in this cycle (a root cause of a new cycle): a create. */
+static int
+create_in_update(struct store_conn *c, struct update_ctx *x, struct case_record *rec,
+                 const struct rec_when *when, struct record_row *r)
+{
+    struct create_ctx cx = {.origin = x->origin, .kind = x->kind, .st = x->st};
+    json_t *content = NULL;
+    int rc = rec_validate_create(x->kind, x->j_patch, when, &content, x->st->j_errors);
+    if (rc == ERR_OK)
+        rc = insert_record(c, &cx, content, rec, r);
+    if (rc == ERR_OK)
+        rc = touch_with_record(c, rec, rec_event_type(x->kind), r, NULL, x->origin, &x->j_record);
+    json_decref(content);
+    return rc;
+}
+
 static int
 update_tx(struct store_conn *c, void *arg)
 {
     struct update_ctx *x = arg;
     struct case_record rec = {0};
     struct record_row r = {0};
+    struct wf_definition *def = NULL;
+    struct rec_when when;
     json_t *content = NULL, *j_changes = NULL;
     const char *event_type = NULL;
+    char now[DTIME_LEN];
     int rc;
 
     json_decref(x->j_record);
@@ -305,19 +434,9 @@ update_tx(struct store_conn *c, void *arg)
         goto out;
     rc = x->record_id ? store_record_select(c, rec.id, x->kind, x->record_id, true, &r)
                       : store_record_latest(c, rec.id, x->kind, &r);
-    if (rc == ERR_NOT_FOUND && x->create_if_missing) {
-        struct create_ctx cx = {.origin = x->origin, .kind = x->kind, .st = x->st};
-        if ((rc = rec_validate_create(x->kind, x->j_patch, &content, x->st->j_errors)))
-            goto out;
-        cx.content = content;
-        if ((rc = check_open(c, &rec, x->kind, x->st)) || (rc = insert_record(c, &cx, &rec, &r)))
-            goto out;
-        rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->origin, &x->j_record);
+    if (rc != ERR_OK && !(rc == ERR_NOT_FOUND && x->create_if_missing))
         goto out;
-    }
-    if (rc != ERR_OK)
-        goto out;
-    if (x->record_if_match > 0 && r.version != x->record_if_match) {
+    if (rc == ERR_OK && x->record_if_match > 0 && r.version != x->record_if_match) {
         x->st->current_version = r.version;
         snprintf(x->st->detail, sizeof x->st->detail,
                  "the record is at version %d, the request was made against version %d", r.version,
@@ -325,21 +444,32 @@ update_tx(struct store_conn *c, void *arg)
         rc = ERR_PRECONDITION_FAILED;
         goto out;
     }
-    if ((rc = check_open(c, &rec, x->kind, x->st)) != ERR_OK)
+    bool missing = rc == ERR_NOT_FOUND;
+    if ((rc = load_open(c, &rec, x->kind, &def, x->st)) != ERR_OK ||
+        (rc = when_of(c, &rec, now, &when)) != ERR_OK)
         goto out;
-    rc = rec_validate_update(x->kind, r.j_data, x->j_patch, &content, &event_type, x->st->j_errors);
+    /* a root-cause analysis of an earlier cycle stays as it was: this cycle gets its own */
+    if (x->create_if_missing && (missing || r.cycle != rec.cycle)) {
+        store_record_cleanup(&r);
+        rc = create_in_update(c, x, &rec, &when, &r);
+        goto out;
+    }
+    rc = rec_validate_update(x->kind, r.j_data, x->j_patch, &when, &content, &event_type,
+                             x->st->j_errors);
     if (rc == ERR_CONFLICT)
         snprintf(x->st->detail, sizeof x->st->detail, "a %s cannot be changed",
                  rec_kind_name(x->kind));
     if (rc != ERR_OK)
         goto out;
     if (x->kind == REC_REVIEW && strcmp(event_type, "capa.review.recorded") == 0 &&
-        (rc = check_duties(c, &rec, x->origin->who, "judge", x->st)) != ERR_OK)
+        ((rc = check_duties(c, &rec, x->origin->who, "judge", x->st)) != ERR_OK ||
+         (rc = check_verdict(c, def, &rec, &r, x->st)) != ERR_OK))
         goto out;
     if (json_equal(content, r.j_data)) {
         x->j_record = record_json(&r); /* nothing changes */
         goto out;
     }
+    add_doer(content, event_type, x->origin->who);
     j_changes = content_diff(r.j_data, content);
     json_decref(r.j_data);
     r.j_data = json_incref(content);
@@ -351,10 +481,11 @@ update_tx(struct store_conn *c, void *arg)
     rc = touch_with_record(c, &rec, event_type, &r, j_changes, x->origin, &x->j_record);
     const char *verdict = json_string_value(json_object_get(content, "verdict"));
     if (rc == ERR_OK && x->kind == REC_REVIEW && verdict && strcmp(verdict, "not_effective") == 0)
-        rc = reopen_after_verdict(c, &rec, x->origin);
+        rc = reopen_after_verdict(c, &rec, def, x->origin);
 out:
     json_decref(content);
     json_decref(j_changes);
+    wf_definition_free(def);
     store_record_cleanup(&r);
     case_record_cleanup(&rec);
     return rc;
@@ -447,6 +578,7 @@ uc_link_remove(struct app *app, const struct uc_origin *origin, const char *case
 struct read_ctx {
     const char *case_ref;
     enum rec_kind kind;
+    int cycle; /* lists: only this cycle's records; 0: every cycle */
     const char *record_id;
     json_t *j_out;
     bool want_bytes; /* evidence: read the content too */
@@ -458,6 +590,8 @@ static int
 append_record(const struct record_row *r, void *arg)
 {
     struct read_ctx *x = arg;
+    if (x->cycle > 0 && r->cycle != x->cycle)
+        return ERR_OK;
     json_t *j = record_json(r);
     if (j == NULL)
         return ERR_INTERNAL;
@@ -480,10 +614,10 @@ list_read(struct store_conn *c, void *arg)
 }
 
 int
-uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, json_t **j_out,
+uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, int cycle, json_t **j_out,
                struct uc_status *st)
 {
-    struct read_ctx x = {.case_ref = case_ref, .kind = kind};
+    struct read_ctx x = {.case_ref = case_ref, .kind = kind, .cycle = cycle};
     (void)st;
     int rc = uc_run_read(app, list_read, &x);
     *j_out = rc == ERR_OK ? json_pack("{s:O}", "items", x.j_out) : NULL;

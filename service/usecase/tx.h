@@ -13,6 +13,7 @@
 #define CAPA_TX_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "app.h"
 
@@ -48,6 +49,15 @@ int uc_lock_case(struct store_conn *c, const char *id_or_key, int if_match, stru
                  struct uc_status *st);
 /* Load and validate the workflow a case runs under (free with wf_definition_free). */
 int uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def);
+/* The guards' facts of rec's records in its current cycle (workflow.h, wf_facts_compute). */
+struct wf_facts;
+int uc_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out);
+/*
+ * A case in a terminal state of def changes no more: ERR_CASE_CLOSED with st
+ * saying so and how it can be reopened; 0 while it is open.
+ */
+int uc_check_open(const struct wf_definition *def, const struct case_record *rec,
+                  struct uc_status *st);
 /*
  * Append the case-log row of a change of rec (already written, version the
  * new one): data = j_change + the snapshot of rec as "case", actor
@@ -63,10 +73,13 @@ int uc_case_touch(struct store_conn *c, struct case_record *rec, const char *typ
                   const json_t *j_change, const struct uc_origin *origin);
 /*
  * Move rec to target (a state of its workflow, already allowed): status,
- * contained_at/closed_at, version, and the capa.case.transitioned row.
+ * contained_at and, the first time, containment_performed_at from its
+ * corrections, closed_at, version, and the capa.case.transitioned row.
+ * new_cycle starts the case's next cycle (a reopening): cycle and
+ * reopened_count count it, and the row says so.
  */
 struct wf_state;
 int uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
-                 const char *comment, const struct uc_origin *origin);
+                 const char *comment, bool new_cycle, const struct uc_origin *origin);
 
 #endif

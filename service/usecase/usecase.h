@@ -201,9 +201,12 @@ int uc_root_cause_put(struct app *app, const struct uc_origin *origin, const cha
 /* Remove a link (kept, marked removed; capa.link.removed). */
 int uc_link_remove(struct app *app, const struct uc_origin *origin, const char *case_ref,
                    const char *link_id, struct uc_status *st);
-/* {"items": [...]} of a kind; one record; the current root cause (ERR_NOT_FOUND when none). */
-int uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, json_t **j_out,
-                   struct uc_status *st);
+/*
+ * {"items": [...]} of a kind (of one cycle when cycle > 0); one record; the
+ * current root cause (ERR_NOT_FOUND when none).
+ */
+int uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, int cycle,
+                   json_t **j_out, struct uc_status *st);
 int uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, const char *record_id,
                   json_t **j_record, struct uc_status *st);
 

@@ -22,7 +22,7 @@ static const char default_case[] =
     " \"description\": \"Line one\\nLine two\", \"source\": \"internal_audit\","
     " \"severity\": \"major\", \"detected_at\": \"2026-11-29T10:30:00+02:00\","
     " \"reported_by\": \"alice@example.com\", \"owner\": \"bob@example.com\","
-    " \"tags\": [\"backup\", \"it-ops\"], \"clause_refs\": [\"8.13\", \"A.8.13\"],"
+    " \"tags\": [\"backup\", \"it-ops\"], \"clause_refs\": [\"8.1\", \"A.8.13\"],"
     " \"external_refs\": [{\"system\": \"jira\", \"key\": \"SEC-42\","
     " \"url\": \"https://jira.example.com/browse/SEC-42\"}]}";
 

@@ -18,6 +18,13 @@
 #include "fuzz.h"
 #include "records.h"
 
+/*
+ * The clock the date rules compare with (struct rec_when): the seeds' dates
+ * lie around it, so that both sides of each rule are reached.
+ */
+static const struct rec_when when = {.now = "2026-03-05T12:00:00.000000Z",
+                                     .detected_at = "2026-01-01T00:00:00.000000Z"};
+
 /* Valid create bodies of the kinds that can be updated (from tests/unit/test_records.c). */
 static const char *const default_body[REC__COUNT] = {
     [REC_ROOT_CAUSE] = "{\"method\": \"five_whys\", \"analysis\": [{\"why\": \"Why?\","
@@ -62,7 +69,7 @@ check_stored(enum rec_kind k, const json_t *content)
         FUZZ_CHECK(status != NULL && strcmp(status, "open") == 0);
         json_object_del(j_body, "status");
     }
-    int rc = rec_validate_create(k, j_body, &j_again, j_errors);
+    int rc = rec_validate_create(k, j_body, &when, &j_again, j_errors);
     fuzz_errors_ok(rc, j_errors, 0, "rec_validate_create of stored content");
     FUZZ_CHECK(rc == ERR_OK && json_equal(j_again, content));
     (void)rec_action_overdue(content, "2026-06-01");
@@ -77,7 +84,7 @@ check_update(enum rec_kind k, const json_t *current, const json_t *j_patch)
     json_t *j_errors = json_array(), *content = NULL, *again = NULL, *j_empty = json_object();
     const char *event_type = NULL, *again_type = NULL;
 
-    int rc = rec_validate_update(k, current, j_patch, &content, &event_type, j_errors);
+    int rc = rec_validate_update(k, current, j_patch, &when, &content, &event_type, j_errors);
     if (k != REC_ACTION && k != REC_REVIEW && k != REC_ROOT_CAUSE && json_is_object(j_patch)) {
         FUZZ_CHECK(rc == ERR_CONFLICT && json_array_size(j_errors) == 0 && content == NULL);
         goto out;
@@ -88,15 +95,29 @@ check_update(enum rec_kind k, const json_t *current, const json_t *j_patch)
         goto out;
     FUZZ_CHECK(json_is_object(content));
     FUZZ_CHECK(event_type != NULL && strncmp(event_type, "capa.", 5) == 0);
+    /* who did it is the caller's to add, never the patch's */
+    static const char *const server[] = {"completed_by", "cancelled_by", "performed_by"};
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *now = json_object_get(content, server[i]);
+        const json_t *was = json_object_get(current, server[i]);
+        FUZZ_CHECK((now == NULL && was == NULL) || json_equal(now, was));
+    }
+    /* a completion, a cancellation and a verdict say when they happened */
+    if (strcmp(event_type, "capa.action.completed") == 0)
+        FUZZ_CHECK(json_is_string(json_object_get(content, "completed_at")));
+    if (strcmp(event_type, "capa.action.cancelled") == 0)
+        FUZZ_CHECK(json_is_string(json_object_get(content, "cancelled_at")));
+    if (strcmp(event_type, "capa.review.recorded") == 0)
+        FUZZ_CHECK(json_is_string(json_object_get(content, "performed_at")));
     if (k == REC_ACTION) {
         /* an empty patch of the new content changes nothing and is allowed */
-        rc = rec_validate_update(k, content, j_empty, &again, &again_type, j_errors);
+        rc = rec_validate_update(k, content, j_empty, &when, &again, &again_type, j_errors);
         fuzz_errors_ok(rc, j_errors, 0, "rec_validate_update with {}");
         FUZZ_CHECK(rc == ERR_OK && json_equal(again, content));
     } else if (k == REC_REVIEW) {
         /* a verdict is given once */
         FUZZ_CHECK(json_object_get(content, "verdict") != NULL);
-        rc = rec_validate_update(k, content, j_patch, &again, &again_type, j_errors);
+        rc = rec_validate_update(k, content, j_patch, &when, &again, &again_type, j_errors);
         FUZZ_CHECK(rc == ERR_INVALID && again == NULL);
     }
 out:
@@ -132,7 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (k == REC_EVIDENCE)
         check_evidence_names(a, an);
     if ((j_body = fuzz_json_body(a, an)) != NULL) {
-        int rc = rec_validate_create(k, j_body, &content, j_errors);
+        int rc = rec_validate_create(k, j_body, &when, &content, j_errors);
         fuzz_errors_ok(rc, j_errors, 0, "rec_validate_create");
         FUZZ_CHECK((rc == ERR_OK) == (content != NULL));
         FUZZ_CHECK(k != REC_EVIDENCE || rc == ERR_INVALID);
@@ -146,7 +167,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (content == NULL && default_body[k] != NULL) {
         json_array_clear(j_errors);
         j_default = json_loads(default_body[k], 0, NULL);
-        FUZZ_CHECK(rec_validate_create(k, j_default, &content, j_errors) == ERR_OK);
+        FUZZ_CHECK(rec_validate_create(k, j_default, &when, &content, j_errors) == ERR_OK);
     }
     if (content != NULL)
         check_update(k, content, j_patch);

@@ -77,7 +77,7 @@ test_case_lifecycle_happy_path(void **state)
                        "\"source\":\"internal_audit\",\"severity\":\"major\","
                        "\"detected_at\":\"2026-11-20T10:00:00+02:00\","
                        "\"reported_by\":\"auditor@example.com\",\"owner\":\"ops-lead\","
-                       "\"tags\":[\"backup\"],\"clause_refs\":[\"8.13\",\"A.8.13\"],"
+                       "\"tags\":[\"backup\"],\"clause_refs\":[\"8.1\",\"A.8.13\"],"
                        "\"external_refs\":[{\"system\":\"jira\",\"key\":\"SEC-1\","
                        "\"url\":\"https://jira.example.com/browse/SEC-1\"}]}";
 
@@ -631,11 +631,15 @@ test_workflows_list_defaults(void **state)
         if (strcmp(kind, "nonconformity") == 0) {
             nc = true;
             assert_string_equal(jstr(def, "initial"), "reported");
+            assert_string_equal(jstr(def, "verification"), "verifying");
+            assert_string_equal(jstr(def, "on_not_effective"), "analysed");
         } else if (strcmp(kind, "improvement") == 0) {
             ofi = true;
             assert_string_equal(jstr(def, "initial"), "proposed");
+            assert_string_equal(jstr(def, "verification"), "implemented");
         }
-        assert_int_equal(jint(w, "version"), 1);
+        /* version 2 of each (sql/0007): reopening, named steps, where verdicts are given */
+        assert_int_equal(jint(w, "version"), 2);
     }
     assert_true(nc && ofi);
     http_resp_cleanup(&r);

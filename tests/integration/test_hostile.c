@@ -616,6 +616,36 @@ fixture_record(const char *segment, const char *body, char id[37])
     http_resp_cleanup(&r);
 }
 
+/* A request as the fixtures' approver (segregation of duties: not the harness key). */
+static void
+fixture_as_approver(const char *method, const char *path, const char *body, long want)
+{
+    struct http_resp r;
+    char approver[APIKEY_LEN + 1];
+    harness_apikey(&h, "hostile-judge", ROLE_BIT(WF_ROLE_APPROVER), false, approver);
+    memcpy(h.bearer, approver, sizeof h.bearer);
+    must(http_json(&h, method, path, NULL, body, &r), want, path, &r);
+    memcpy(h.bearer, h.key, sizeof h.bearer);
+    http_resp_cleanup(&r);
+}
+
+/* Move the fixture case on (its workflow's guards are met by the fixtures before). */
+static void
+fixture_move(const char *to)
+{
+    struct http_resp r;
+    char path[160], body[96];
+    snprintf(path, sizeof path, "/v1/cases/%s", fx.case_id);
+    must(http_json(&h, "GET", path, NULL, NULL, &r), 200, "case read", &r);
+    char etag[sizeof r.etag];
+    memcpy(etag, r.etag, sizeof etag);
+    http_resp_cleanup(&r);
+    snprintf(path, sizeof path, "/v1/cases/%s/transitions", fx.case_id);
+    snprintf(body, sizeof body, "{\"to\":\"%s\"}", to);
+    must(http_json(&h, "POST", path, etag, body, &r), 200, to, &r);
+    http_resp_cleanup(&r);
+}
+
 /* SQL injection as plain text: stored and read back verbatim, nothing else happens. */
 static const char *const sqli_title = "Robert'); DROP TABLE cases;--";
 static const char *const sqli_text = "' OR 1=1-- \" OR \"\"=\" ; SELECT pg_sleep(5); /*";
@@ -649,24 +679,17 @@ fixtures(void)
     snprintf(fx.other, sizeof fx.other, "%s", json_string_value(json_object_get(r.j, "id")));
     http_resp_cleanup(&r);
 
+    /*
+     * The case walked through clause 10.2 to a closure approval: only then
+     * does an approval count. The action and review the hostile requests aim
+     * at come after, open and awaiting their verdict.
+     */
+    char done_action[37], judged_review[37];
     fixture_record("corrections",
                    "{\"description\":\"'; DELETE FROM case_records;--\",\"performed_by\":\"ops\","
                    "\"performed_at\":\"2026-11-20T12:00:00Z\"}",
                    fx.correction);
-    fixture_record("actions",
-                   "{\"type\":\"corrective\",\"title\":\"Fix it\",\"assignee\":\"ops\","
-                   "\"due_date\":\"2026-12-15\"}",
-                   fx.action);
-    fixture_record("reviews",
-                   "{\"scheduled_for\":\"2027-02-15\",\"reviewer\":\"audit\","
-                   "\"criteria\":\"no repeat\"}",
-                   fx.review);
-    fixture_record("isms-changes", "{\"decision\":\"none_needed\",\"justification\":\"none\"}",
-                   fx.isms);
-    fixture_record("links", "{\"type\":\"control\",\"control\":\"A.5.18\"}", fx.link);
-    fixture_record("comments", "{\"body\":\"1; DROP TABLE case_events\"}", fx.comment);
-    fixture_record("approvals", "{\"step\":\"closure\",\"decision\":\"approve\"}", fx.approval);
-
+    fixture_move("contained");
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", fx.case_id);
     must(http_json(&h, "PUT", path, NULL,
                    "{\"method\":\"five_whys\",\"analysis\":[{\"why\":\"w\",\"because\":\"b\"}],"
@@ -674,6 +697,40 @@ fixtures(void)
                    &r),
          200, "root cause", &r);
     http_resp_cleanup(&r);
+    fixture_move("analysed");
+    fixture_record("actions",
+                   "{\"type\":\"corrective\",\"title\":\"Fixed\",\"assignee\":\"ops\","
+                   "\"due_date\":\"2099-12-15\"}",
+                   done_action);
+    fixture_move("actions_in_progress");
+    snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", fx.case_id, done_action);
+    must(http_json(&h, "PATCH", path, "\"1\"",
+                   "{\"status\":\"done\",\"completion_note\":\"fixed\"}", &r),
+         200, "action done", &r);
+    http_resp_cleanup(&r);
+    fixture_record("reviews",
+                   "{\"scheduled_for\":\"2099-02-15\",\"reviewer\":\"audit\","
+                   "\"criteria\":\"no repeat\"}",
+                   judged_review);
+    fixture_move("verifying");
+    snprintf(path, sizeof path, "/v1/cases/%s/reviews/%s/verdict", fx.case_id, judged_review);
+    fixture_as_approver("POST", path,
+                        "{\"verdict\":\"effective\",\"rationale\":\"no repeat\","
+                        "\"early_reason\":\"the fixture\"}",
+                        200);
+    fixture_record("isms-changes", "{\"decision\":\"none_needed\",\"justification\":\"none\"}",
+                   fx.isms);
+    fixture_record("approvals", "{\"step\":\"closure\",\"decision\":\"approve\"}", fx.approval);
+    fixture_record("actions",
+                   "{\"type\":\"corrective\",\"title\":\"Fix it\",\"assignee\":\"ops\","
+                   "\"due_date\":\"2099-12-15\"}",
+                   fx.action);
+    fixture_record("reviews",
+                   "{\"scheduled_for\":\"2099-02-15\",\"reviewer\":\"audit\","
+                   "\"criteria\":\"no repeat\"}",
+                   fx.review);
+    fixture_record("links", "{\"type\":\"control\",\"control\":\"A.5.18\"}", fx.link);
+    fixture_record("comments", "{\"body\":\"1; DROP TABLE case_events\"}", fx.comment);
 
     const char *ct[] = {"Content-Type: text/csv", NULL};
     snprintf(path, sizeof path, "/v1/cases/%s/evidence?filename=export.csv", fx.case_id);

@@ -25,6 +25,7 @@
 #include <gnutls/gnutls.h>
 
 #include "harness.h"
+#include "iso27001.h"
 
 #define MIB (1024 * 1024)
 #define EVIDENCE_MAX (6 * MIB)
@@ -338,6 +339,8 @@ list_items(const char *path)
 #define REVIEW                                                                                     \
     "{\"scheduled_for\":\"2027-01-15\",\"reviewer\":\"internal-audit\","                           \
     "\"criteria\":\"No rule without owner and expiry in the next quarterly export\"}"
+/* The reviews above are scheduled later than the tests give their verdicts: they say why. */
+#define EARLY "\"early_reason\":\"the auditor samples it this week\""
 
 /* Drive a nonconformity from reported to analysed. */
 static void
@@ -452,7 +455,7 @@ test_major_nonconformity_reported_to_closed(void **state)
                                   "closure_approved_if_major", NULL});
     assert_int_equal(verdict(id, review,
                              "{\"verdict\":\"effective\",\"rationale\":\"The quarterly export "
-                             "shows owners and expiry on every rule\"}",
+                             "shows owners and expiry on every rule\"," EARLY "}",
                              &r),
                      200);
     assert_string_equal(jstr(r.j, "verdict"), "effective");
@@ -583,7 +586,7 @@ test_not_effective_verdict_reopens_case(void **state)
     int before = case_version(id);
     assert_int_equal(verdict_with(id, review1,
                                   "{\"verdict\":\"not_effective\",\"rationale\":\"the restore of "
-                                  "December failed again\"}",
+                                  "December failed again\"," EARLY "}",
                                   (const char *const[]){"traceparent: " TRACEPARENT,
                                                         "tracestate: " TRACESTATE, NULL},
                                   &r),
@@ -630,19 +633,31 @@ test_not_effective_verdict_reopens_case(void **state)
     free(rows);
 
     /* the verdict is recorded: the review cannot take another */
-    assert_int_equal(verdict(id, review1, "{\"verdict\":\"effective\",\"rationale\":\"x\"}", &r),
-                     422);
+    assert_int_equal(
+        verdict(id, review1, "{\"verdict\":\"effective\",\"rationale\":\"x\"," EARLY "}", &r), 422);
     assert_field_error(&r, "verdict", "recorded");
     http_resp_cleanup(&r);
 
-    /* back to verifying: the done corrective action still plans; a NEW review is needed */
+    /* cycle 2: the first cycle's analysis and done action count no more */
+    refused(id, "actions_in_progress",
+            (const char *const[]){"root_cause_complete", "corrective_action_planned", NULL});
+    char path[160];
+    snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
+    assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 200);
+    assert_int_equal(jint(r.j, "cycle"), 2);
+    http_resp_cleanup(&r);
+    char *a3 = add_record(id, "actions",
+                          "{\"type\":\"corrective\",\"title\":\"Test restores monthly\","
+                          "\"assignee\":\"ops-lead\",\"due_date\":\"2099-02-28\"}");
     move_ok(id, "actions_in_progress");
+    refused(id, "verifying", (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    patch_action_ok(id, a3, "{\"status\":\"done\",\"completion_note\":\"January test passed\"}");
     refused(id, "verifying", (const char *const[]){"review_scheduled", NULL});
     char *review2 = add_record(id, "reviews", REVIEW);
     move_ok(id, "verifying");
     assert_int_equal(verdict(id, review2,
                              "{\"verdict\":\"effective\",\"rationale\":\"January restore "
-                             "succeeded\"}",
+                             "succeeded\"," EARLY "}",
                              &r),
                      200);
     http_resp_cleanup(&r);
@@ -654,6 +669,7 @@ test_not_effective_verdict_reopens_case(void **state)
     json_decref(j_case);
     free(a1);
     free(a2);
+    free(a3);
     free(review1);
     free(review2);
 }
@@ -674,8 +690,15 @@ test_improvement_workflow(void **state)
     json_decref(j);
 
     refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
-    /* an approval of another step does not approve the improvement */
-    free(add_record(id, "approvals", "{\"step\":\"budget\",\"decision\":\"approve\"}"));
+    /* a step the workflow does not have is no approval: 422 naming the steps it has */
+    struct http_resp r;
+    char path[160];
+    snprintf(path, sizeof path, "/v1/cases/%s/approvals", id);
+    assert_int_equal(
+        post_as_approver(path, "{\"step\":\"budget\",\"decision\":\"approve\"}", NULL, &r), 422);
+    assert_field_error(&r, "step", "unknown");
+    assert_non_null(strstr(r.body, "must be a step of this case's workflow: approve"));
+    http_resp_cleanup(&r);
     refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
     free(add_record(id, "approvals", "{\"step\":\"approve\",\"decision\":\"approve\"}"));
     move_ok(id, "approved");
@@ -692,11 +715,21 @@ test_improvement_workflow(void **state)
     patch_action_ok(id, a1, "{\"due_date\":\"2099-02-28\"}");
     move_ok(id, "in_progress");
 
-    refused(id, "implemented", (const char *const[]){"actions_finished", NULL});
+    refused(id, "implemented", (const char *const[]){"actions_finished", "review_scheduled", NULL});
     patch_action_ok(id, a1, "{\"status\":\"done\",\"completion_note\":\"ACME everywhere\"}");
-    refused(id, "implemented", (const char *const[]){"actions_finished", NULL});
+    refused(id, "implemented", (const char *const[]){"actions_finished", "review_scheduled", NULL});
     patch_action_ok(id, a0, "{\"status\":\"cancelled\",\"reason\":\"raised by mistake\"}");
+    /* clause 10.1: the benefit is reviewed before the improvement closes */
+    char *review = add_record(id, "reviews",
+                              "{\"scheduled_for\":\"2099-03-01\",\"reviewer\":\"ciso\","
+                              "\"criteria\":\"No certificate expired unnoticed for a quarter\"}");
     move_ok(id, "implemented");
+    refused(id, "closed", (const char *const[]){"benefit_confirmed", NULL});
+    assert_int_equal(
+        verdict(id, review,
+                "{\"verdict\":\"effective\",\"rationale\":\"no expiry since\"," EARLY "}", &r),
+        200);
+    http_resp_cleanup(&r);
     move_ok(id, "closed");
     json_t *j_case = get_case(id);
     assert_non_null(jstr(j_case, "closed_at"));
@@ -704,6 +737,7 @@ test_improvement_workflow(void **state)
     json_decref(j_case);
     free(a0);
     free(a1);
+    free(review);
 }
 
 /* ---- 4. custom workflows apply to new cases only ---------------------------------------- */
@@ -764,11 +798,11 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
 
     create_nc("Workflow A: badge reader offline", "minor", a, NULL);
     json_t *j_case = get_case(a);
-    assert_int_equal(jint(j_case, "workflow_version"), 1);
+    assert_int_equal(jint(j_case, "workflow_version"), 2);
     json_decref(j_case);
 
     json_t *j_default = current_workflow("nonconformity", &version);
-    assert_int_equal(version, 1);
+    assert_int_equal(version, 2);
 
     /* analysed -> awaiting_budget -> actions_in_progress */
     json_t *j_custom = json_deep_copy(j_default);
@@ -791,28 +825,28 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
                                     "actions_in_progress", "guards", "corrective_action_planned",
                                     "roles", "approver"));
     assert_int_equal(put_workflow("nonconformity", j_custom, &r), 200);
-    assert_int_equal(jint(r.j, "version"), 2);
+    assert_int_equal(jint(r.j, "version"), 3);
     assert_string_equal(jstr(r.j, "kind"), "nonconformity");
     http_resp_cleanup(&r);
     json_t *j_now = current_workflow("nonconformity", &version);
-    assert_int_equal(version, 2);
+    assert_int_equal(version, 3);
     assert_true(json_equal(j_now, j_custom));
     json_decref(j_now);
 
-    /* case A keeps version 1 of the workflow */
+    /* case A keeps version 2 of the workflow (the default of sql/0007) */
     to_analysed(a);
     free(add_record(a, "actions",
                     "{\"type\":\"corrective\",\"title\":\"Replace the reader\","
                     "\"assignee\":\"facilities\",\"due_date\":\"2099-05-31\"}"));
     move_ok(a, "actions_in_progress");
     j_case = get_case(a);
-    assert_int_equal(jint(j_case, "workflow_version"), 1);
+    assert_int_equal(jint(j_case, "workflow_version"), 2);
     json_decref(j_case);
 
-    /* case B follows version 2 */
+    /* case B follows version 3 */
     create_nc("Workflow B: badge reader offline again", "minor", b, NULL);
     j_case = get_case(b);
-    assert_int_equal(jint(j_case, "workflow_version"), 2);
+    assert_int_equal(jint(j_case, "workflow_version"), 3);
     json_decref(j_case);
     to_analysed(b);
     free(add_record(b, "actions",
@@ -828,7 +862,7 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
     move_ok(b, "awaiting_budget");
     move_ok(b, "actions_in_progress");
     j_case = get_case(b);
-    assert_int_equal(jint(j_case, "workflow_version"), 2);
+    assert_int_equal(jint(j_case, "workflow_version"), 3);
     assert_history_valid(b, (int)jint(j_case, "version"));
     json_decref(j_case);
 
@@ -886,14 +920,14 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
     http_resp_cleanup(&r);
     int ofi_version;
     json_decref(current_workflow("improvement", &ofi_version));
-    assert_int_equal(ofi_version, 1);
+    assert_int_equal(ofi_version, 2);
 
-    /* restore the default for what follows: a new version equal to version 1 */
+    /* restore the default for what follows: a new version equal to version 2 */
     assert_int_equal(put_workflow("nonconformity", j_default, &r), 200);
-    assert_int_equal(jint(r.j, "version"), 3);
+    assert_int_equal(jint(r.j, "version"), 4);
     http_resp_cleanup(&r);
     j_now = current_workflow("nonconformity", &version);
-    assert_int_equal(version, 3);
+    assert_int_equal(version, 4);
     assert_true(json_equal(j_now, j_default));
     json_decref(j_now);
 
@@ -1181,6 +1215,14 @@ test_links_controls_and_recurrence(void **state)
     assert_int_equal(themes[2], 14);
     assert_int_equal(themes[3], 34);
     assert_string_equal(jstr(json_array_get(j_controls, 0), "id"), "A.5.1");
+    /* the table of the migrations and the domain's catalogue are the same 93, in order */
+    assert_int_equal(json_array_size(j_controls), (size_t)iso_control_count());
+    json_array_foreach(j_controls, i, e)
+    {
+        char id[ISO_CONTROL_ID_LEN];
+        iso_control_id((int)i, id);
+        assert_string_equal(jstr(e, "id"), id);
+    }
     json_decref(j_controls);
 
     /* a control link */
@@ -1407,6 +1449,30 @@ mine_in(const json_t *j_items, char *const *mine, size_t n)
     return set;
 }
 
+/*
+ * An action of case_id planned for the future, then made due on a past date
+ * behind the service's back, as time passing would (a live write refuses a
+ * due date before today). Returns its id (caller frees).
+ */
+static char *
+past_due_action(const char *case_id, const char *title, const char *assignee, const char *due)
+{
+    char body[256], sql[512];
+    snprintf(body, sizeof body,
+             "{\"type\":\"corrective\",\"title\":\"%s\",\"assignee\":\"%s\","
+             "\"due_date\":\"2099-12-01\"}",
+             title, assignee);
+    char *id = add_record(case_id, "actions", body);
+    snprintf(sql, sizeof sql,
+             "UPDATE case_records SET data = jsonb_set(data, '{due_date}', to_jsonb('%s'::text)) "
+             "WHERE id = '%s' RETURNING due_date::text",
+             due, id);
+    char *got = harness_sql(&h, sql);
+    assert_string_equal(got, due);
+    free(got);
+    return id;
+}
+
 static void
 test_actions_across_cases(void **state)
 {
@@ -1420,24 +1486,18 @@ test_actions_across_cases(void **state)
     create_nc("Actions Q: access reviews late", "minor", q, NULL);
     char *a[6];
     /* a0 alice overdue open; a1 bob future open; a2 alice past due but done */
-    a[0] = add_record(p, "actions",
-                      "{\"type\":\"corrective\",\"title\":\"a0\","
-                      "\"assignee\":\"alice\",\"due_date\":\"2020-01-15\"}");
+    a[0] = past_due_action(p, "a0", "alice", "2020-01-15");
     a[1] = add_record(p, "actions",
                       "{\"type\":\"preventive\",\"title\":\"a1\","
                       "\"assignee\":\"bob\",\"due_date\":\"2099-06-30\"}");
-    a[2] = add_record(p, "actions",
-                      "{\"type\":\"corrective\",\"title\":\"a2\","
-                      "\"assignee\":\"alice\",\"due_date\":\"2021-03-01\"}");
+    a[2] = past_due_action(p, "a2", "alice", "2021-03-01");
     patch_action_ok(p, a[2], "{\"status\":\"done\",\"completion_note\":\"done late\"}");
     /* a3 alice future in progress; a4 bob overdue in progress; a5 alice without due date */
     a[3] = add_record(q, "actions",
                       "{\"type\":\"preventive\",\"title\":\"a3\","
                       "\"assignee\":\"alice\",\"due_date\":\"2099-01-31\"}");
     patch_action_ok(q, a[3], "{\"status\":\"in_progress\"}");
-    a[4] = add_record(q, "actions",
-                      "{\"type\":\"corrective\",\"title\":\"a4\","
-                      "\"assignee\":\"bob\",\"due_date\":\"2020-06-30\"}");
+    a[4] = past_due_action(q, "a4", "bob", "2020-06-30");
     patch_action_ok(q, a[4], "{\"status\":\"in_progress\"}");
     a[5] = add_record(q, "actions",
                       "{\"type\":\"corrective\",\"title\":\"a5\","
@@ -1621,15 +1681,24 @@ test_closed_case_refuses_records(void **state)
         snprintf(path, sizeof path, "/v1/cases/%s/%s", id, refused_records[i][0]);
         if (post(path, refused_records[i][1], &r) != 409)
             fail_msg("POST %s on a rejected case: %ld %s", path, r.status, r.body);
-        assert_problem(&r, 409, "conflict");
+        assert_problem(&r, 409, "case-closed");
         http_resp_cleanup(&r);
     }
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
     assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 409);
-    assert_problem(&r, 409, "conflict");
+    assert_problem(&r, 409, "case-closed");
     http_resp_cleanup(&r);
     assert_int_equal(upload(id, "?filename=late.txt", "text/plain", "late", 4, &r), 409);
-    assert_problem(&r, 409, "conflict");
+    assert_problem(&r, 409, "case-closed");
+    http_resp_cleanup(&r);
+    /* nor do its own fields, with the way to reopen it named */
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    char etag[24];
+    snprintf(etag, sizeof etag, "\"%d\"", version);
+    assert_int_equal(http_json(&h, "PATCH", path, etag, "{\"severity\":\"major\"}", &r), 409);
+    assert_problem(&r, 409, "case-closed");
+    assert_string_equal(jstr(r.j, "current_status"), "rejected");
+    assert_non_null(strstr(jstr(r.j, "detail"), "defines no reopening of a rejected case"));
     http_resp_cleanup(&r);
     assert_int_equal(case_version(id), version);
 

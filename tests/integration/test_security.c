@@ -226,7 +226,10 @@ make_key(const char *name, unsigned roles, bool delegate, char key[APIKEY_LEN + 
 #define REVIEW                                                                                     \
     "{\"scheduled_for\":\"2099-01-15\",\"reviewer\":\"internal-audit\","                           \
     "\"criteria\":\"No rule without an owner\"}"
-#define VERDICT "{\"verdict\":\"effective\",\"rationale\":\"every rule has an owner\"}"
+/* the reviews are scheduled later than the matrix judges them: the verdicts say why */
+#define VERDICT                                                                                    \
+    "{\"verdict\":\"effective\",\"rationale\":\"every rule has an owner\","                        \
+    "\"early_reason\":\"the auditor samples it now\"}"
 #define ISMS_CHANGE                                                                                \
     "{\"decision\":\"change\",\"type\":\"policy\",\"reference\":\"POL-NET-04\","                   \
     "\"description\":\"Rules need an owner\"}"
@@ -312,6 +315,55 @@ history_actor(const char *id, int seq)
     return j_actor;
 }
 
+/* Move case id to state to as cred, with its current ETag. */
+static void
+move_as(const char *cred, const char *id, const char *to)
+{
+    struct http_resp r;
+    struct req q = {.method = "POST", .content_type = "application/json"};
+    snprintf(q.path, sizeof q.path, "/v1/cases/%s/transitions", id);
+    case_etag(id, q.if_match);
+    if (asprintf(&q.body, "{\"to\":\"%s\"}", to) < 0)
+        fail_msg("out of memory");
+    if (send_as(cred, &q, &r) != 200)
+        fail_msg("move %s to %s: %ld %s", id, to, r.status, r.body);
+    http_resp_cleanup(&r);
+    req_cleanup(&q);
+}
+
+/*
+ * Walk case id to verifying as clause 10.2 orders it: a correction, the root
+ * cause, a corrective action done, a review scheduled. The ids of the
+ * correction, the action and the review go to the ids given (each may be NULL).
+ */
+static void
+walk_to_verifying(const char *id, char correction[37], char action[37], char review[37])
+{
+    char rid[37];
+    struct http_resp r;
+    struct req q = {.method = "PUT", .content_type = "application/json"};
+
+    add_record(id, "corrections", CORRECTION, correction ? correction : rid);
+    move_as(h.key, id, "contained");
+    snprintf(q.path, sizeof q.path, "/v1/cases/%s/root-cause", id);
+    q.body = strdup(ROOT_CAUSE);
+    assert_int_equal(send_as(h.key, &q, &r), 200);
+    http_resp_cleanup(&r);
+    req_cleanup(&q);
+    move_as(h.key, id, "analysed");
+    add_record(id, "actions", ACTION, action ? action : rid);
+    move_as(h.key, id, "actions_in_progress");
+    q = (struct req){.method = "PATCH", .content_type = "application/merge-patch+json"};
+    snprintf(q.path, sizeof q.path, "/v1/cases/%s/actions/%s", id, action ? action : rid);
+    snprintf(q.if_match, sizeof q.if_match, "\"1\"");
+    q.body = strdup("{\"status\":\"done\",\"completion_note\":\"owners named\"}");
+    assert_int_equal(send_as(h.key, &q, &r), 200);
+    http_resp_cleanup(&r);
+    req_cleanup(&q);
+    add_record(id, "reviews", REVIEW, review ? review : rid);
+    move_as(h.key, id, "verifying");
+}
+
 /* The read side of the matrix: one case with a record of every kind. */
 static char shared_case[37];
 static struct {
@@ -331,35 +383,36 @@ shared_record(const char *segment)
     return NULL;
 }
 
+/*
+ * The shared case, walked to verifying with an effective verdict and an ISMS
+ * decision, so that a closure approval counts there (clause 10.2 order).
+ */
 static void
 make_shared_case(void)
 {
-    static const char *const bodies[N_SHARED] = {CORRECTION, ACTION, REVIEW,  ISMS_CHANGE,
-                                                 LINK,       NULL,   COMMENT, APPROVAL};
     struct http_resp r;
+    struct req q;
     char path[160];
 
     create_case_as(h.key, "Shared case of the role matrix", shared_case);
-    snprintf(path, sizeof path, "/v1/cases/%s/root-cause", shared_case);
-    struct req q = {.method = "PUT", .content_type = "application/json"};
-    snprintf(q.path, sizeof q.path, "%s", path);
-    q.body = strdup(ROOT_CAUSE);
-    assert_int_equal(send_as(h.key, &q, &r), 200);
+    walk_to_verifying(shared_case, shared_records[0].id, shared_records[1].id,
+                      shared_records[2].id);
+    snprintf(path, sizeof path, "/v1/cases/%s/reviews/%s/verdict", shared_case,
+             shared_records[2].id);
+    if (post_as(approver_key, path, VERDICT, NULL, &r) != 200)
+        fail_msg("POST %s: %ld %s", path, r.status, r.body);
+    http_resp_cleanup(&r);
+    add_record(shared_case, "isms-changes", ISMS_CHANGE, shared_records[3].id);
+    add_record(shared_case, "links", LINK, shared_records[4].id);
+    q = (struct req){.method = "POST", .content_type = "text/plain"};
+    snprintf(q.path, sizeof q.path, "/v1/cases/%s/evidence?filename=export.txt", shared_case);
+    q.body = strdup("rule,owner\n1,ops-lead\n");
+    assert_int_equal(send_as(h.key, &q, &r), 201);
+    snprintf(shared_records[5].id, 37, "%s", jstr(r.j, "id"));
     http_resp_cleanup(&r);
     req_cleanup(&q);
-    for (size_t i = 0; i < N_SHARED; i++) {
-        if (bodies[i] != NULL) {
-            add_record(shared_case, shared_records[i].segment, bodies[i], shared_records[i].id);
-            continue;
-        }
-        q = (struct req){.method = "POST", .content_type = "text/plain"};
-        snprintf(q.path, sizeof q.path, "/v1/cases/%s/evidence?filename=export.txt", shared_case);
-        q.body = strdup("rule,owner\n1,ops-lead\n");
-        assert_int_equal(send_as(h.key, &q, &r), 201);
-        snprintf(shared_records[i].id, 37, "%s", jstr(r.j, "id"));
-        http_resp_cleanup(&r);
-        req_cleanup(&q);
-    }
+    add_record(shared_case, "comments", COMMENT, shared_records[6].id);
+    add_record(shared_case, "approvals", APPROVAL, shared_records[7].id);
 }
 
 /* ---- 1. the role matrix -------------------------------------------------------------------- */
@@ -557,7 +610,9 @@ prepare(const struct op *op, int p, struct req *q)
         q->body = strdup("{\"title\":\"Give every rule an owner and an expiry\"}");
         break;
     case PREP_VERDICT:
-        add_record(id, "reviews", REVIEW, rid);
+        /* a verdict judges a case whose actions are done, in verifying */
+        create_case_as(h.key, "Judged in the role matrix", id);
+        walk_to_verifying(id, NULL, NULL, rid);
         q->body = strdup(VERDICT);
         break;
     case PREP_LINK_REMOVE:
@@ -937,7 +992,7 @@ test_segregation_of_duties(void **state)
 {
     (void)state;
     struct http_resp r;
-    char id[37], raised[37], review[37], review2[37], cancelled[37], path[200];
+    char id[37], raised[37], review[37], review2[37], cancelled[37];
     char dana[APIKEY_LEN + 1], erik[APIKEY_LEN + 1], gina[APIKEY_LEN + 1];
     char raiser[APIKEY_LEN + 1], frank[APIKEY_LEN + 1], bot[APIKEY_LEN + 1];
 
@@ -948,26 +1003,32 @@ test_segregation_of_duties(void **state)
     make_key("frank", APPROVER, false, frank);
     make_key("approvals-bot", APPROVER, true, bot);
 
-    /* dana owns the case, erik is assigned an action, gina's action was cancelled */
+    /* dana owns the case, erik did an action, gina's action was cancelled */
+    char erik_action[37];
     create_case_as(h.key, "Segregation of duties", id);
     patch_case(id, "{\"owner\":\"dana\"}");
     add_record(id, "actions",
                "{\"type\":\"corrective\",\"title\":\"Rotate the keys\",\"assignee\":\"erik\"}",
-               NULL);
+               erik_action);
     add_record(id, "actions",
                "{\"type\":\"preventive\",\"title\":\"Audit the vault\",\"assignee\":\"gina\"}",
                cancelled);
-    snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", id, cancelled);
-    struct req q = {.method = "PATCH", .content_type = "application/merge-patch+json"};
-    snprintf(q.path, sizeof q.path, "%s", path);
-    snprintf(q.if_match, sizeof q.if_match, "\"1\"");
-    q.body = strdup("{\"status\":\"cancelled\",\"reason\":\"the vault is retired\"}");
-    assert_int_equal(send_as(h.key, &q, &r), 200);
-    http_resp_cleanup(&r);
-    req_cleanup(&q);
-    add_record(id, "reviews", REVIEW, review);
+    const char *const finish[][2] = {
+        {erik_action, "{\"status\":\"done\",\"completion_note\":\"keys rotated\"}"},
+        {cancelled, "{\"status\":\"cancelled\",\"reason\":\"the vault is retired\"}"}};
+    for (size_t i = 0; i < 2; i++) {
+        struct req q = {.method = "PATCH", .content_type = "application/merge-patch+json"};
+        snprintf(q.path, sizeof q.path, "/v1/cases/%s/actions/%s", id, finish[i][0]);
+        snprintf(q.if_match, sizeof q.if_match, "\"1\"");
+        q.body = strdup(finish[i][1]);
+        assert_int_equal(send_as(h.key, &q, &r), 200);
+        http_resp_cleanup(&r);
+        req_cleanup(&q);
+    }
+    walk_to_verifying(id, NULL, NULL, review);
     add_record(id, "reviews", REVIEW, review2);
 
+    /* who may not comes first, whatever the state */
     approve_as(dana, id, NULL, &r);
     assert_segregation(&r, "the owner approving");
     verdict_as(dana, id, review, &r);
@@ -987,14 +1048,15 @@ test_segregation_of_duties(void **state)
     approve_as(raiser, raised, NULL, &r);
     assert_segregation(&r, "the raiser approving");
     char raised_review[37];
-    add_record(raised, "reviews", REVIEW, raised_review);
+    walk_to_verifying(raised, NULL, NULL, raised_review);
     assert_int_equal(verdict_as(raiser, raised, raised_review, &r), 200);
     http_resp_cleanup(&r);
 
     /* unrelated people may: frank, gina (her action was cancelled), the bot for someone else */
-    assert_int_equal(approve_as(frank, id, NULL, &r), 201);
-    http_resp_cleanup(&r);
     assert_int_equal(verdict_as(frank, id, review, &r), 200);
+    http_resp_cleanup(&r);
+    add_record(id, "isms-changes", ISMS_CHANGE, NULL);
+    assert_int_equal(approve_as(frank, id, NULL, &r), 201);
     http_resp_cleanup(&r);
     assert_int_equal(approve_as(gina, id, NULL, &r), 201);
     http_resp_cleanup(&r);

@@ -23,7 +23,7 @@ static const char nc_body_text[] =
     " \"reported_by\": \"alice@example.com\","
     " \"owner\": \"bob@example.com\","
     " \"tags\": [\"backup\", \"it-ops\"],"
-    " \"clause_refs\": [\"8.13\", \"A.8.13\"],"
+    " \"clause_refs\": [\"8.1\", \"A.8.13\"],"
     " \"external_refs\": [{\"system\": \"jira\", \"key\": \"SEC-42\","
     "                      \"url\": \"https://jira.example.com/browse/SEC-42\"}]}";
 
@@ -729,12 +729,71 @@ test_case_input_decode_clause_refs_format(void **state)
 {
     (void)state;
     expect_decode_ok(nc_with(
-        "clause_refs", load("[\"8.1\", \"10.2\", \"A.5.15\", \"A.8.34\", \"4\", \"1.2.3.4\"]")));
+        "clause_refs", load("[\"8.1\", \"10.2\", \"A.5.15\", \"A.8.34\", \"4\", \"9.2.1\"]")));
     static const char *const bad[] = {"A",    "A.",   "8.", "B.1",  "a.5.15", "1.2.3.4.5",
                                       "1234", "8..1", ".8", "8.1 ", "",       "A.5.15x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_decode_error(nc_with("clause_refs", json_pack("[s]", bad[i])), "clause_refs[0]",
                             "format");
+}
+
+/* Well-formed references that ISO/IEC 27001:2022 does not have. */
+static void
+test_case_input_decode_clause_refs_not_in_the_standard(void **state)
+{
+    (void)state;
+    static const char *const unknown[] = {
+        "1.2.3.4", "8.13",  "11",     "3",      "10.3",  "6.1.4", "9.4",    "A.9.1",
+        "A.5.38",  "A.6.9", "A.7.15", "A.8.35", "A.4.1", "A.5.0", "A.05.1", "A.8.1.1"};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+        expect_decode_error(nc_with("clause_refs", json_pack("[s]", unknown[i])), "clause_refs[0]",
+                            "unknown");
+}
+
+/* A case stored with a reference the catalogue lacks stays editable; a new such ref is refused. */
+static void
+test_case_patch_keeps_refs_it_had(void **state)
+{
+    (void)state;
+    struct case_record rec;
+    json_t *j_diff = NULL, *j_errors = json_array();
+    make_record(&rec);
+    json_decref(rec.j_clause_refs);
+    rec.j_clause_refs = load("[\"A.9.2.1\"]"); /* the 2013 numbering, from an older release */
+    json_t *patch = load("{\"title\": \"Renamed\"}");
+    assert_int_equal(case_patch(&rec, patch, &j_diff, j_errors), ERR_OK);
+    assert_int_equal(json_array_size(j_errors), 0);
+    json_decref(patch);
+    json_decref(j_diff);
+    patch = load("{\"clause_refs\": [\"A.9.2.1\", \"A.9.4.1\"]}");
+    j_diff = NULL;
+    assert_int_equal(case_patch(&rec, patch, &j_diff, j_errors), ERR_INVALID);
+    assert_true(only_error(ERR_INVALID, j_errors, "clause_refs[1]", "unknown"));
+    assert_null(j_diff);
+    json_decref(patch);
+    json_decref(j_errors);
+    case_record_cleanup(&rec);
+}
+
+/* The detection may lie at most CASE_CLOCK_SKEW_S after the service's clock. */
+static void
+test_case_check_detected_refuses_the_future(void **state)
+{
+    (void)state;
+    struct case_record rec;
+    json_t *j_errors = json_array();
+    make_record(&rec);
+    snprintf(rec.detected_at, sizeof rec.detected_at, "%s", "2026-11-29T12:05:00.000000Z");
+    assert_int_equal(case_check_detected(&rec, "2026-11-29T12:00:00.000000Z", j_errors), ERR_OK);
+    snprintf(rec.detected_at, sizeof rec.detected_at, "%s", "2026-11-29T12:05:00.000001Z");
+    /* whole seconds decide: the same second still passes */
+    assert_int_equal(case_check_detected(&rec, "2026-11-29T12:00:00.000000Z", j_errors), ERR_OK);
+    snprintf(rec.detected_at, sizeof rec.detected_at, "%s", "2026-11-29T12:05:01.000000Z");
+    assert_int_equal(case_check_detected(&rec, "2026-11-29T12:00:00.000000Z", j_errors),
+                     ERR_INVALID);
+    assert_true(only_error(ERR_INVALID, j_errors, "detected_at", "future"));
+    json_decref(j_errors);
+    case_record_cleanup(&rec);
 }
 
 static void
@@ -1129,6 +1188,8 @@ test_case_to_json_all_fields(void **state)
     snprintf(rec.contain_due_at, DTIME_LEN, "%s", "2026-12-01T08:30:00.000000Z");
     snprintf(rec.close_due_at, DTIME_LEN, "%s", "2026-12-29T08:30:00.000000Z");
     rec.overdue = true;
+    rec.cycle = 2;
+    snprintf(rec.containment_performed_at, DTIME_LEN, "%s", "2026-11-29T10:00:00.000000Z");
 
     json_t *j = case_to_json(&rec);
     assert_non_null(j);
@@ -1140,7 +1201,7 @@ test_case_to_json_all_fields(void **state)
              " \"source\": \"internal_audit\", \"severity\": \"major\","
              " \"detected_at\": \"2026-11-29T08:30:00.000000Z\","
              " \"reported_by\": \"alice@example.com\", \"owner\": null,"
-             " \"tags\": [\"backup\", \"it-ops\"], \"clause_refs\": [\"8.13\", \"A.8.13\"],"
+             " \"tags\": [\"backup\", \"it-ops\"], \"clause_refs\": [\"8.1\", \"A.8.13\"],"
              " \"external_refs\": [{\"system\": \"jira\", \"key\": \"SEC-42\","
              "                      \"url\": \"https://jira.example.com/browse/SEC-42\"}],"
              " \"created_at\": \"2026-11-29T09:00:00.000000Z\","
@@ -1148,6 +1209,7 @@ test_case_to_json_all_fields(void **state)
              " \"contain_due_at\": \"2026-12-01T08:30:00.000000Z\","
              " \"close_due_at\": \"2026-12-29T08:30:00.000000Z\","
              " \"contained_at\": null, \"closed_at\": null, \"overdue\": true,"
+             " \"containment_performed_at\": \"2026-11-29T10:00:00.000000Z\", \"cycle\": 2,"
              " \"reopened_count\": 0, \"recurrence_candidates\": []}");
     if (!json_equal(j, want)) {
         char *got = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
@@ -1155,7 +1217,7 @@ test_case_to_json_all_fields(void **state)
         free(got);
         fail();
     }
-    assert_int_equal(json_object_size(j), 25);
+    assert_int_equal(json_object_size(j), 27);
     json_decref(want);
     json_decref(j);
     case_record_cleanup(&rec);
@@ -1453,6 +1515,9 @@ main(void)
         cmocka_unit_test(test_case_input_decode_tags_too_many_refused),
         cmocka_unit_test(test_case_input_decode_clause_refs_format),
         cmocka_unit_test(test_case_input_decode_clause_refs_duplicate_refused),
+        cmocka_unit_test(test_case_input_decode_clause_refs_not_in_the_standard),
+        cmocka_unit_test(test_case_patch_keeps_refs_it_had),
+        cmocka_unit_test(test_case_check_detected_refuses_the_future),
         cmocka_unit_test(test_case_input_decode_external_refs_valid),
         cmocka_unit_test(test_case_input_decode_external_refs_missing_member),
         cmocka_unit_test(test_case_input_decode_external_refs_bad_url),

@@ -25,6 +25,13 @@
 #define UUID_A "0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d"
 #define UUID_B "7f3c1a2b-9d8e-4f6a-b5c4-d3e2f1a0b9c8"
 
+/*
+ * The clock of every validation here: the service's now, and the detection
+ * of the case the records belong to (struct rec_when).
+ */
+#define NOW "2026-03-05T12:00:00.000000Z"
+static const struct rec_when when = {.now = NOW, .detected_at = "2026-01-01T00:00:00.000000Z"};
+
 /* ---- valid bodies, one or more per kind ---- */
 
 static const char correction_text[] =
@@ -57,6 +64,10 @@ static const char action_text[] =
 static const char review_text[] = "{\"scheduled_for\": \"2026-06-01\","
                                   " \"reviewer\": \"carol\","
                                   " \"criteria\": \"Three monthly restore tests pass\"}";
+/* A review whose scheduled date has come (NOW is 2026-03-05). */
+static const char review_due_text[] = "{\"scheduled_for\": \"2026-03-05\","
+                                      " \"reviewer\": \"carol\","
+                                      " \"criteria\": \"Three monthly restore tests pass\"}";
 
 static const char isms_change_text[] =
     "{\"decision\": \"change\", \"type\": \"control\", \"reference\": \"A.8.13\","
@@ -86,11 +97,11 @@ static const char action_in_progress[] =
 static const char action_done[] =
     "{\"type\": \"corrective\", \"title\": \"Assign an owner\","
     " \"assignee\": \"bob\", \"due_date\": \"2026-04-30\", \"status\": \"done\","
-    " \"completion_note\": \"Owner named\"}";
+    " \"completion_note\": \"Owner named\", \"completed_at\": \"" NOW "\"}";
 static const char action_cancelled[] =
     "{\"type\": \"corrective\", \"title\": \"Assign an owner\","
     " \"assignee\": \"bob\", \"due_date\": \"2026-04-30\", \"status\": \"cancelled\","
-    " \"reason\": \"Superseded\"}";
+    " \"reason\": \"Superseded\", \"cancelled_at\": \"" NOW "\"}";
 
 /* ---- helpers ---- */
 
@@ -190,7 +201,7 @@ create_ok(enum rec_kind k, json_t *body, json_t *want)
 {
     json_t *j_errors = json_array(), *content = NULL;
     json_t *copy = json_deep_copy(body);
-    int rc = rec_validate_create(k, body, &content, j_errors);
+    int rc = rec_validate_create(k, body, &when, &content, j_errors);
     bool ok = rc == ERR_OK && json_array_size(j_errors) == 0 && json_is_object(content) &&
               (want == NULL || json_equal(content, want)) && json_equal(body, copy);
     if (!ok) {
@@ -214,7 +225,7 @@ static bool
 create_refused(enum rec_kind k, json_t *body, const char *field, const char *code)
 {
     json_t *j_errors = json_array(), *content = (json_t *)1;
-    int rc = rec_validate_create(k, body, &content, j_errors);
+    int rc = rec_validate_create(k, body, &when, &content, j_errors);
     bool ok = rc == ERR_INVALID && content == NULL && error_shape_ok(j_errors) &&
               json_array_size(j_errors) == 1 && has_error(j_errors, field, code);
     if (!ok) {
@@ -234,7 +245,7 @@ static bool
 create_refused_with(enum rec_kind k, json_t *body, const char *field, const char *code)
 {
     json_t *j_errors = json_array(), *content = (json_t *)1;
-    int rc = rec_validate_create(k, body, &content, j_errors);
+    int rc = rec_validate_create(k, body, &when, &content, j_errors);
     bool ok = rc == ERR_INVALID && content == NULL && error_shape_ok(j_errors) &&
               has_error(j_errors, field, code);
     if (!ok) {
@@ -254,7 +265,7 @@ static bool
 create_error_detail(enum rec_kind k, json_t *body, char *out, size_t size)
 {
     json_t *j_errors = json_array(), *content = NULL;
-    int rc = rec_validate_create(k, body, &content, j_errors);
+    int rc = rec_validate_create(k, body, &when, &content, j_errors);
     bool ok = rc == ERR_INVALID && json_array_size(j_errors) == 1;
     out[0] = '\0';
     if (ok)
@@ -277,7 +288,7 @@ update_ok(enum rec_kind k, const char *current_text, json_t *patch, const char *
     json_t *current = load(current_text), *copy = load(current_text), *want = load(want_text);
     json_t *j_errors = json_array(), *content = NULL;
     const char *type = NULL;
-    int rc = rec_validate_update(k, current, patch, &content, &type, j_errors);
+    int rc = rec_validate_update(k, current, patch, &when, &content, &type, j_errors);
     bool ok = rc == ERR_OK && json_array_size(j_errors) == 0 && content != NULL &&
               json_equal(content, want) && type != NULL && strcmp(type, event) == 0 &&
               json_equal(current, copy);
@@ -303,7 +314,7 @@ update_refused(enum rec_kind k, const char *current_text, json_t *patch, const c
     json_t *current = load(current_text), *copy = load(current_text);
     json_t *j_errors = json_array(), *content = (json_t *)1;
     const char *type = NULL;
-    int rc = rec_validate_update(k, current, patch, &content, &type, j_errors);
+    int rc = rec_validate_update(k, current, patch, &when, &content, &type, j_errors);
     bool ok = rc == ERR_INVALID && content == NULL && error_shape_ok(j_errors) &&
               json_array_size(j_errors) == 1 && has_error(j_errors, field, code) &&
               json_equal(current, copy);
@@ -330,7 +341,7 @@ update_refused_with(enum rec_kind k, const char *current_text, json_t *patch, co
     json_t *current = load(current_text);
     json_t *j_errors = json_array(), *content = (json_t *)1;
     const char *type = NULL;
-    int rc = rec_validate_update(k, current, patch, &content, &type, j_errors);
+    int rc = rec_validate_update(k, current, patch, &when, &content, &type, j_errors);
     bool ok = rc == ERR_INVALID && content == NULL && error_shape_ok(j_errors) &&
               has_error(j_errors, field, code);
     if (!ok) {
@@ -536,7 +547,7 @@ test_create_existing_errors_not_counted(void **state)
     json_t *j_errors = json_array(), *content = NULL;
     json_t *body = load(comment_text);
     case_error_add(j_errors, "earlier", "code", "an earlier problem");
-    assert_int_equal(rec_validate_create(REC_COMMENT, body, &content, j_errors), ERR_OK);
+    assert_int_equal(rec_validate_create(REC_COMMENT, body, &when, &content, j_errors), ERR_OK);
     assert_non_null(content);
     assert_int_equal(json_array_size(j_errors), 1);
     json_decref(content);
@@ -545,7 +556,8 @@ test_create_existing_errors_not_counted(void **state)
     /* and a refusal adds to them */
     body = load("{}");
     content = NULL;
-    assert_int_equal(rec_validate_create(REC_COMMENT, body, &content, j_errors), ERR_INVALID);
+    assert_int_equal(rec_validate_create(REC_COMMENT, body, &when, &content, j_errors),
+                     ERR_INVALID);
     assert_null(content);
     assert_int_equal(json_array_size(j_errors), 2);
     assert_true(has_error(j_errors, "body", "required"));
@@ -559,7 +571,8 @@ test_create_evidence_not_from_json(void **state)
     (void)state;
     json_t *j_errors = json_array(), *content = (json_t *)1;
     json_t *body = load("{\"filename\": \"report.pdf\", \"media_type\": \"application/pdf\"}");
-    assert_int_equal(rec_validate_create(REC_EVIDENCE, body, &content, j_errors), ERR_INVALID);
+    assert_int_equal(rec_validate_create(REC_EVIDENCE, body, &when, &content, j_errors),
+                     ERR_INVALID);
     assert_null(content);
     assert_true(error_shape_ok(j_errors));
     assert_int_equal(json_array_size(j_errors), 1);
@@ -605,7 +618,8 @@ test_create_all_required_missing_reported_together(void **state)
     (void)state;
     json_t *j_errors = json_array(), *content = NULL;
     json_t *body = load("{}");
-    assert_int_equal(rec_validate_create(REC_CORRECTION, body, &content, j_errors), ERR_INVALID);
+    assert_int_equal(rec_validate_create(REC_CORRECTION, body, &when, &content, j_errors),
+                     ERR_INVALID);
     assert_null(content);
     assert_int_equal(json_array_size(j_errors), 3);
     assert_true(has_error(j_errors, "description", "required"));
@@ -1276,7 +1290,7 @@ test_create_isms_change_decision_change(void **state)
     /* all three missing: all three reported */
     json_t *j_errors = json_array(), *content = NULL;
     json_t *body = load("{\"decision\": \"change\"}");
-    int rc = rec_validate_create(REC_ISMS_CHANGE, body, &content, j_errors);
+    int rc = rec_validate_create(REC_ISMS_CHANGE, body, &when, &content, j_errors);
     bool all = rc == ERR_INVALID && content == NULL && json_array_size(j_errors) == 3 &&
                has_error(j_errors, "type", "required") &&
                has_error(j_errors, "reference", "required") &&
@@ -1309,7 +1323,7 @@ test_create_isms_change_none_needed(void **state)
     /* a change body relabelled none_needed: three unexpected and justification required */
     json_t *j_errors = json_array(), *content = NULL;
     json_t *body = with(isms_change_text, "decision", json_string("none_needed"));
-    int rc = rec_validate_create(REC_ISMS_CHANGE, body, &content, j_errors);
+    int rc = rec_validate_create(REC_ISMS_CHANGE, body, &when, &content, j_errors);
     bool all = rc == ERR_INVALID && content == NULL && json_array_size(j_errors) == 4 &&
                has_error(j_errors, "justification", "required") &&
                has_error(j_errors, "type", "unexpected") &&
@@ -1617,8 +1631,9 @@ test_update_action_transition_detail(void **state)
     json_t *current = load(action_done), *patch = load("{\"status\": \"open\"}");
     json_t *j_errors = json_array(), *content = NULL;
     const char *type = NULL;
-    assert_int_equal(rec_validate_update(REC_ACTION, current, patch, &content, &type, j_errors),
-                     ERR_INVALID);
+    assert_int_equal(
+        rec_validate_update(REC_ACTION, current, patch, &when, &content, &type, j_errors),
+        ERR_INVALID);
     assert_null(content);
     assert_int_equal(json_array_size(j_errors), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(j_errors, 0), "detail")),
@@ -1635,28 +1650,82 @@ test_update_review_verdict(void **state)
 {
     (void)state;
     bool ok = true;
-    ok = update_ok(REC_REVIEW, review_text,
-                   load("{\"verdict\": \"effective\", \"rationale\": \"Three tests passed\","
-                        " \"evidence\": [\"" UUID_A "\", \"" UUID_B "\"]}"),
-                   "{\"scheduled_for\": \"2026-06-01\", \"reviewer\": \"carol\","
-                   " \"criteria\": \"Three monthly restore tests pass\","
-                   " \"verdict\": \"effective\", \"rationale\": \"Three tests passed\","
-                   " \"evidence\": [\"" UUID_A "\", \"" UUID_B "\"]}",
-                   "capa.review.recorded") &&
-         ok;
-    ok = update_ok(REC_REVIEW, review_text,
+    ok =
+        update_ok(REC_REVIEW, review_due_text,
+                  load("{\"verdict\": \"effective\", \"rationale\": \"Three tests passed\","
+                       " \"evidence\": [\"" UUID_A "\", \"" UUID_B "\"]}"),
+                  "{\"scheduled_for\": \"2026-03-05\", \"reviewer\": \"carol\","
+                  " \"criteria\": \"Three monthly restore tests pass\","
+                  " \"verdict\": \"effective\", \"rationale\": \"Three tests passed\","
+                  " \"evidence\": [\"" UUID_A "\", \"" UUID_B "\"], \"performed_at\": \"" NOW "\"}",
+                  "capa.review.recorded") &&
+        ok;
+    ok = update_ok(REC_REVIEW, review_due_text,
                    load("{\"verdict\": \"not_effective\", \"rationale\": \"One failed\\nagain\"}"),
-                   "{\"scheduled_for\": \"2026-06-01\", \"reviewer\": \"carol\","
+                   "{\"scheduled_for\": \"2026-03-05\", \"reviewer\": \"carol\","
                    " \"criteria\": \"Three monthly restore tests pass\","
-                   " \"verdict\": \"not_effective\", \"rationale\": \"One failed\\nagain\"}",
+                   " \"verdict\": \"not_effective\", \"rationale\": \"One failed\\nagain\","
+                   " \"performed_at\": \"" NOW "\"}",
                    "capa.review.recorded") &&
          ok;
+    /* performed when the reviewer says, not when it was recorded; canonical */
+    ok = update_ok(REC_REVIEW, review_due_text,
+                   load("{\"verdict\": \"effective\", \"rationale\": \"ok\", \"evidence\": [],"
+                        " \"performed_at\": \"2026-03-05T10:00:00+01:00\"}"),
+                   "{\"scheduled_for\": \"2026-03-05\", \"reviewer\": \"carol\","
+                   " \"criteria\": \"Three monthly restore tests pass\","
+                   " \"verdict\": \"effective\", \"rationale\": \"ok\", \"evidence\": [],"
+                   " \"performed_at\": \"2026-03-05T09:00:00.000000Z\"}",
+                   "capa.review.recorded") &&
+         ok;
+    /* before the scheduled date, with the reason it is early */
     ok = update_ok(REC_REVIEW, review_text,
-                   load("{\"verdict\": \"effective\", \"rationale\": \"ok\", \"evidence\": []}"),
+                   load("{\"verdict\": \"effective\", \"rationale\": \"ok\","
+                        " \"early_reason\": \"the auditor visits in May\"}"),
                    "{\"scheduled_for\": \"2026-06-01\", \"reviewer\": \"carol\","
                    " \"criteria\": \"Three monthly restore tests pass\","
-                   " \"verdict\": \"effective\", \"rationale\": \"ok\", \"evidence\": []}",
+                   " \"verdict\": \"effective\", \"rationale\": \"ok\","
+                   " \"early_reason\": \"the auditor visits in May\", \"performed_at\": \"" NOW
+                   "\"}",
                    "capa.review.recorded") &&
+         ok;
+    assert_true(ok);
+}
+
+/* When a verdict was performed: not early without a reason, not in the future, not before. */
+static void
+test_update_review_verdict_times_refused(void **state)
+{
+    (void)state;
+    bool ok = true;
+    ok = update_refused(REC_REVIEW, review_text,
+                        load("{\"verdict\": \"effective\", \"rationale\": \"ok\"}"), "early_reason",
+                        "required") &&
+         ok;
+    ok = update_refused(REC_REVIEW, review_due_text,
+                        load("{\"verdict\": \"effective\", \"rationale\": \"ok\","
+                             " \"early_reason\": \"no reason\"}"),
+                        "early_reason", "unexpected") &&
+         ok;
+    /* five minutes of skew pass, more do not */
+    ok = update_ok(REC_REVIEW, review_due_text,
+                   load("{\"verdict\": \"effective\", \"rationale\": \"ok\","
+                        " \"performed_at\": \"2026-03-05T12:04:59Z\"}"),
+                   "{\"scheduled_for\": \"2026-03-05\", \"reviewer\": \"carol\","
+                   " \"criteria\": \"Three monthly restore tests pass\","
+                   " \"verdict\": \"effective\", \"rationale\": \"ok\","
+                   " \"performed_at\": \"2026-03-05T12:04:59.000000Z\"}",
+                   "capa.review.recorded") &&
+         ok;
+    ok = update_refused(REC_REVIEW, review_due_text,
+                        load("{\"verdict\": \"effective\", \"rationale\": \"ok\","
+                             " \"performed_at\": \"2026-03-05T12:05:01Z\"}"),
+                        "performed_at", "future") &&
+         ok;
+    ok = update_refused(REC_REVIEW, review_text,
+                        load("{\"verdict\": \"effective\", \"rationale\": \"ok\","
+                             " \"performed_at\": \"2025-12-31T23:59:59Z\"}"),
+                        "performed_at", "before_detection") &&
          ok;
     assert_true(ok);
 }
@@ -1750,7 +1819,7 @@ test_update_root_cause_revision(void **state)
     json_t *j_errors = json_array(), *content = NULL, *current = load(root_cause_text);
     json_t *patch = load("{\"root_cause\": \"Something else\"}");
     const char *type = NULL;
-    int rc = rec_validate_update(REC_ROOT_CAUSE, current, patch, &content, &type, j_errors);
+    int rc = rec_validate_update(REC_ROOT_CAUSE, current, patch, &when, &content, &type, j_errors);
     bool partial = rc == ERR_INVALID && content == NULL && json_array_size(j_errors) == 3 &&
                    has_error(j_errors, "method", "required") &&
                    has_error(j_errors, "analysis", "required") &&
@@ -1793,7 +1862,8 @@ test_update_other_kinds_conflict(void **state)
         json_t *current = load(cases[i].current), *patch = load("{\"colour\": \"red\"}");
         json_t *j_errors = json_array(), *content = (json_t *)1;
         const char *type = "x";
-        int rc = rec_validate_update(cases[i].kind, current, patch, &content, &type, j_errors);
+        int rc =
+            rec_validate_update(cases[i].kind, current, patch, &when, &content, &type, j_errors);
         size_t n = json_array_size(j_errors);
         json_decref(j_errors);
         json_decref(patch);
@@ -1927,8 +1997,10 @@ static const struct wf_facts full_facts = {
     .actions_open = 0,
     .latest_verdict = WF_VERDICT_EFFECTIVE,
     .isms_changes = 1,
-    .closure_approved = true,
+    .n_approved = 1,
+    .approved = {"closure"},
     .evidence = 3,
+    .cycle = 1,
 };
 
 static void
@@ -1937,20 +2009,23 @@ test_readiness_empty_facts(void **state)
     (void)state;
     struct wf_facts f;
     memset(&f, 0, sizeof f);
+    f.cycle = 1;
     json_t *got = wf_readiness_json(&f);
-    json_t *want = load("{\"reaction\": {\"clause\": \"10.2 a\", \"present\": false,"
-                        "                \"detail\": \"0 correction(s) recorded\"},"
-                        " \"cause\": {\"clause\": \"10.2 b\", \"present\": false,"
-                        "             \"detail\": \"no root-cause analysis recorded\"},"
-                        " \"actions\": {\"clause\": \"10.2 c\", \"present\": false,"
-                        "               \"detail\": \"0 action(s) done, 0 open or in progress\"},"
-                        " \"effectiveness\": {\"clause\": \"10.2 d\", \"present\": false,"
-                        "                     \"detail\": \"no verdict recorded\"},"
-                        " \"isms_changes\": {\"clause\": \"10.2 e\", \"present\": false,"
-                        "                    \"detail\": \"0 ISMS change record(s)\"},"
-                        " \"evidence\": {\"clause\": \"10.2 f-g\", \"present\": false,"
-                        "                \"detail\": \"0 evidence file(s)\"},"
-                        " \"complete\": false}");
+    json_t *want =
+        load("{\"reaction\": {\"clause\": \"10.2 a\", \"present\": false,"
+             "                \"detail\": \"0 correction(s) recorded\"},"
+             " \"cause\": {\"clause\": \"10.2 b\", \"present\": false,"
+             "             \"detail\": \"no root-cause analysis recorded in this cycle\"},"
+             " \"actions\": {\"clause\": \"10.2 c\", \"present\": false,"
+             "               \"detail\": \"0 action(s) of this cycle done, 0 open or in "
+             "progress\"},"
+             " \"effectiveness\": {\"clause\": \"10.2 d\", \"present\": false,"
+             "                     \"detail\": \"no verdict recorded in this cycle\"},"
+             " \"isms_changes\": {\"clause\": \"10.2 e\", \"present\": false,"
+             "                    \"detail\": \"0 ISMS change record(s) in this cycle\"},"
+             " \"evidence\": {\"clause\": \"10.2 f-g\", \"present\": false,"
+             "                \"detail\": \"0 evidence file(s)\"},"
+             " \"complete\": false, \"cycle\": 1}");
     bool ok = got != NULL && json_equal(got, want);
     if (!ok)
         report("readiness of empty facts", REC_CORRECTION, got, 0, NULL, want);
@@ -1968,16 +2043,17 @@ test_readiness_full_facts(void **state)
         "{\"reaction\": {\"clause\": \"10.2 a\", \"present\": true,"
         "                \"detail\": \"1 correction(s) recorded\"},"
         " \"cause\": {\"clause\": \"10.2 b\", \"present\": true,"
-        "             \"detail\": \"root cause analysed, similar nonconformities considered\"},"
+        "             \"detail\": \"root cause analysed in this cycle, similar nonconformities "
+        "considered\"},"
         " \"actions\": {\"clause\": \"10.2 c\", \"present\": true,"
-        "               \"detail\": \"2 action(s) done, 0 open or in progress\"},"
+        "               \"detail\": \"2 action(s) of this cycle done, 0 open or in progress\"},"
         " \"effectiveness\": {\"clause\": \"10.2 d\", \"present\": true,"
-        "                     \"detail\": \"latest review: effective\"},"
+        "                     \"detail\": \"latest review of this cycle: effective\"},"
         " \"isms_changes\": {\"clause\": \"10.2 e\", \"present\": true,"
-        "                    \"detail\": \"1 ISMS change record(s)\"},"
+        "                    \"detail\": \"1 ISMS change record(s) in this cycle\"},"
         " \"evidence\": {\"clause\": \"10.2 f-g\", \"present\": true,"
         "                \"detail\": \"3 evidence file(s)\"},"
-        " \"complete\": true}");
+        " \"complete\": true, \"cycle\": 1}");
     bool ok = got != NULL && json_equal(got, want);
     if (!ok)
         report("readiness of full facts", REC_CORRECTION, got, 0, NULL, want);
@@ -2023,7 +2099,7 @@ test_readiness_each_element_missing(void **state)
         }
         json_t *got = wf_readiness_json(&f);
         assert_non_null(got);
-        bool ok = json_is_false(json_object_get(got, "complete")) && json_object_size(got) == 7;
+        bool ok = json_is_false(json_object_get(got, "complete")) && json_object_size(got) == 8;
         for (int e = 0; e < 6; e++) {
             json_t *el = json_object_get(got, elements[e]);
             bool present = json_is_true(json_object_get(el, "present"));
@@ -2035,11 +2111,11 @@ test_readiness_each_element_missing(void **state)
         if (missing == 2)
             ok = ok && strcmp(json_string_value(
                                   json_object_get(json_object_get(got, "actions"), "detail")),
-                              "2 action(s) done, 1 open or in progress") == 0;
+                              "2 action(s) of this cycle done, 1 open or in progress") == 0;
         if (missing == 4)
             ok = ok && strcmp(json_string_value(
                                   json_object_get(json_object_get(got, "effectiveness"), "detail")),
-                              "latest review: not effective") == 0;
+                              "latest review of this cycle: not effective") == 0;
         if (!ok)
             report("readiness with one element missing", REC_CORRECTION, got, missing, NULL, NULL);
         json_decref(got);
@@ -2165,6 +2241,7 @@ main(void)
         cmocka_unit_test(test_update_action_closed_cannot_move_or_change),
         cmocka_unit_test(test_update_action_transition_detail),
         cmocka_unit_test(test_update_review_verdict),
+        cmocka_unit_test(test_update_review_verdict_times_refused),
         cmocka_unit_test(test_update_review_refused),
         cmocka_unit_test(test_update_review_verdict_null_refused),
         cmocka_unit_test(test_update_root_cause_revision),

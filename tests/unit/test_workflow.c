@@ -137,9 +137,16 @@ static const struct wf_facts all_facts = {
     .reviews_scheduled = 1,
     .latest_verdict = WF_VERDICT_EFFECTIVE,
     .isms_changes = 1,
-    .closure_approved = true,
-    .improvement_approved = true,
+    .n_approved = 2,
+    .approved = {"closure", "approve"},
 };
+
+/* Record the approval of a step in facts. */
+static void
+approve(struct wf_facts *f, const char *step)
+{
+    snprintf(f->approved[f->n_approved++], WF_NAME_MAX, "%s", step);
+}
 
 static json_t *
 load(const char *text)
@@ -311,7 +318,9 @@ test_wf_guard_name_every_guard_named(void **state)
                                                        "isms_change_decided",
                                                        "closure_approved_if_major",
                                                        "improvement_approved",
-                                                       "improvement_action_planned"};
+                                                       "improvement_action_planned",
+                                                       "approved",
+                                                       "benefit_confirmed"};
     for (int g = 0; g < WF_GUARD__COUNT; g++) {
         assert_string_equal(wf_guard_name((enum wf_guard)g), names[g]);
         assert_true(strlen(wf_guard_detail((enum wf_guard)g)) > 0);
@@ -436,7 +445,7 @@ test_wf_check_nc_verifying_to_closed_major(void **state)
                    "closure_approved_if_major");
     facts.latest_verdict = WF_VERDICT_EFFECTIVE;
     EXPECT_REFUSED(def, "verifying", "closed", &facts, "closure_approved_if_major");
-    facts.closure_approved = true;
+    approve(&facts, "closure");
     expect_allowed(def, "verifying", "closed", &facts);
     wf_definition_free(def);
 }
@@ -481,7 +490,7 @@ test_wf_check_closure_approved_if_major_by_severity(void **state)
     expect_allowed(def, "verifying", "closed", &facts);
     facts.severity = CASE_SEV_MAJOR; /* unmet without approval */
     EXPECT_REFUSED(def, "verifying", "closed", &facts, "closure_approved_if_major");
-    facts.closure_approved = true;
+    approve(&facts, "closure");
     expect_allowed(def, "verifying", "closed", &facts);
     wf_definition_free(def);
 }
@@ -603,7 +612,7 @@ test_wf_check_ofi_each_transition(void **state)
     EXPECT_REFUSED(def, "proposed", "rejected", &facts, "comment_given");
     EXPECT_REFUSED(def, "approved", "rejected", &facts, "comment_given");
 
-    facts.improvement_approved = true;
+    approve(&facts, "approve");
     expect_allowed(def, "proposed", "approved", &facts);
     facts.corrective_actions_planned = 1; /* the wrong kind of action does not count */
     EXPECT_REFUSED(def, "approved", "in_progress", &facts, "improvement_action_planned");
@@ -717,11 +726,13 @@ test_wf_options_json_verifying_lists_all_unmet(void **state)
     struct wf_facts facts = {.severity = CASE_SEV_MAJOR};
     json_t *got = wf_options_json(def, "verifying", &facts);
     json_t *want = json_array();
-    json_array_append_new(want,
-                          option("closed", false, "approver",
-                                 (const char *const[]){"review_effective", "isms_change_decided",
-                                                       "closure_approved_if_major"},
-                                 3));
+    json_t *j_closed = option("closed", false, "approver",
+                              (const char *const[]){"review_effective", "isms_change_decided",
+                                                    "closure_approved_if_major"},
+                              3);
+    /* the move that needs an approval names its step */
+    json_object_set_new(j_closed, "approval_step", json_string("closure"));
+    json_array_append_new(want, j_closed);
     expect_json(got, want);
     json_decref(want);
     json_decref(got);
@@ -1399,6 +1410,453 @@ test_wf_definition_parse_too_many_guards_refused(void **state)
     expect_definition_error(j, "transitions[0].guards", "too_many", true);
 }
 
+/* --- version 2 of the defaults (sql/0007): cycles, reopening, steps -------------------- */
+
+/*
+ * The n-th definition (0-based) between $json$ markers of a migration, as
+ * shipped (caller decrefs).
+ */
+static json_t *
+shipped_definition(const char *migration, int n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", CAPA_SQL_DIR, migration);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot read %s", path);
+    static char text[65536];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    char *p = text;
+    for (int i = 0; i <= n; i++) {
+        p = strstr(p, "$json$");
+        if (p == NULL)
+            fail_msg("%s has no definition %d", path, n);
+        p += 6;
+        char *end = strstr(p, "$json$");
+        if (end == NULL)
+            fail_msg("%s: definition %d is not closed", path, n);
+        if (i == n) {
+            *end = '\0';
+            return load(p);
+        }
+        p = end + 6;
+    }
+    return NULL;
+}
+
+static struct wf_definition *
+parse_json_ok(json_t *j)
+{
+    json_t *j_errors = json_array();
+    struct wf_definition *def = NULL;
+    int rc = wf_definition_parse(j, &def, j_errors);
+    if (rc != ERR_OK) {
+        char *e = json_dumps(j_errors, JSON_COMPACT);
+        fail_msg("definition refused: %s", e);
+    }
+    json_decref(j_errors);
+    json_decref(j);
+    return def;
+}
+
+static void
+test_wf_definition_parse_default_v2(void **state)
+{
+    (void)state;
+    struct wf_definition *nc = parse_json_ok(shipped_definition("0007_clause_order.sql", 0));
+    assert_int_equal(nc->kind, CASE_KIND_NONCONFORMITY);
+    assert_int_equal(nc->verification, wf_state_find(nc, "verifying"));
+    assert_int_equal(nc->on_not_effective, wf_state_find(nc, "analysed"));
+    assert_int_equal(nc->n_steps, 1);
+    assert_string_equal(nc->steps[0].name, "closure");
+    const struct wf_transition *close = &nc->transitions[nc->steps[0].transition];
+    assert_int_equal(close->from, wf_state_find(nc, "verifying"));
+    assert_int_equal(close->to, wf_state_find(nc, "closed"));
+    /* closed -> analysed reopens, for an approver with a comment */
+    struct wf_check check;
+    struct wf_facts facts = {.severity = CASE_SEV_MAJOR};
+    EXPECT_REFUSED(nc, "closed", "analysed", &facts, "comment_given");
+    facts.comment_given = true;
+    expect_allowed(nc, "closed", "analysed", &facts);
+    assert_int_equal(wf_check(nc, "closed", "analysed", &facts, &check), ERR_OK);
+    assert_true(check.transition->reopen);
+    assert_int_equal(check.transition->roles, role_bit(WF_ROLE_APPROVER));
+    expect_undefined(nc, "rejected", "reported");
+    /* back in analysed, a new cycle needs its own analysis and corrective action */
+    facts = (struct wf_facts){.severity = CASE_SEV_MINOR};
+    EXPECT_REFUSED(nc, "analysed", "actions_in_progress", &facts, "root_cause_complete",
+                   "corrective_action_planned");
+    wf_definition_free(nc);
+
+    struct wf_definition *ofi = parse_json_ok(shipped_definition("0007_clause_order.sql", 1));
+    assert_int_equal(ofi->kind, CASE_KIND_IMPROVEMENT);
+    assert_int_equal(ofi->verification, wf_state_find(ofi, "implemented"));
+    assert_int_equal(ofi->on_not_effective, wf_state_find(ofi, "in_progress"));
+    assert_int_equal(wf_step_find(ofi, "approve"), 0);
+    facts = (struct wf_facts){.severity = CASE_SEV_NONE, .kind = CASE_KIND_IMPROVEMENT};
+    /* the benefit is reviewed before it closes */
+    EXPECT_REFUSED(ofi, "implemented", "closed", &facts, "benefit_confirmed");
+    facts.latest_verdict = WF_VERDICT_EFFECTIVE;
+    expect_allowed(ofi, "implemented", "closed", &facts);
+    EXPECT_REFUSED(ofi, "in_progress", "implemented", &facts, "actions_finished",
+                   "review_scheduled");
+    facts.comment_given = true;
+    expect_allowed(ofi, "closed", "in_progress", &facts);
+    wf_definition_free(ofi);
+}
+
+/* Definitions stored before verification and on_not_effective existed read as workflow.h says. */
+static void
+test_wf_definition_parse_v1_defaults_for_cycles(void **state)
+{
+    (void)state;
+    struct wf_definition *nc = parse_ok(nc_definition);
+    assert_int_equal(nc->verification, wf_state_find(nc, "verifying"));
+    assert_int_equal(nc->on_not_effective, wf_state_find(nc, "analysed"));
+    /* the approval guard's step keeps its historic name */
+    assert_int_equal(nc->n_steps, 1);
+    assert_string_equal(nc->steps[0].name, "closure");
+    wf_definition_free(nc);
+    struct wf_definition *ofi = parse_ok(ofi_definition);
+    assert_int_equal(ofi->verification, -1); /* no transition asks for a verdict */
+    assert_int_equal(ofi->on_not_effective, -1);
+    assert_string_equal(ofi->steps[0].name, "approve");
+    wf_definition_free(ofi);
+}
+
+/* A transition appended to the v1 definition, refused at transitions[7] with code. */
+static void
+expect_extra_transition_refused(const char *transition, const char *field, const char *code)
+{
+    json_t *j = load(nc_definition);
+    json_array_append_new(json_object_get(j, "transitions"), load(transition));
+    expect_definition_error(j, field, code, true);
+}
+
+static void
+test_wf_definition_parse_reopen_rules(void **state)
+{
+    (void)state;
+    /* out of a terminal state only by reopening; reopening only out of one */
+    expect_extra_transition_refused("{\"from\": \"closed\", \"to\": \"analysed\", \"guards\": "
+                                    "[\"comment_given\"], \"roles\": [\"approver\"]}",
+                                    "transitions[7]", "terminal_exit");
+    expect_extra_transition_refused(
+        "{\"from\": \"analysed\", \"to\": \"reported\", \"reopen\": "
+        "true, \"guards\": [\"comment_given\"], \"roles\": [\"admin\"]}",
+        "transitions[7]", "reopen");
+    /* into a state that is not terminal, always with a reason */
+    expect_extra_transition_refused(
+        "{\"from\": \"closed\", \"to\": \"rejected\", \"reopen\": "
+        "true, \"guards\": [\"comment_given\"], \"roles\": [\"admin\"]}",
+        "transitions[7]", "reopen");
+    expect_extra_transition_refused("{\"from\": \"closed\", \"to\": \"analysed\", \"reopen\": "
+                                    "true, \"guards\": [], \"roles\": [\"approver\"]}",
+                                    "transitions[7]", "reopen");
+    /* not a boolean: the type, and so no reopening (two errors) */
+    json_t *j_yes = load(nc_definition);
+    json_array_append_new(json_object_get(j_yes, "transitions"),
+                          load("{\"from\": \"closed\", \"to\": \"analysed\", \"reopen\": \"yes\","
+                               " \"guards\": [\"comment_given\"], \"roles\": [\"approver\"]}"));
+    expect_definition_error(j_yes, "transitions[7].reopen", "type", false);
+    /* and with the reason, accepted */
+    json_t *j = load(nc_definition);
+    json_array_append_new(json_object_get(j, "transitions"),
+                          load("{\"from\": \"closed\", \"to\": \"analysed\", \"reopen\": true,"
+                               " \"guards\": [\"comment_given\"], \"roles\": [\"approver\"]}"));
+    struct wf_definition *def = parse_json_ok(j);
+    assert_true(def->transitions[7].reopen);
+    wf_definition_free(def);
+}
+
+static void
+test_wf_definition_parse_approval_steps(void **state)
+{
+    (void)state;
+    /* a step named on a transition without an approval guard could never be checked */
+    expect_extra_transition_refused("{\"from\": \"contained\", \"to\": \"reported\", "
+                                    "\"approval\": \"back\", \"guards\": [], \"roles\": "
+                                    "[\"admin\"]}",
+                                    "transitions[7].approval", "no_approval_guard");
+    /* the generic guard needs the name of its step */
+    expect_extra_transition_refused("{\"from\": \"contained\", \"to\": \"reported\", "
+                                    "\"guards\": [\"approved\"], \"roles\": [\"admin\"]}",
+                                    "transitions[7].approval", "required");
+    /* a name used twice */
+    expect_extra_transition_refused("{\"from\": \"contained\", \"to\": \"reported\", "
+                                    "\"approval\": \"closure\", \"guards\": [\"approved\"], "
+                                    "\"roles\": [\"admin\"]}",
+                                    "transitions[7].approval", "duplicate");
+    expect_extra_transition_refused("{\"from\": \"contained\", \"to\": \"reported\", "
+                                    "\"approval\": \"Back!\", \"guards\": [\"approved\"], "
+                                    "\"roles\": [\"admin\"]}",
+                                    "transitions[7].approval", "format");
+    expect_extra_transition_refused("{\"from\": \"contained\", \"to\": \"reported\", "
+                                    "\"approval\": \"back\", \"guards\": [\"approved\", "
+                                    "\"closure_approved_if_major\"], \"roles\": [\"admin\"]}",
+                                    "transitions[7]", "approvals");
+    /* a step of its own name */
+    json_t *j = load(nc_definition);
+    json_array_append_new(json_object_get(j, "transitions"),
+                          load("{\"from\": \"contained\", \"to\": \"reported\", \"approval\": "
+                               "\"back\", \"guards\": [\"approved\"], \"roles\": [\"admin\"]}"));
+    struct wf_definition *def = parse_json_ok(j);
+    char text[64];
+    assert_string_equal(wf_steps_text(def, text, sizeof text), "closure, back");
+    assert_int_equal(wf_step_find(def, "back"), 1);
+    assert_int_equal(wf_step_find(def, "nope"), -1);
+    struct wf_facts facts = {0};
+    EXPECT_REFUSED(def, "contained", "reported", &facts, "approved");
+    approve(&facts, "closure"); /* another step's approval does not count */
+    EXPECT_REFUSED(def, "contained", "reported", &facts, "approved");
+    approve(&facts, "back");
+    expect_allowed(def, "contained", "reported", &facts);
+    wf_definition_free(def);
+}
+
+static void
+test_wf_definition_parse_cycle_states_refused(void **state)
+{
+    (void)state;
+    const char *bad[][2] = {{"verification", "closed"},
+                            {"verification", "nowhere"},
+                            {"on_not_effective", "rejected"},
+                            {"on_not_effective", "nowhere"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *j = load(nc_definition);
+        json_object_set_new(j, bad[i][0], json_string(bad[i][1]));
+        expect_definition_error(j, bad[i][0], "unknown_state", true);
+    }
+    json_t *j = load(nc_definition);
+    json_object_set_new(j, "verification", json_integer(4));
+    expect_definition_error(j, "verification", "unknown_state", true);
+}
+
+/* A record fact of kind in cycle. */
+static struct wf_record_fact
+fact(enum rec_kind kind, int cycle)
+{
+    return (struct wf_record_fact){
+        .kind = kind, .cycle = cycle, .action_type = -1, .action_status = -1};
+}
+
+static struct wf_record_fact
+action_fact(int cycle, enum rec_action_type type, enum rec_action_status status, bool planned)
+{
+    struct wf_record_fact f = fact(REC_ACTION, cycle);
+    f.action_type = (int)type;
+    f.action_status = (int)status;
+    f.planned = planned;
+    return f;
+}
+
+static void
+test_wf_facts_compute_counts_the_current_cycle(void **state)
+{
+    (void)state;
+    struct wf_record_fact rows[16];
+    int n = 0;
+    rows[n++] = fact(REC_CORRECTION, 1);
+    rows[n++] = fact(REC_ROOT_CAUSE, 1);
+    rows[n++] = action_fact(1, REC_ACTION_CORRECTIVE, REC_ACTION_DONE, true);
+    rows[n++] = action_fact(1, REC_ACTION_PREVENTIVE, REC_ACTION_OPEN, true);
+    struct wf_record_fact review = fact(REC_REVIEW, 1);
+    review.verdict = WF_VERDICT_NOT_EFFECTIVE;
+    rows[n++] = review;
+    rows[n++] = fact(REC_ISMS_CHANGE, 1);
+    struct wf_record_fact approval = fact(REC_APPROVAL, 1);
+    snprintf(approval.step, WF_NAME_MAX, "closure");
+    approval.approve = true;
+    rows[n++] = approval;
+    rows[n++] = fact(REC_EVIDENCE, 1);
+
+    struct wf_facts f;
+    wf_facts_compute(CASE_KIND_NONCONFORMITY, CASE_SEV_MAJOR, 1, rows, n, &f);
+    assert_int_equal(f.cycle, 1);
+    assert_int_equal(f.corrections, 1);
+    assert_true(f.root_cause_complete);
+    assert_int_equal(f.corrective_actions_planned, 1);
+    assert_int_equal(f.actions_done, 1);
+    assert_int_equal(f.corrective_actions_done, 1);
+    assert_int_equal(f.actions_open, 1);
+    assert_int_equal(f.latest_verdict, WF_VERDICT_NOT_EFFECTIVE);
+    assert_int_equal(f.isms_changes, 1);
+    assert_true(wf_facts_approved(&f, "closure"));
+    assert_int_equal(f.evidence, 1);
+
+    /* in cycle 2 only the corrections, the open action and the evidence still count */
+    wf_facts_compute(CASE_KIND_NONCONFORMITY, CASE_SEV_MAJOR, 2, rows, n, &f);
+    assert_int_equal(f.cycle, 2);
+    assert_int_equal(f.corrections, 1);
+    assert_false(f.root_cause_complete);
+    assert_int_equal(f.corrective_actions_planned, 0);
+    assert_int_equal(f.actions_done, 0);
+    assert_int_equal(f.corrective_actions_done, 0);
+    assert_int_equal(f.actions_open, 1);
+    assert_int_equal(f.reviews_scheduled, 0);
+    assert_int_equal(f.latest_verdict, WF_VERDICT_NONE);
+    assert_int_equal(f.isms_changes, 0);
+    assert_false(wf_facts_approved(&f, "closure"));
+    assert_int_equal(f.evidence, 1);
+
+    /* cycle 2 records of its own */
+    rows[n++] = fact(REC_ROOT_CAUSE, 2);
+    rows[n++] = action_fact(2, REC_ACTION_CORRECTIVE, REC_ACTION_IN_PROGRESS, true);
+    rows[n++] = fact(REC_REVIEW, 2);
+    wf_facts_compute(CASE_KIND_NONCONFORMITY, CASE_SEV_MAJOR, 2, rows, n, &f);
+    assert_true(f.root_cause_complete);
+    assert_int_equal(f.corrective_actions_planned, 1);
+    assert_int_equal(f.actions_open, 2);
+    assert_int_equal(f.reviews_scheduled, 1);
+}
+
+static void
+test_wf_facts_compute_latest_decisions(void **state)
+{
+    (void)state;
+    struct wf_record_fact rows[6];
+    const struct {
+        const char *step;
+        bool approve;
+    } decisions[] = {{"closure", true},
+                     {"closure", false},
+                     {"budget", true},
+                     {"closure", true},
+                     {"budget", false}};
+    for (int i = 0; i < 5; i++) {
+        rows[i] = fact(REC_APPROVAL, 1);
+        snprintf(rows[i].step, WF_NAME_MAX, "%s", decisions[i].step);
+        rows[i].approve = decisions[i].approve;
+    }
+    struct wf_facts f;
+    wf_facts_compute(CASE_KIND_NONCONFORMITY, CASE_SEV_MAJOR, 1, rows, 3, &f);
+    assert_false(wf_facts_approved(&f, "closure")); /* approved, then rejected */
+    assert_true(wf_facts_approved(&f, "budget"));
+    wf_facts_compute(CASE_KIND_NONCONFORMITY, CASE_SEV_MAJOR, 1, rows, 5, &f);
+    assert_true(wf_facts_approved(&f, "closure"));
+    assert_false(wf_facts_approved(&f, "budget"));
+    assert_int_equal(f.n_approved, 1);
+    /* the latest verdict is the last one changed; an improvement counts improvement actions */
+    rows[0] = fact(REC_REVIEW, 1), rows[0].verdict = WF_VERDICT_EFFECTIVE;
+    rows[1] = fact(REC_REVIEW, 1), rows[1].verdict = WF_VERDICT_NOT_EFFECTIVE;
+    rows[2] = action_fact(1, REC_ACTION_IMPROVEMENT, REC_ACTION_DONE, true);
+    rows[3] = action_fact(1, REC_ACTION_CORRECTIVE, REC_ACTION_DONE, true);
+    wf_facts_compute(CASE_KIND_IMPROVEMENT, CASE_SEV_NONE, 1, rows, 4, &f);
+    assert_int_equal(f.latest_verdict, WF_VERDICT_NOT_EFFECTIVE);
+    assert_int_equal(f.corrective_actions_done, 1);
+    assert_int_equal(f.improvement_actions_planned, 1);
+    assert_int_equal(f.corrective_actions_planned, 1);
+}
+
+static void
+test_wf_approval_check_in_its_place(void **state)
+{
+    (void)state;
+    struct wf_definition *nc = parse_json_ok(shipped_definition("0007_clause_order.sql", 0));
+    struct wf_facts facts = {.severity = CASE_SEV_MAJOR};
+    struct wf_check check;
+    int closure = wf_step_find(nc, "closure");
+    /* not before the case is verifying */
+    assert_int_equal(wf_approval_check(nc, "analysed", &facts, closure, &check),
+                     ERR_APPROVAL_ORDER);
+    assert_int_equal(check.n_unmet, 0);
+    assert_int_equal(check.transition->from, wf_state_find(nc, "verifying"));
+    /* in verifying, not before the effective verdict and the ISMS decision */
+    assert_int_equal(wf_approval_check(nc, "verifying", &facts, closure, &check),
+                     ERR_APPROVAL_ORDER);
+    assert_int_equal(check.n_unmet, 2);
+    assert_int_equal(check.unmet[0], WF_GUARD_REVIEW_EFFECTIVE);
+    assert_int_equal(check.unmet[1], WF_GUARD_ISMS_CHANGE_DECIDED);
+    facts.latest_verdict = WF_VERDICT_EFFECTIVE;
+    facts.isms_changes = 1;
+    assert_int_equal(wf_approval_check(nc, "verifying", &facts, closure, &check), ERR_OK);
+    /* and never on a closed case */
+    assert_int_equal(wf_approval_check(nc, "closed", &facts, closure, &check), ERR_APPROVAL_ORDER);
+    wf_definition_free(nc);
+}
+
+static void
+test_wf_verdict_check_needs_what_it_judges(void **state)
+{
+    (void)state;
+    struct wf_definition *nc = parse_json_ok(shipped_definition("0007_clause_order.sql", 0));
+    struct wf_facts facts = {.severity = CASE_SEV_MINOR, .cycle = 2};
+    char detail[256];
+    assert_int_equal(wf_verdict_check(nc, "actions_in_progress", &facts, detail, sizeof detail),
+                     ERR_VERDICT_ORDER);
+    assert_string_equal(detail, "a verdict is recorded while the case is verifying; it is "
+                                "actions_in_progress");
+    assert_int_equal(wf_verdict_check(nc, "verifying", &facts, detail, sizeof detail),
+                     ERR_VERDICT_ORDER);
+    assert_string_equal(detail,
+                        "a verdict judges what was done: no corrective action of cycle 2 is done");
+    facts.corrective_actions_done = 1;
+    facts.actions_open = 1;
+    assert_int_equal(wf_verdict_check(nc, "verifying", &facts, detail, sizeof detail),
+                     ERR_VERDICT_ORDER);
+    assert_string_equal(detail, "every action must be done or cancelled before the verdict: 1 "
+                                "open or in progress");
+    facts.actions_open = 0;
+    assert_int_equal(wf_verdict_check(nc, "verifying", &facts, detail, sizeof detail), ERR_OK);
+    assert_int_equal(wf_verdict_check(nc, "closed", &facts, detail, sizeof detail),
+                     ERR_VERDICT_ORDER);
+    wf_definition_free(nc);
+    /* a workflow without a verification state takes verdicts in any open state */
+    struct wf_definition *ofi = parse_ok(ofi_definition);
+    facts.kind = CASE_KIND_IMPROVEMENT;
+    assert_int_equal(wf_verdict_check(ofi, "in_progress", &facts, detail, sizeof detail), ERR_OK);
+    assert_int_equal(wf_verdict_check(ofi, "closed", &facts, detail, sizeof detail),
+                     ERR_VERDICT_ORDER);
+    wf_definition_free(ofi);
+}
+
+static void
+test_wf_reopen_text_names_the_way_back(void **state)
+{
+    (void)state;
+    char text[256];
+    struct wf_definition *nc = parse_json_ok(shipped_definition("0007_clause_order.sql", 0));
+    assert_string_equal(wf_reopen_text(nc, "closed", text, sizeof text),
+                        "reopen it with a transition to analysed (role approver, with a comment)");
+    assert_string_equal(wf_reopen_text(nc, "rejected", text, sizeof text),
+                        "its workflow defines no reopening of a rejected case");
+    wf_definition_free(nc);
+    struct wf_definition *v1 = parse_ok(nc_definition);
+    assert_string_equal(wf_reopen_text(v1, "closed", text, sizeof text),
+                        "its workflow defines no reopening of a closed case");
+    wf_definition_free(v1);
+}
+
+static void
+test_wf_readiness_json_improvement_checklist(void **state)
+{
+    (void)state;
+    struct wf_facts f = {.kind = CASE_KIND_IMPROVEMENT, .severity = CASE_SEV_NONE, .cycle = 1};
+    json_t *j = wf_readiness_json(&f);
+    static const char *const elements[] = {"proposal", "approval", "actions", "implementation",
+                                           "benefit"};
+    assert_int_equal(json_object_size(j), 7);
+    for (size_t i = 0; i < 5; i++) {
+        json_t *e = json_object_get(j, elements[i]);
+        assert_string_equal(json_string_value(json_object_get(e, "clause")), "10.1");
+        assert_int_equal(json_is_true(json_object_get(e, "present")), i == 0);
+    }
+    assert_true(json_is_false(json_object_get(j, "complete")));
+    json_decref(j);
+    approve(&f, "approve");
+    f.corrective_actions_done = 1;
+    f.actions_done = 1;
+    f.evidence = 1;
+    f.latest_verdict = WF_VERDICT_EFFECTIVE;
+    j = wf_readiness_json(&f);
+    for (size_t i = 0; i < 5; i++)
+        assert_true(json_is_true(json_object_get(json_object_get(j, elements[i]), "present")));
+    assert_true(json_is_true(json_object_get(j, "complete")));
+    json_decref(j);
+}
+
 int
 main(void)
 {
@@ -1414,6 +1872,17 @@ main(void)
         cmocka_unit_test(test_wf_check_nc_verifying_to_closed_minor_needs_no_approval),
         cmocka_unit_test(test_wf_check_nc_rejections_need_comment),
         cmocka_unit_test(test_wf_check_closure_approved_if_major_by_severity),
+        cmocka_unit_test(test_wf_definition_parse_default_v2),
+        cmocka_unit_test(test_wf_definition_parse_v1_defaults_for_cycles),
+        cmocka_unit_test(test_wf_definition_parse_reopen_rules),
+        cmocka_unit_test(test_wf_definition_parse_approval_steps),
+        cmocka_unit_test(test_wf_definition_parse_cycle_states_refused),
+        cmocka_unit_test(test_wf_facts_compute_counts_the_current_cycle),
+        cmocka_unit_test(test_wf_facts_compute_latest_decisions),
+        cmocka_unit_test(test_wf_approval_check_in_its_place),
+        cmocka_unit_test(test_wf_verdict_check_needs_what_it_judges),
+        cmocka_unit_test(test_wf_reopen_text_names_the_way_back),
+        cmocka_unit_test(test_wf_readiness_json_improvement_checklist),
         cmocka_unit_test(test_wf_check_actions_finished_needs_done_and_none_open),
         cmocka_unit_test(test_wf_check_nc_full_walk_to_closed),
         cmocka_unit_test(test_wf_check_nc_undefined_transition_refused),
