@@ -10,48 +10,33 @@
 #include "http.h"
 #include "resources.h"
 
-/* Idempotency-Key: 1 to 200 visible ASCII characters. */
-static bool
-idempotency_key_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 200)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-            return false;
-    return true;
-}
-
 int
 api_case_create(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
     struct case_record rec = {0};
-    bool replayed = false;
     char location[64];
 
     api_call_init(&c, req, resp, rq);
-    if (api_call_query(&c, api_no_params) != ERR_OK)
+    if (api_call_query(&c, api_no_params) != ERR_OK || api_call_idempotency(&c) != ERR_OK ||
+        api_call_body(&c, API_MEDIA_JSON) != ERR_OK)
         goto out;
-    const char *key = api_header(req, "Idempotency-Key");
-    if (key != NULL && !idempotency_key_valid(key)) {
-        api_problem_detail(resp, ERR_BAD_REQUEST,
-                           "Idempotency-Key must be 1 to 200 visible ASCII characters");
-        goto out;
-    }
-    if (api_call_body(&c, API_MEDIA_JSON) != ERR_OK)
-        goto out;
-    int rc = uc_case_create(c.app, c.origin, c.j_body, key, &rec, &replayed, &c.st);
+    int rc = uc_case_create(c.app, c.origin, c.j_body, c.idempotency_key, &rec, &c.j_out, &c.st);
     if (rc != ERR_OK) {
         api_problem(resp, rc, &c.st);
         goto out;
     }
-    api_send_case(resp, 201, &rec);
-    snprintf(location, sizeof location, "/v1/cases/%s", rec.id);
+    /* a retry gets the case as the first request's answer showed it */
+    if ((c.replayed = c.j_out != NULL)) {
+        api_send_json(resp, 201, c.j_out);
+        api_set_etag_of(resp, c.j_out);
+    } else {
+        api_send_case(resp, 201, &rec);
+    }
+    snprintf(location, sizeof location, "/v1/cases/%s",
+             c.replayed ? json_string_value(json_object_get(c.j_out, "id")) : rec.id);
     u_map_put(resp->map_header, "Location", location);
-    if (replayed)
-        u_map_put(resp->map_header, "Idempotent-Replayed", "true");
+    api_call_mark_replayed(&c);
 out:
     case_record_cleanup(&rec);
     api_call_cleanup(&c);
@@ -110,45 +95,55 @@ out:
     return U_CALLBACK_COMPLETE;
 }
 
-/* PATCH and the transition POST share their shape: If-Match, a JSON body, a case back. */
-typedef int (*write_fn)(struct app *app, const struct uc_origin *origin, const char *id,
-                        int if_match, const json_t *j_body, struct case_record *out,
-                        struct uc_status *st);
-
-static int
-conditional_write(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq,
-                  const char *media_type, write_fn fn)
+/* PATCH: If-Match, a merge patch, the case back. */
+int
+api_case_update(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
     struct case_record rec = {0};
 
     api_call_init(&c, req, resp, rq);
-    if (api_call_query(&c, api_no_params) != ERR_OK || api_call_body(&c, media_type) != ERR_OK ||
-        api_call_if_match(&c) != ERR_OK)
+    if (api_call_query(&c, api_no_params) != ERR_OK ||
+        api_call_body(&c, API_MEDIA_MERGE_PATCH) != ERR_OK || api_call_if_match(&c) != ERR_OK)
         goto out;
-    int rc = fn(c.app, c.origin, c.id, c.version, c.j_body, &rec, &c.st);
-    if (rc != ERR_OK) {
+    int rc = uc_case_update(c.app, c.origin, c.id, c.version, c.j_body, &rec, &c.st);
+    if (rc != ERR_OK)
         api_problem(resp, rc, &c.st);
-        goto out;
-    }
-    api_send_case(resp, 200, &rec);
+    else
+        api_send_case(resp, 200, &rec);
 out:
     case_record_cleanup(&rec);
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
 
-int
-api_case_update(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
-{
-    return conditional_write(req, resp, rq, API_MEDIA_MERGE_PATCH, uc_case_update);
-}
-
+/* A transition: If-Match, an optional Idempotency-Key, {"to", "comment"}; the case back. */
 int
 api_case_transition(const struct _u_request *req, struct _u_response *resp,
                     const struct api_req *rq)
 {
-    return conditional_write(req, resp, rq, API_MEDIA_JSON, uc_case_transition);
+    struct api_call c;
+    struct case_record rec = {0};
+
+    api_call_init(&c, req, resp, rq);
+    if (api_call_query(&c, api_no_params) != ERR_OK || api_call_idempotency(&c) != ERR_OK ||
+        api_call_body(&c, API_MEDIA_JSON) != ERR_OK || api_call_if_match(&c) != ERR_OK)
+        goto out;
+    int rc = uc_case_transition(c.app, c.origin, c.id, c.version, c.j_body, c.idempotency_key, &rec,
+                                &c.j_out, &c.st);
+    if (rc != ERR_OK) {
+        api_problem(resp, rc, &c.st);
+    } else if ((c.replayed = c.j_out != NULL)) {
+        api_send_json(resp, 200, c.j_out);
+        api_set_etag_of(resp, c.j_out);
+        api_call_mark_replayed(&c);
+    } else {
+        api_send_case(resp, 200, &rec);
+    }
+out:
+    case_record_cleanup(&rec);
+    api_call_cleanup(&c);
+    return U_CALLBACK_COMPLETE;
 }
 
 int

@@ -256,6 +256,39 @@ api_call_if_match_optional(struct api_call *c)
     return api_if_match(c->req, c->resp, &c->version);
 }
 
+/* Idempotency-Key: 1 to 200 visible ASCII characters. */
+static bool
+idempotency_key_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 200)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+int
+api_call_idempotency(struct api_call *c)
+{
+    const char *key = api_header(c->req, "Idempotency-Key");
+    if (key != NULL && !idempotency_key_valid(key)) {
+        api_problem_detail(c->resp, ERR_BAD_REQUEST,
+                           "Idempotency-Key must be 1 to 200 visible ASCII characters");
+        return ERR_BAD_REQUEST;
+    }
+    c->idempotency_key = key;
+    return ERR_OK;
+}
+
+void
+api_call_mark_replayed(struct api_call *c)
+{
+    if (c->replayed)
+        u_map_put(c->resp->map_header, "Idempotent-Replayed", "true");
+}
+
 void
 api_call_answer(struct api_call *c, int rc)
 {

@@ -101,6 +101,8 @@ struct api_call {
     json_t *j_body;                 /* the body (api_call_body) */
     json_t *j_out;                  /* the use case's answer, for the handler to fill */
     int version;                    /* If-Match (api_call_if_match*), 0 when absent */
+    const char *idempotency_key;    /* Idempotency-Key (api_call_idempotency), NULL: none */
+    bool replayed;                  /* the use case answered a retry of an earlier request */
     char id[API_ID_MAX];            /* path segment 2: a case id or key, a workflow kind */
     char rid[API_ID_MAX];           /* path segment 4: a record id */
 };
@@ -123,6 +125,10 @@ int api_call_query(struct api_call *c, const char *const *allowed);
 int api_call_body(struct api_call *c, const char *media_type);
 int api_call_if_match(struct api_call *c);
 int api_call_if_match_optional(struct api_call *c);
+/* The Idempotency-Key header: 1 to 200 visible ASCII characters (400 otherwise), or none. */
+int api_call_idempotency(struct api_call *c);
+/* After a successful write: Idempotent-Replayed: true when c->replayed. */
+void api_call_mark_replayed(struct api_call *c);
 
 /* api_answer_json of c->j_out; the versioned one adds its "version" as the ETag on success. */
 void api_call_answer(struct api_call *c, int rc);

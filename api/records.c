@@ -21,13 +21,18 @@ path_kind(const struct _u_request *req)
     return rec_kind_from_segment(api_path_segment(req, 3, segment));
 }
 
-/* A write's request: no query parameters, an optional If-Match, then a JSON body. */
+/*
+ * A write's request: no query parameters, an optional If-Match, an optional
+ * Idempotency-Key (POSTs), then a JSON body.
+ */
 static int
 read_write(struct api_call *c)
 {
     int rc = api_call_query(c, api_no_params);
     if (rc == ERR_OK)
         rc = api_call_if_match_optional(c);
+    if (rc == ERR_OK && strcmp(c->req->http_verb, "POST") == 0)
+        rc = api_call_idempotency(c);
     if (rc == ERR_OK)
         rc = api_call_body(c, API_MEDIA_JSON);
     return rc;
@@ -52,6 +57,7 @@ answer_created(struct api_call *c, int rc)
     api_send_json(c->resp, 201, c->j_out);
     u_map_put(c->resp->map_header, "Location", location);
     api_set_etag_of(c->resp, c->j_out);
+    api_call_mark_replayed(c);
 }
 
 int
@@ -65,7 +71,8 @@ api_record_create(const struct _u_request *req, struct _u_response *resp, const 
         api_problem(resp, ERR_NOT_FOUND, NULL);
     else if (read_write(&c) == ERR_OK)
         answer_created(&c, uc_record_create(c.app, c.origin, c.id, (enum rec_kind)kind, c.j_body,
-                                            c.version, &c.j_out, &c.st));
+                                            c.version, c.idempotency_key, &c.j_out, &c.replayed,
+                                            &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
@@ -132,8 +139,9 @@ api_record_update(const struct _u_request *req, struct _u_response *resp, const 
     if (api_call_query(&c, api_no_params) != ERR_OK ||
         api_call_body(&c, API_MEDIA_MERGE_PATCH) != ERR_OK || api_call_if_match(&c) != ERR_OK)
         goto out;
-    api_call_answer_versioned(&c, uc_record_update(c.app, c.origin, c.id, REC_ACTION, c.rid,
-                                                   c.version, c.j_body, &c.j_out, &c.st));
+    api_call_answer_versioned(&c,
+                              uc_record_update(c.app, c.origin, c.id, REC_ACTION, c.rid, c.version,
+                                               c.j_body, NULL, &c.j_out, &c.replayed, &c.st));
 out:
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
@@ -146,9 +154,12 @@ api_review_verdict(const struct _u_request *req, struct _u_response *resp, const
     struct api_call c;
 
     api_call_init(&c, req, resp, rq);
-    if (read_write(&c) == ERR_OK)
+    if (read_write(&c) == ERR_OK) {
         api_call_answer_versioned(&c, uc_record_update(c.app, c.origin, c.id, REC_REVIEW, c.rid,
-                                                       c.version, c.j_body, &c.j_out, &c.st));
+                                                       c.version, c.j_body, c.idempotency_key,
+                                                       &c.j_out, &c.replayed, &c.st));
+        api_call_mark_replayed(&c);
+    }
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
@@ -194,7 +205,8 @@ api_evidence_add(const struct _u_request *req, struct _u_response *resp, const s
     char detail[128];
 
     api_call_init(&c, req, resp, rq);
-    if (api_call_query(&c, params) != ERR_OK || api_call_if_match_optional(&c) != ERR_OK)
+    if (api_call_query(&c, params) != ERR_OK || api_call_if_match_optional(&c) != ERR_OK ||
+        api_call_idempotency(&c) != ERR_OK)
         goto out;
     if (req->binary_body_length > (size_t)c.app->cfg.evidence_max_bytes) {
         snprintf(detail, sizeof detail, "an evidence file must be at most %d bytes",
@@ -213,8 +225,8 @@ api_evidence_add(const struct _u_request *req, struct _u_response *resp, const s
     }
     answer_created(&c, uc_evidence_add(c.app, c.origin, c.id, filename, media_type,
                                        req->binary_body ? req->binary_body : "",
-                                       req->binary_body_length, supersedes, c.version, &c.j_out,
-                                       &c.st));
+                                       req->binary_body_length, supersedes, c.version,
+                                       c.idempotency_key, &c.j_out, &c.replayed, &c.st));
 out:
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;

@@ -599,15 +599,13 @@ out:
 
 int
 store_idem_claim(struct store_conn *c, const char *principal, const char *key,
-                 const char *request_hash, const char *case_id,
-                 char existing_case_id[CHAIN_UUID_LEN], bool *same_request)
+                 const char *request_hash, const char *case_id, struct idem_claim *existing)
 {
     PGresult *res = NULL;
     const char *params[] = {principal, key, request_hash, case_id};
     int rc;
 
-    *same_request = false;
-    existing_case_id[0] = '\0';
+    memset(existing, 0, sizeof *existing);
     /* a concurrent claim of the same key makes this wait for its transaction */
     rc = db_exec_prepared(
         c,
@@ -618,8 +616,8 @@ store_idem_claim(struct store_conn *c, const char *principal, const char *key,
         goto out;
     PQclear(res);
     rc = db_exec_prepared(c,
-                          "SELECT request_hash, case_id FROM idempotency_keys "
-                          "WHERE principal = $1 AND key = $2",
+                          "SELECT request_hash, case_id, coalesce(sequence, 0) "
+                          "FROM idempotency_keys WHERE principal = $1 AND key = $2",
                           2, params, &res);
     if (rc != ERR_OK)
         goto out;
@@ -628,10 +626,25 @@ store_idem_claim(struct store_conn *c, const char *principal, const char *key,
         rc = ERR_RETRY;
         goto out;
     }
-    *same_request = strcmp(PQgetvalue(res, 0, 0), request_hash) == 0;
-    copy_text(existing_case_id, CHAIN_UUID_LEN, PQgetvalue(res, 0, 1));
+    existing->same_request = strcmp(PQgetvalue(res, 0, 0), request_hash) == 0;
+    copy_text(existing->case_id, CHAIN_UUID_LEN, PQgetvalue(res, 0, 1));
+    existing->sequence = atoi(PQgetvalue(res, 0, 2));
     rc = ERR_CONFLICT;
 out:
+    PQclear(res);
+    return rc;
+}
+
+int
+store_idem_answered(struct store_conn *c, const char *principal, const char *key, int sequence)
+{
+    PGresult *res = NULL;
+    char seq[16];
+    snprintf(seq, sizeof seq, "%d", sequence);
+    const char *params[] = {principal, key, seq};
+    int rc = db_exec_prepared(
+        c, "UPDATE idempotency_keys SET sequence = $3 WHERE principal = $1 AND key = $2", 3, params,
+        &res);
     PQclear(res);
     return rc;
 }

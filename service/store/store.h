@@ -7,7 +7,7 @@
  *   migrations  store_migrate, store_migrations_status
  *   cases       store_case_insert / _select / _update / _list, store_key_next
  *   case log    store_log_head / _append / _scan
- *   idempotency store_idem_claim
+ *   idempotency store_idem_claim / _answered
  *   API keys    store_apikey_insert / _authenticate / _list / _revoke
  *   workflows   store_workflow_current / _by_id / _list
  *   facts       store_case_record_facts, store_case_select_with_facts
@@ -182,12 +182,20 @@ int store_log_scan(struct store_conn *c, const char *case_id, int after, int lim
 /*
  * Claim a principal's idempotency key for case_id with the request's hash.
  * Waits for a concurrent claim of the same key to finish. Returns 0 when
- * claimed; ERR_CONFLICT when the key exists, with existing_case_id and
- * same_request filled.
+ * claimed; ERR_CONFLICT when the key exists, with what its first request
+ * wrote: the case, the sequence of the case-log row that holds its answer (0
+ * when none was kept: a case create of an earlier release), and whether the
+ * request hash is the same.
  */
+struct idem_claim {
+    char case_id[CHAIN_UUID_LEN];
+    int sequence;
+    bool same_request;
+};
 int store_idem_claim(struct store_conn *c, const char *principal, const char *key,
-                     const char *request_hash, const char *case_id,
-                     char existing_case_id[CHAIN_UUID_LEN], bool *same_request);
+                     const char *request_hash, const char *case_id, struct idem_claim *existing);
+/* Keep, on a claimed key, the sequence of the case-log row that answers it. */
+int store_idem_answered(struct store_conn *c, const char *principal, const char *key, int sequence);
 
 /*
  * The people segregation of duties looks at (new references): *j_assignees

@@ -60,6 +60,86 @@ uc_actor_text(const struct principal *p)
     return text;
 }
 
+int
+uc_idem_init(struct uc_idem *idem, const char *key, const struct uc_origin *origin, const char *op,
+             const json_t *j_request)
+{
+    json_t *j = op ? json_pack("{s:s, s:O}", "operation", op, "request", j_request) : NULL;
+    char *text = NULL;
+    int rc = ERR_INTERNAL;
+
+    memset(idem, 0, sizeof *idem);
+    if ((idem->key = key) == NULL)
+        return ERR_OK;
+    /* keys are per principal: its kind and subject, as a key id and a token sub may match */
+    snprintf(idem->owner, sizeof idem->owner, "%s:%s", origin->who->kind, origin->who->subject);
+    /* the same request is the same JSON value, however its text was laid out */
+    if ((op == NULL || j != NULL) && (text = canonical(op ? j : j_request)) != NULL)
+        rc = chain_sha256_hex(text, strlen(text), idem->hash);
+    free(text);
+    json_decref(j);
+    return rc;
+}
+
+struct answer_ctx {
+    const char *member;
+    json_t *j_answer;
+};
+
+static int
+answer_row(const struct log_row *row, void *arg)
+{
+    struct answer_ctx *x = arg;
+    json_t *j_data = json_loads(row->entry.data, 0, NULL);
+    x->j_answer = json_incref(json_object_get(j_data, x->member));
+    json_decref(j_data);
+    return ERR_OK;
+}
+
+int
+uc_idem_begin(struct store_conn *c, const struct uc_idem *idem, const char *case_id,
+              const char *member, json_t **j_replay, struct uc_status *st)
+{
+    struct idem_claim was;
+    struct answer_ctx x = {.member = member};
+    *j_replay = NULL;
+    if (idem->key == NULL)
+        return ERR_OK;
+    int rc = store_idem_claim(c, idem->owner, idem->key, idem->hash, case_id, &was);
+    if (rc != ERR_CONFLICT)
+        return rc;
+    if (!was.same_request) {
+        snprintf(st->detail, sizeof st->detail,
+                 "the Idempotency-Key was used before with a different request");
+        return ERR_IDEMPOTENCY_MISMATCH;
+    }
+    if (was.sequence == 0) {
+        /* a case created by an earlier release, which kept no answer: the case as it is */
+        struct case_record rec = {0};
+        if ((rc = store_case_select(c, was.case_id, false, &rec)) == ERR_OK &&
+            (*j_replay = case_to_json(&rec)) == NULL)
+            rc = ERR_INTERNAL;
+        case_record_cleanup(&rec);
+        return rc;
+    }
+    /* a retry of a request that succeeded: its answer is in the row it wrote */
+    if ((rc = store_log_scan(c, was.case_id, was.sequence - 1, 1, answer_row, &x)) != ERR_OK)
+        return rc;
+    if (x.j_answer == NULL) {
+        log_error("case %s has no answer to an idempotency key at sequence %d", case_id,
+                  was.sequence);
+        return ERR_INTERNAL;
+    }
+    *j_replay = x.j_answer;
+    return ERR_OK;
+}
+
+int
+uc_idem_end(struct store_conn *c, const struct uc_idem *idem, int sequence)
+{
+    return idem->key ? store_idem_answered(c, idem->owner, idem->key, sequence) : ERR_OK;
+}
+
 /*
  * Append the case-log row of a change to rec (already written, version
  * already the new one). j_data holds the change (borrowed); the snapshot of
@@ -179,11 +259,10 @@ due_dates(struct case_record *rec, const struct wf_definition *def, json_t *j_er
 
 struct create_ctx {
     const struct uc_origin *origin;
-    const char *idempotency_key;
-    char request_hash[CHAIN_HEX_LEN];
+    struct uc_idem idem;
     struct case_record *rec;
+    json_t *j_replay; /* a retry's answer: the case as the first request answered */
     struct uc_status *st;
-    bool replayed;
 };
 
 static int
@@ -193,34 +272,18 @@ create_tx(struct store_conn *c, void *arg)
     struct case_record *rec = x->rec;
     struct wf_definition *def = NULL;
     json_t *j_def = NULL, *j_errors = json_array();
-    char existing[CHAIN_UUID_LEN], now[DTIME_LEN];
+    char now[DTIME_LEN];
     int rc, year, n;
-    bool same;
 
-    x->replayed = false;
+    json_decref(x->j_replay);
+    x->j_replay = NULL;
     json_array_clear(x->st->j_errors);
     if ((rc = chain_uuid_v4(rec->id)) != ERR_OK)
         goto out;
-    if (x->idempotency_key != NULL) {
-        /* keys are per principal: its kind and subject, as a key id and a token sub may match */
-        char owner[300];
-        snprintf(owner, sizeof owner, "%s:%s", x->origin->who->kind, x->origin->who->subject);
-        rc = store_idem_claim(c, owner, x->idempotency_key, x->request_hash, rec->id, existing,
-                              &same);
-        if (rc == ERR_CONFLICT && !same) {
-            rc = ERR_IDEMPOTENCY_MISMATCH;
-            goto out;
-        }
-        if (rc == ERR_CONFLICT) {
-            /* a retry of a request that already succeeded: answer as it was answered */
-            case_record_cleanup(rec);
-            x->replayed = true;
-            rc = store_case_select(c, existing, false, rec);
-            goto out;
-        }
-        if (rc != ERR_OK)
-            goto out;
-    }
+    /* a retry of a request that already succeeded is answered as it was answered */
+    if ((rc = uc_idem_begin(c, &x->idem, rec->id, "case", &x->j_replay, x->st)) != ERR_OK ||
+        x->j_replay != NULL)
+        goto out;
     if ((rc = store_workflow_current(c, rec->kind, &rec->workflow_id, &rec->workflow_version,
                                      &j_def)) != ERR_OK)
         goto out;
@@ -259,7 +322,9 @@ create_tx(struct store_conn *c, void *arg)
     rec->cycle = 1;
     if ((rc = store_case_insert(c, rec)) != ERR_OK)
         goto out;
-    rc = uc_append_event(c, rec, "capa.case.created", NULL, x->origin);
+    if ((rc = uc_append_event(c, rec, "capa.case.created", NULL, x->origin)) != ERR_OK)
+        goto out;
+    rc = uc_idem_end(c, &x->idem, rec->version);
 out:
     wf_definition_free(def);
     json_decref(j_def);
@@ -269,32 +334,19 @@ out:
 
 int
 uc_case_create(struct app *app, const struct uc_origin *origin, const json_t *j_body,
-               const char *idempotency_key, struct case_record *out, bool *replayed,
+               const char *idempotency_key, struct case_record *out, json_t **j_replay,
                struct uc_status *st)
 {
-    struct create_ctx x = {
-        .origin = origin, .idempotency_key = idempotency_key, .rec = out, .st = st};
-    char *body = NULL;
+    struct create_ctx x = {.origin = origin, .rec = out, .st = st};
     int rc;
 
-    *replayed = false;
+    *j_replay = NULL;
     if ((rc = case_input_decode(j_body, out, st->j_errors)) != ERR_OK)
-        goto out;
-    if (idempotency_key != NULL) {
-        /* the same request is the same JSON value, however its text was laid out */
-        if ((body = canonical(j_body)) == NULL ||
-            chain_sha256_hex(body, strlen(body), x.request_hash) != ERR_OK) {
-            rc = ERR_INTERNAL;
-            goto out;
-        }
-    }
+        return rc;
+    if ((rc = uc_idem_init(&x.idem, idempotency_key, origin, NULL, j_body)) != ERR_OK)
+        return rc;
     rc = uc_run_tx(app, create_tx, &x);
-    *replayed = x.replayed;
-    if (rc == ERR_IDEMPOTENCY_MISMATCH)
-        snprintf(st->detail, sizeof st->detail,
-                 "the Idempotency-Key was used before with a different request body");
-out:
-    free(body);
+    *j_replay = x.j_replay;
     return rc;
 }
 
@@ -391,19 +443,24 @@ struct update_ctx {
 };
 
 int
+uc_check_version(const struct case_record *rec, int if_match, struct uc_status *st)
+{
+    if (if_match <= 0 || rec->version == if_match)
+        return ERR_OK;
+    st->current_version = rec->version;
+    snprintf(st->detail, sizeof st->detail,
+             "the case is at version %d, the request was made against version %d", rec->version,
+             if_match);
+    return ERR_PRECONDITION_FAILED;
+}
+
+int
 uc_lock_case(struct store_conn *c, const char *id_or_key, int if_match, struct case_record *rec,
              struct uc_status *st)
 {
     case_record_cleanup(rec);
     int rc = store_case_select(c, id_or_key, true, rec);
-    if (rc == ERR_OK && if_match > 0 && rec->version != if_match) {
-        st->current_version = rec->version;
-        snprintf(st->detail, sizeof st->detail,
-                 "the case is at version %d, the request was made against version %d", rec->version,
-                 if_match);
-        rc = ERR_PRECONDITION_FAILED;
-    }
-    return rc;
+    return rc == ERR_OK ? uc_check_version(rec, if_match, st) : rc;
 }
 
 static int
@@ -463,7 +520,9 @@ struct transition_ctx {
     int if_match;
     const char *to;
     const char *comment;
+    struct uc_idem idem;
     struct case_record *rec;
+    json_t *j_replay;
     struct uc_status *st;
 };
 
@@ -549,7 +608,12 @@ transition_tx(struct store_conn *c, void *arg)
     struct wf_check check;
     int rc;
 
-    if ((rc = uc_lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
+    json_decref(x->j_replay);
+    x->j_replay = NULL;
+    /* a retry answers as the move did, though the case has moved on since */
+    if ((rc = uc_lock_case(c, x->id_or_key, 0, rec, x->st)) != ERR_OK ||
+        (rc = uc_idem_begin(c, &x->idem, rec->id, "case", &x->j_replay, x->st)) != ERR_OK ||
+        x->j_replay != NULL || (rc = uc_check_version(rec, x->if_match, x->st)) != ERR_OK)
         goto out;
     if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
         goto out;
@@ -582,8 +646,10 @@ transition_tx(struct store_conn *c, void *arg)
     if (rc != ERR_OK)
         goto out;
 
-    rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment,
-                      check.transition->reopen, x->origin);
+    if ((rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment,
+                           check.transition->reopen, x->origin)) != ERR_OK)
+        goto out;
+    rc = uc_idem_end(c, &x->idem, rec->version);
 out:
     wf_definition_free(def);
     return rc;
@@ -591,20 +657,26 @@ out:
 
 int
 uc_case_transition(struct app *app, const struct uc_origin *origin, const char *id_or_key,
-                   int if_match, const json_t *j_body, struct case_record *out,
-                   struct uc_status *st)
+                   int if_match, const json_t *j_body, const char *idempotency_key,
+                   struct case_record *out, json_t **j_replay, struct uc_status *st)
 {
-    char to[WF_NAME_MAX];
+    char to[WF_NAME_MAX], op[160];
     struct transition_ctx x = {.origin = origin,
                                .id_or_key = id_or_key,
                                .if_match = if_match,
                                .to = to,
                                .rec = out,
                                .st = st};
+    *j_replay = NULL;
     int rc = wf_request_decode(j_body, to, &x.comment, st->j_errors);
     if (rc != ERR_OK)
         return rc;
-    return uc_run_tx(app, transition_tx, &x);
+    snprintf(op, sizeof op, "case.transition %s", id_or_key);
+    if ((rc = uc_idem_init(&x.idem, idempotency_key, origin, op, j_body)) != ERR_OK)
+        return rc;
+    rc = uc_run_tx(app, transition_tx, &x);
+    *j_replay = x.j_replay;
+    return rc;
 }
 
 struct options_ctx {

@@ -226,7 +226,9 @@ struct create_ctx {
     const json_t *j_body;  /* a record from JSON: validated in the transaction */
     const json_t *content; /* evidence: its metadata, already checked */
     int case_if_match;
+    struct uc_idem idem;
     json_t *j_record;
+    bool replayed;
     struct uc_status *st;
     /* evidence */
     const void *bytes;
@@ -282,9 +284,14 @@ create_tx(struct store_conn *c, void *arg)
     json_decref(x->j_record);
     x->j_record = NULL;
     json_array_clear(x->st->j_errors);
-    if ((rc = uc_lock_case(c, x->case_ref, x->case_if_match, &rec, x->st)) != ERR_OK)
+    /* a retry answers as the first request was answered, whatever the case's version now */
+    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK ||
+        (rc = uc_idem_begin(c, &x->idem, rec.id, "record", &x->j_record, x->st)) != ERR_OK)
         goto out;
-    if ((rc = load_open(c, &rec, x->kind, &def, x->st)) != ERR_OK)
+    if ((x->replayed = x->j_record != NULL))
+        goto out;
+    if ((rc = uc_check_version(&rec, x->case_if_match, x->st)) != ERR_OK ||
+        (rc = load_open(c, &rec, x->kind, &def, x->st)) != ERR_OK)
         goto out;
     if (x->j_body != NULL) {
         if ((rc = when_of(c, &rec, now, &when)) != ERR_OK ||
@@ -300,9 +307,11 @@ create_tx(struct store_conn *c, void *arg)
          (rc = check_duties(c, &rec, x->origin->who, "approve", x->st)) != ERR_OK ||
          (rc = check_approval(c, def, &rec, step, x->st)) != ERR_OK))
         goto out;
-    if ((rc = insert_record(c, x, j_content, &rec, &r)) != ERR_OK)
+    if ((rc = insert_record(c, x, j_content, &rec, &r)) != ERR_OK ||
+        (rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->origin,
+                                &x->j_record)) != ERR_OK)
         goto out;
-    rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->origin, &x->j_record);
+    rc = uc_idem_end(c, &x->idem, rec.version);
 out:
     json_decref(j_content);
     wf_definition_free(def);
@@ -311,19 +320,34 @@ out:
     return rc;
 }
 
+/* The operation a record write is for, with its target: what its idempotency key hashes. */
+static void
+record_op(char *out, size_t size, const char *verb, enum rec_kind kind, const char *case_ref,
+          const char *record_id)
+{
+    snprintf(out, size, "%s %s %s%s%s", verb, rec_kind_name(kind), case_ref, record_id ? " " : "",
+             record_id ? record_id : "");
+}
+
 int
 uc_record_create(struct app *app, const struct uc_origin *origin, const char *case_ref,
-                 enum rec_kind kind, const json_t *j_body, int case_if_match, json_t **j_record,
+                 enum rec_kind kind, const json_t *j_body, int case_if_match,
+                 const char *idempotency_key, json_t **j_record, bool *replayed,
                  struct uc_status *st)
 {
+    char op[160];
     struct create_ctx x = {.origin = origin,
                            .case_ref = case_ref,
                            .kind = kind,
                            .j_body = j_body,
                            .case_if_match = case_if_match,
                            .st = st};
-    int rc = uc_run_tx(app, create_tx, &x);
+    record_op(op, sizeof op, "record.create", kind, case_ref, NULL);
+    int rc = uc_idem_init(&x.idem, idempotency_key, origin, op, j_body);
+    if (rc == ERR_OK)
+        rc = uc_run_tx(app, create_tx, &x);
     *j_record = x.j_record;
+    *replayed = x.replayed;
     return rc;
 }
 
@@ -337,7 +361,9 @@ struct update_ctx {
     int record_if_match;   /* 0: none (root cause put) */
     const json_t *j_patch;
     bool create_if_missing; /* root cause put */
+    struct uc_idem idem;    /* verdicts */
     json_t *j_record;
+    bool replayed;
     struct uc_status *st;
 };
 
@@ -430,7 +456,10 @@ update_tx(struct store_conn *c, void *arg)
     json_decref(x->j_record);
     x->j_record = NULL;
     json_array_clear(x->st->j_errors);
-    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK)
+    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK ||
+        (rc = uc_idem_begin(c, &x->idem, rec.id, "record", &x->j_record, x->st)) != ERR_OK)
+        goto out;
+    if ((x->replayed = x->j_record != NULL))
         goto out;
     rc = x->record_id ? store_record_select(c, rec.id, x->kind, x->record_id, true, &r)
                       : store_record_latest(c, rec.id, x->kind, &r);
@@ -478,10 +507,15 @@ update_tx(struct store_conn *c, void *arg)
     r.version++;
     if ((rc = store_now(c, r.updated_at)) || (rc = store_record_update(c, &r, r.version - 1)))
         goto out;
-    rc = touch_with_record(c, &rec, event_type, &r, j_changes, x->origin, &x->j_record);
+    if ((rc = touch_with_record(c, &rec, event_type, &r, j_changes, x->origin, &x->j_record)))
+        goto out;
+    /* the record's own row answers a retry, not the system's move that may follow it */
+    int answer = rec.version;
     const char *verdict = json_string_value(json_object_get(content, "verdict"));
-    if (rc == ERR_OK && x->kind == REC_REVIEW && verdict && strcmp(verdict, "not_effective") == 0)
-        rc = reopen_after_verdict(c, &rec, def, x->origin);
+    if (x->kind == REC_REVIEW && verdict && strcmp(verdict, "not_effective") == 0 &&
+        (rc = reopen_after_verdict(c, &rec, def, x->origin)) != ERR_OK)
+        goto out;
+    rc = uc_idem_end(c, &x->idem, answer);
 out:
     json_decref(content);
     json_decref(j_changes);
@@ -494,8 +528,10 @@ out:
 int
 uc_record_update(struct app *app, const struct uc_origin *origin, const char *case_ref,
                  enum rec_kind kind, const char *record_id, int record_if_match,
-                 const json_t *j_patch, json_t **j_record, struct uc_status *st)
+                 const json_t *j_patch, const char *idempotency_key, json_t **j_record,
+                 bool *replayed, struct uc_status *st)
 {
+    char op[200];
     struct update_ctx x = {.origin = origin,
                            .case_ref = case_ref,
                            .kind = kind,
@@ -503,8 +539,12 @@ uc_record_update(struct app *app, const struct uc_origin *origin, const char *ca
                            .record_if_match = record_if_match,
                            .j_patch = j_patch,
                            .st = st};
-    int rc = uc_run_tx(app, update_tx, &x);
+    record_op(op, sizeof op, "record.update", kind, case_ref, record_id);
+    int rc = uc_idem_init(&x.idem, idempotency_key, origin, op, j_patch);
+    if (rc == ERR_OK)
+        rc = uc_run_tx(app, update_tx, &x);
     *j_record = x.j_record;
+    *replayed = x.replayed;
     return rc;
 }
 
@@ -664,8 +704,10 @@ uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, const c
 int
 uc_evidence_add(struct app *app, const struct uc_origin *origin, const char *case_ref,
                 const char *filename, const char *media_type, const void *bytes, size_t len,
-                const char *supersedes, int case_if_match, json_t **j_record, struct uc_status *st)
+                const char *supersedes, int case_if_match, const char *idempotency_key,
+                json_t **j_record, bool *replayed, struct uc_status *st)
 {
+    char op[160];
     char sha[CHAIN_HEX_LEN];
     json_t *content = NULL;
     struct create_ctx x = {.origin = origin,
@@ -696,8 +738,12 @@ uc_evidence_add(struct app *app, const struct uc_origin *origin, const char *cas
     if (content == NULL)
         return ERR_INTERNAL;
     x.content = content;
-    rc = uc_run_tx(app, create_tx, &x);
+    /* the request is the file (by its hash) and what names it */
+    record_op(op, sizeof op, "record.create", REC_EVIDENCE, case_ref, NULL);
+    if ((rc = uc_idem_init(&x.idem, idempotency_key, origin, op, content)) == ERR_OK)
+        rc = uc_run_tx(app, create_tx, &x);
     *j_record = x.j_record;
+    *replayed = x.replayed;
     json_decref(content);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "app.h"
+#include "chain.h"
 
 typedef int (*uc_fn)(struct store_conn *c, void *ctx);
 
@@ -43,10 +44,42 @@ json_t *uc_actor_json(const struct principal *p);
 char *uc_actor_text(const struct principal *p);
 /*
  * Load a case for writing (row locked) and, when if_match > 0, check its
- * version: ERR_PRECONDITION_FAILED with st filled when it differs.
+ * version (uc_check_version).
  */
 int uc_lock_case(struct store_conn *c, const char *id_or_key, int if_match, struct case_record *rec,
                  struct uc_status *st);
+/* ERR_PRECONDITION_FAILED with st filled when if_match > 0 and rec is at another version. */
+int uc_check_version(const struct case_record *rec, int if_match, struct uc_status *st);
+
+/*
+ * Idempotency-Key of a write, per principal: the key as sent (NULL: none),
+ * whose it is, and the SHA-256 of the request it came with.
+ */
+struct uc_idem {
+    const char *key;
+    char owner[300];
+    char hash[CHAIN_HEX_LEN];
+};
+/*
+ * Fill idem for a request of origin with key (NULL: none). The hash is of
+ * the canonical JSON of {"operation": op, "request": j_request}, or of
+ * j_request alone when op is NULL (a case create, as earlier releases hashed
+ * it). ERR_INTERNAL when out of memory.
+ */
+int uc_idem_init(struct uc_idem *idem, const char *key, const struct uc_origin *origin,
+                 const char *op, const json_t *j_request);
+/*
+ * In the write's transaction, once the case it writes is locked: claim the
+ * key for case_id. Returns 0 with *j_replay NULL when the write goes on (a
+ * new key, or none); 0 with *j_replay (new reference) the answer the first
+ * request with this key got, member ("record" or "case") of the case-log row
+ * that answered it; ERR_IDEMPOTENCY_MISMATCH (st->detail) when the key came
+ * with another request.
+ */
+int uc_idem_begin(struct store_conn *c, const struct uc_idem *idem, const char *case_id,
+                  const char *member, json_t **j_replay, struct uc_status *st);
+/* Keep the sequence of the case-log row that answers the claimed key (none: nothing). */
+int uc_idem_end(struct store_conn *c, const struct uc_idem *idem, int sequence);
 /* Load and validate the workflow a case runs under (free with wf_definition_free). */
 int uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def);
 /* The guards' facts of rec's records in its current cycle (workflow.h, wf_facts_compute). */

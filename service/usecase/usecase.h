@@ -107,13 +107,21 @@ struct uc_origin {
 };
 
 /*
- * Create a case from a request body. With an idempotency key, a retry with
- * the same body returns the case the first request created (*replayed true);
- * another body with the same key is ERR_IDEMPOTENCY_MISMATCH.
+ * Idempotency keys. Every write that a client POSTs takes the request's
+ * Idempotency-Key (NULL: none), per principal: a retry with the same key and
+ * the same request writes nothing and gets the answer the first request got,
+ * as the case log kept it (*j_replay or *replayed); the same key with another
+ * request is ERR_IDEMPOTENCY_MISMATCH. A key whose first request failed is
+ * not kept.
+ */
+
+/*
+ * Create a case from a request body (idempotency above: *j_replay, new
+ * reference, is the case the first request created, as it was answered).
  * out must be zeroed; clean it up in every case.
  */
 int uc_case_create(struct app *app, const struct uc_origin *origin, const json_t *j_body,
-                   const char *idempotency_key, struct case_record *out, bool *replayed,
+                   const char *idempotency_key, struct case_record *out, json_t **j_replay,
                    struct uc_status *st);
 
 /*
@@ -142,11 +150,12 @@ int uc_case_update(struct app *app, const struct uc_origin *origin, const char *
 /*
  * Move a case to another state of its workflow: body {"to", "comment"}.
  * ERR_TRANSITION when the workflow refuses (st->j_extra holds current_status,
- * requested, unmet_guards and allowed_transitions).
+ * requested, unmet_guards and allowed_transitions). A replayed idempotency
+ * key answers *j_replay (the case as the first move left it) and leaves out.
  */
 int uc_case_transition(struct app *app, const struct uc_origin *origin, const char *id_or_key,
-                       int if_match, const json_t *j_body, struct case_record *out,
-                       struct uc_status *st);
+                       int if_match, const json_t *j_body, const char *idempotency_key,
+                       struct case_record *out, json_t **j_replay, struct uc_status *st);
 
 /* {"status", "transitions": [...]}: every move out of the current state. */
 int uc_case_transitions(struct app *app, const char *id_or_key, json_t **j_out,
@@ -190,11 +199,14 @@ char *uc_metrics_text(struct app *app);
  * version and who created and last changed it.
  */
 int uc_record_create(struct app *app, const struct uc_origin *origin, const char *case_ref,
-                     enum rec_kind kind, const json_t *j_body, int case_if_match, json_t **j_record,
+                     enum rec_kind kind, const json_t *j_body, int case_if_match,
+                     const char *idempotency_key, json_t **j_record, bool *replayed,
                      struct uc_status *st);
+/* An action's PATCH, or a review's verdict (POST: with an idempotency key). */
 int uc_record_update(struct app *app, const struct uc_origin *origin, const char *case_ref,
                      enum rec_kind kind, const char *record_id, int record_if_match,
-                     const json_t *j_patch, json_t **j_record, struct uc_status *st);
+                     const json_t *j_patch, const char *idempotency_key, json_t **j_record,
+                     bool *replayed, struct uc_status *st);
 /* The current root-cause analysis is replaced as a whole: create or new revision. */
 int uc_root_cause_put(struct app *app, const struct uc_origin *origin, const char *case_ref,
                       const json_t *j_body, int if_match, json_t **j_record, struct uc_status *st);
@@ -216,8 +228,8 @@ int uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, con
  */
 int uc_evidence_add(struct app *app, const struct uc_origin *origin, const char *case_ref,
                     const char *filename, const char *media_type, const void *bytes, size_t len,
-                    const char *supersedes, int case_if_match, json_t **j_record,
-                    struct uc_status *st);
+                    const char *supersedes, int case_if_match, const char *idempotency_key,
+                    json_t **j_record, bool *replayed, struct uc_status *st);
 /* The bytes of an evidence record with its metadata (caller frees *bytes, decrefs *j_record). */
 int uc_evidence_content(struct app *app, const char *case_ref, const char *evidence_id,
                         void **bytes, size_t *len, json_t **j_record, struct uc_status *st);
