@@ -64,17 +64,19 @@ int
 uc_idem_init(struct uc_idem *idem, const char *key, const struct uc_origin *origin, const char *op,
              const json_t *j_request)
 {
-    json_t *j = op ? json_pack("{s:s, s:O}", "operation", op, "request", j_request) : NULL;
+    json_t *j = NULL;
     char *text = NULL;
     int rc = ERR_INTERNAL;
 
     memset(idem, 0, sizeof *idem);
     if ((idem->key = key) == NULL)
         return ERR_OK;
+    if (op != NULL && (j = json_pack("{s:s, s:O}", "operation", op, "request", j_request)) == NULL)
+        return ERR_INTERNAL;
     /* keys are per principal: its kind and subject, as a key id and a token sub may match */
     snprintf(idem->owner, sizeof idem->owner, "%s:%s", origin->who->kind, origin->who->subject);
     /* the same request is the same JSON value, however its text was laid out */
-    if ((op == NULL || j != NULL) && (text = canonical(op ? j : j_request)) != NULL)
+    if ((text = canonical(op ? j : j_request)) != NULL)
         rc = chain_sha256_hex(text, strlen(text), idem->hash);
     free(text);
     json_decref(j);
