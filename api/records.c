@@ -12,6 +12,7 @@
 #include "err.h"
 #include "http.h"
 #include "resources.h"
+#include "upload.h"
 
 /* The kind named by the 4th path segment (/v1/cases/{id}/<segment>/...). */
 static int
@@ -196,13 +197,139 @@ out:
     return U_CALLBACK_COMPLETE;
 }
 
-/* POST /v1/cases/{id}/evidence?filename=...[&supersedes=...]: the raw file as the body. */
+/* The file of an evidence upload, as the client sent it (points into the request). */
+struct upload_file {
+    const void *bytes;
+    size_t len;
+    const char *name; /* the filename given (the buffer, or ?filename=), NULL: none */
+    char filename[UPLOAD_NAME_MAX + 1];
+    char media_type[UPLOAD_MEDIA_TYPE_MAX + 1];
+    char supersedes[API_ID_MAX];
+};
+
+/*
+ * multipart/form-data (curl -F file=@report.pdf): exactly one part with a
+ * filename is the file, its bytes, name and media type (a file part without
+ * one is application/octet-stream); a "supersedes" field may come beside it.
+ */
+static int
+multipart_file(struct api_call *c, const char *boundary, struct upload_file *f)
+{
+    struct upload_part parts[8];
+    char detail[192];
+    int n = 0, files = 0;
+
+    if (upload_multipart_parse(c->req->binary_body, c->req->binary_body_length, boundary, parts, 8,
+                               &n, detail, sizeof detail) != ERR_OK) {
+        char text[256];
+        snprintf(text, sizeof text, "the multipart/form-data body is malformed: %s", detail);
+        api_problem_detail(c->resp, ERR_BAD_REQUEST, text);
+        return ERR_BAD_REQUEST;
+    }
+    for (int i = 0; i < n; i++) {
+        const struct upload_part *p = &parts[i];
+        if (p->has_filename) {
+            f->name = f->filename;
+            f->bytes = p->data;
+            f->len = p->len;
+            snprintf(f->filename, sizeof f->filename, "%s", p->filename);
+            snprintf(f->media_type, sizeof f->media_type, "%s",
+                     p->media_type[0] ? p->media_type : "application/octet-stream");
+            files++;
+        } else if (strcmp(p->name, "supersedes") == 0 && p->len < sizeof f->supersedes) {
+            snprintf(f->supersedes, sizeof f->supersedes, "%.*s", (int)p->len,
+                     (const char *)p->data);
+        } else {
+            case_error_add(c->st.j_errors, p->name, "unknown",
+                           "is not a part of an evidence upload: send one file, and "
+                           "optionally supersedes");
+        }
+    }
+    if (files != 1)
+        case_error_add(c->st.j_errors, "file", files ? "too_many" : "required",
+                       "an evidence upload has exactly one file part");
+    if (json_array_size(c->st.j_errors) > 0) {
+        api_problem(c->resp, ERR_INVALID, &c->st);
+        return ERR_INVALID;
+    }
+    return ERR_OK;
+}
+
+/* A raw body: the file itself, its media type the Content-Type, its name Content-Disposition's. */
+static int
+raw_file(struct api_call *c, const char *content_type, struct upload_file *f)
+{
+    const char *disposition = api_header(c->req, "Content-Disposition");
+    f->bytes = c->req->binary_body ? c->req->binary_body : "";
+    f->len = c->req->binary_body_length;
+    snprintf(f->media_type, sizeof f->media_type, "%s", content_type ? content_type : "");
+    int rc = upload_disposition_filename(disposition, f->filename, sizeof f->filename);
+    f->name = rc == ERR_OK ? f->filename : NULL;
+    if (rc == ERR_INVALID) {
+        api_problem_detail(c->resp, ERR_BAD_REQUEST,
+                           "Content-Disposition is malformed (RFC 6266), or its filename is not "
+                           "printable UTF-8 of at most 255 bytes");
+        return ERR_BAD_REQUEST;
+    }
+    return ERR_OK;
+}
+
+/*
+ * Content-Digest and Repr-Digest (RFC 9530) with a sha-256 member say what
+ * the request body hashes to: a body that hashes otherwise was damaged on its
+ * way, and is refused. Other algorithms are not checked.
+ */
+static int
+check_digests(struct api_call *c)
+{
+    static const char *const fields[] = {"Content-Digest", "Repr-Digest"};
+    unsigned char want[UPLOAD_SHA256_LEN];
+    char got[CHAIN_HEX_LEN], want_hex[CHAIN_HEX_LEN], detail[256];
+
+    for (size_t i = 0; i < 2; i++) {
+        int rc = upload_digest_sha256(api_header(c->req, fields[i]), want);
+        if (rc == ERR_NOT_FOUND)
+            continue;
+        if (rc != ERR_OK) {
+            snprintf(detail, sizeof detail,
+                     "%s is not a dictionary of digests (RFC 9530) with a sha-256 of 32 bytes",
+                     fields[i]);
+            api_problem_detail(c->resp, ERR_BAD_REQUEST, detail);
+            return ERR_BAD_REQUEST;
+        }
+        for (int k = 0; k < UPLOAD_SHA256_LEN; k++)
+            snprintf(want_hex + 2 * k, 3, "%02x", want[k]);
+        if (chain_sha256_hex(c->req->binary_body ? c->req->binary_body : "",
+                             c->req->binary_body_length, got) != ERR_OK) {
+            api_problem(c->resp, ERR_INTERNAL, NULL);
+            return ERR_INTERNAL;
+        }
+        if (strcmp(got, want_hex) != 0) {
+            snprintf(detail, sizeof detail,
+                     "the body's sha-256 is %.64s, not the %.64s it says: nothing was stored", got,
+                     want_hex);
+            case_error_add(c->st.j_errors, fields[i], "mismatch", detail);
+            api_problem(c->resp, ERR_INVALID, &c->st);
+            return ERR_INVALID;
+        }
+    }
+    return ERR_OK;
+}
+
+/*
+ * POST /v1/cases/{id}/evidence: the file as multipart/form-data (one file
+ * part), or as the raw body with its Content-Type; its name from the part,
+ * Content-Disposition or ?filename= (which wins); ?supersedes= names the
+ * evidence it replaces. An empty file, or a body whose digest differs from
+ * the one sent, is refused.
+ */
 int
 api_evidence_add(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     static const char *const params[] = {"filename", "supersedes", NULL};
     struct api_call c;
-    char detail[128];
+    struct upload_file f = {0};
+    char detail[128], boundary[UPLOAD_BOUNDARY_MAX + 1];
 
     api_call_init(&c, req, resp, rq);
     if (api_call_query(&c, params) != ERR_OK || api_call_if_match_optional(&c) != ERR_OK ||
@@ -214,19 +341,39 @@ api_evidence_add(const struct _u_request *req, struct _u_response *resp, const s
         api_problem_detail(resp, ERR_TOO_LARGE, detail);
         goto out;
     }
-    const char *media_type = api_header(req, "Content-Type");
+    if (check_digests(&c) != ERR_OK)
+        goto out;
+    const char *content_type = api_header(req, "Content-Type");
+    int rc = upload_multipart_boundary(content_type, boundary);
+    if (rc == ERR_INVALID) {
+        api_problem_detail(resp, ERR_BAD_REQUEST,
+                           "a multipart/form-data Content-Type needs a boundary (RFC 2046)");
+        goto out;
+    }
+    if ((rc == ERR_OK ? multipart_file(&c, boundary, &f) : raw_file(&c, content_type, &f)) !=
+        ERR_OK)
+        goto out;
     const char *filename = json_string_value(json_object_get(c.j_params, "filename"));
     const char *supersedes = json_string_value(json_object_get(c.j_params, "supersedes"));
-    if (media_type == NULL || filename == NULL) {
+    if (filename != NULL) /* as given, whatever its length: the use case judges it */
+        f.name = filename;
+    if (f.media_type[0] == '\0' || f.name == NULL) {
         api_problem_detail(resp, ERR_BAD_REQUEST,
-                           "send the file as the body with its Content-Type, and its name as "
+                           "send the file as multipart/form-data (curl -F file=@name), or as the "
+                           "body with its Content-Type and its name in Content-Disposition or "
                            "?filename=");
         goto out;
     }
-    answer_created(&c, uc_evidence_add(c.app, c.origin, c.id, filename, media_type,
-                                       req->binary_body ? req->binary_body : "",
-                                       req->binary_body_length, supersedes, c.version,
-                                       c.idempotency_key, &c.j_out, &c.replayed, &c.st));
+    if (f.len == 0) {
+        case_error_add(c.st.j_errors, "file", "empty", "an evidence file must not be empty");
+        api_problem(resp, ERR_INVALID, &c.st);
+        goto out;
+    }
+    answer_created(&c, uc_evidence_add(c.app, c.origin, c.id, f.name, f.media_type, f.bytes, f.len,
+                                       supersedes        ? supersedes
+                                       : f.supersedes[0] ? f.supersedes
+                                                         : NULL,
+                                       c.version, c.idempotency_key, &c.j_out, &c.replayed, &c.st));
 out:
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;

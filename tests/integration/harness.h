@@ -57,8 +57,8 @@ struct http_resp {
     long status;
     char *body; /* NUL-terminated */
     size_t body_len;
-    json_t *j; /* body parsed as JSON, or NULL */
-    char etag[64];
+    json_t *j;     /* body parsed as JSON, or NULL */
+    char etag[80]; /* a quoted SHA-256 fits */
     char location[256];
     char allow[128];
     char retry_after[16];
@@ -128,6 +128,13 @@ void harness_event_ids(const struct harness *h, const char *where, struct harnes
  * checksums mean no row was added, removed or changed. Caller frees.
  */
 char *harness_db_checksum(const struct harness *h);
+
+/*
+ * A new ECDSA P-256 key and a self-signed certificate for 127.0.0.1 and
+ * localhost (valid from an hour ago for a day), as PEM files; the key's mode
+ * is 0600. The test fails when they cannot be made.
+ */
+void harness_self_signed(const char *crt_file, const char *key_file);
 
 /* A valid create body: a nonconformity with the given title. Caller frees. */
 char *harness_case_body(const char *title, const char *severity);

@@ -71,7 +71,7 @@ test_case_lifecycle_happy_path(void **state)
 {
     (void)state;
     struct http_resp r;
-    char path[256], etag[64];
+    char path[256], etag[80];
     const char *body = "{\"kind\":\"nonconformity\",\"title\":\"Backups not tested\","
                        "\"description\":\"Restore tests skipped for 3 months\","
                        "\"source\":\"internal_audit\",\"severity\":\"major\","

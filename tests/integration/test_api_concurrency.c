@@ -242,7 +242,7 @@ struct write_job {
     const char *path;
     char body[128];
     long status;
-    char etag[64];
+    char etag[80];
     char content_type[128];
     char type[128];
     json_int_t version;

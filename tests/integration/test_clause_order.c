@@ -746,7 +746,7 @@ test_impossible_times_and_references_refused(void **state)
     struct http_resp g;
     snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", d2, action);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &g), 200);
-    char etag[64];
+    char etag[sizeof g.etag];
     snprintf(etag, sizeof etag, "%s", g.etag);
     http_resp_cleanup(&g);
     expect_status(http_json(&h, "PATCH", path, etag, body, &r), 422, &r, "completed in future");

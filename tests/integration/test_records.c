@@ -243,7 +243,7 @@ patch_action(const char *case_id, const char *action_id, const char *body, struc
     char path[200];
     snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", case_id, action_id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &g), 200);
-    char etag[64];
+    char etag[sizeof g.etag];
     snprintf(etag, sizeof etag, "%s", g.etag);
     assert_true(etag[0] != '\0');
     http_resp_cleanup(&g);

@@ -51,52 +51,6 @@ write_file(const char *path, const void *data, size_t n)
     assert_int_equal(fclose(f), 0);
 }
 
-/* A new ECDSA P-256 key and a self-signed certificate for 127.0.0.1 and localhost, as PEM files. */
-static void
-make_self_signed(const char *crt_file, const char *key_file)
-{
-    gnutls_x509_privkey_t key;
-    gnutls_x509_crt_t crt;
-    gnutls_datum_t out;
-    unsigned char serial[16], ip[4] = {127, 0, 0, 1};
-    time_t now = time(NULL);
-
-    assert_int_equal(gnutls_x509_privkey_init(&key), 0);
-    assert_int_equal(gnutls_x509_privkey_generate(
-                         key, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
-                     0);
-    assert_int_equal(gnutls_x509_crt_init(&crt), 0);
-    assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
-    assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof serial), 0);
-    serial[0] &= 0x7f; /* a positive serial number */
-    assert_int_equal(gnutls_x509_crt_set_serial(crt, serial, sizeof serial), 0);
-    assert_int_equal(gnutls_x509_crt_set_activation_time(crt, now - 3600), 0);
-    assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, now + 86400), 0);
-    assert_int_equal(
-        gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, "localhost", 9), 0);
-    assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
-                                                          GNUTLS_FSAN_SET),
-                     0);
-    assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, ip, sizeof ip,
-                                                          GNUTLS_FSAN_APPEND),
-                     0);
-    assert_int_equal(gnutls_x509_crt_set_basic_constraints(crt, 0, -1), 0);
-    assert_int_equal(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE), 0);
-    assert_int_equal(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0), 0);
-    assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
-    assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), 0);
-
-    assert_int_equal(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &out), 0);
-    write_file(crt_file, out.data, out.size);
-    gnutls_free(out.data);
-    assert_int_equal(gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &out), 0);
-    write_file(key_file, out.data, out.size);
-    gnutls_free(out.data);
-    assert_int_equal(chmod(key_file, 0600), 0);
-    gnutls_x509_crt_deinit(crt);
-    gnutls_x509_privkey_deinit(key);
-}
-
 static void
 test_https_healthz_verifies_the_certificate(void **state)
 {
@@ -270,8 +224,8 @@ setup(const char *threads, const char *name)
     snprintf(other_cert_path, sizeof other_cert_path, "%s/other-cert.pem", dir);
     snprintf(other_key_path, sizeof other_key_path, "%s/other-key.pem", dir);
     snprintf(garbage_path, sizeof garbage_path, "%s/garbage.pem", dir);
-    make_self_signed(cert_path, key_path);
-    make_self_signed(other_cert_path, other_key_path);
+    harness_self_signed(cert_path, key_path);
+    harness_self_signed(other_cert_path, other_key_path);
     static const char garbage[] =
         "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
     write_file(garbage_path, garbage, sizeof garbage - 1);

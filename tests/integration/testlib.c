@@ -144,7 +144,7 @@ tl_patch_action_ok(const struct harness *h, const char *case_id, const char *act
                    const char *patch)
 {
     struct http_resp g, r;
-    char path[200], etag[64];
+    char path[200], etag[sizeof g.etag];
     snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", case_id, action_id);
     assert_int_equal(http_json(h, "GET", path, NULL, NULL, &g), 200);
     snprintf(etag, sizeof etag, "%s", g.etag);
