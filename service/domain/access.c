@@ -54,10 +54,29 @@ access_roles_from_json(const json_t *j_names, bool *delegate)
     return roles;
 }
 
-static bool
-same_person(const char *a, const char *b)
+void
+access_name_fold(const char *s, char *out, size_t size)
 {
-    return a && b && a[0] && strcasecmp(a, b) == 0;
+    size_t o = 0;
+    for (; s && *s && o + 1 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z')
+            out[o++] = (char)(c - 'A' + 'a');
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+            out[o++] = (char)c;
+    }
+    if (size > 0)
+        out[o] = '\0';
+}
+
+/* Whether two names are one once folded; an empty fold names nobody. */
+static bool
+same_name(const char *a, const char *b)
+{
+    char fa[512], fb[512];
+    access_name_fold(a, fa, sizeof fa);
+    access_name_fold(b, fb, sizeof fb);
+    return fa[0] && strcmp(fa, fb) == 0;
 }
 
 bool
@@ -65,12 +84,39 @@ access_is_person(const struct principal *p, const char *person)
 {
     if (person == NULL || person[0] == '\0')
         return false;
-    return same_person(p->subject, person) || same_person(p->name, person) ||
-           same_person(p->on_behalf_of, person);
+    return same_name(p->subject, person) || same_name(p->name, person) ||
+           same_name(p->on_behalf_of, person);
+}
+
+bool
+access_is_named(const struct principal *p, const json_t *j_person)
+{
+    if (json_is_string(j_person))
+        return access_is_person(p, json_string_value(j_person));
+    const char *kind = json_string_value(json_object_get(j_person, "kind"));
+    const char *subject = json_string_value(json_object_get(j_person, "subject"));
+    const char *name = json_string_value(json_object_get(j_person, "name"));
+    if (kind == NULL || subject == NULL)
+        return false;
+    if (strcmp(kind, p->kind) == 0 && strcmp(subject, p->subject) == 0)
+        return true;
+    /* a delegate for the person: on behalf of a name, which is the principal's */
+    return p->on_behalf_of &&
+           (same_name(p->on_behalf_of, subject) || (name && same_name(p->on_behalf_of, name)));
+}
+
+/* How a person is named in a detail: its text, or the principal's name or subject. */
+static const char *
+person_text(const json_t *j_person)
+{
+    if (json_is_string(j_person))
+        return json_string_value(j_person);
+    const char *name = json_string_value(json_object_get(j_person, "name"));
+    return name ? name : json_string_value(json_object_get(j_person, "subject"));
 }
 
 int
-access_check_sod(const struct principal *p, const char *what, const char *owner,
+access_check_sod(const struct principal *p, const char *what, const json_t *j_owner,
                  const json_t *j_assignees, const struct principal *creator, char *detail,
                  size_t detail_size)
 {
@@ -79,16 +125,16 @@ access_check_sod(const struct principal *p, const char *what, const char *owner,
     bool approve = strcmp(what, "approve") == 0;
     const char *verb = approve ? "approve this case" : "judge the effectiveness of its actions";
 
-    if (access_is_person(p, owner)) {
-        snprintf(detail, detail_size, "the owner of a case (%.64s) may not %s", owner, verb);
+    if (j_owner != NULL && access_is_named(p, j_owner)) {
+        snprintf(detail, detail_size, "the owner of a case (%.64s) may not %s",
+                 person_text(j_owner), verb);
         return ERR_SEGREGATION;
     }
     json_array_foreach(j_assignees, i, v)
     {
-        if (access_is_person(p, json_string_value(v))) {
-            snprintf(detail, detail_size,
-                     "an assignee of the case's corrective actions (%.64s) may not %s",
-                     json_string_value(v), verb);
+        if (access_is_named(p, v)) {
+            snprintf(detail, detail_size, "an assignee of the case's actions (%.64s) may not %s",
+                     person_text(v), verb);
             return ERR_SEGREGATION;
         }
     }

@@ -45,20 +45,37 @@ json_t *access_roles_json(unsigned roles);
 unsigned access_roles_from_json(const json_t *j_names, bool *delegate);
 
 /*
- * Whether p is the person named (ASCII case-insensitive match with its
- * subject, its name or the person it acts for). NULL or "" names nobody.
+ * Fold a person's name for comparison: ASCII letters lower-cased, every other
+ * ASCII character but digits dropped (spaces, punctuation), other bytes kept:
+ * "Local Approver", "local-approver" and "LOCAL_APPROVER" are one name. out
+ * has size bytes (the fold is never longer than s).
+ */
+void access_name_fold(const char *s, char *out, size_t size);
+
+/*
+ * Whether p is the person named by free text: its subject, its name or the
+ * person it acts for, each folded (access_name_fold). NULL or "" names nobody.
  */
 bool access_is_person(const struct principal *p, const char *person);
 
 /*
+ * Whether p is the person a case names (an owner, an assignee) as stored: free
+ * text (a JSON string, access_is_person), or a principal {"kind", "subject",
+ * "name"?}: the same kind and subject, or a delegate acting for a person
+ * whose folded name is the principal's subject or name.
+ */
+bool access_is_named(const struct principal *p, const json_t *j_person);
+
+/*
  * Segregation of duties for a principal about to approve a case or judge the
  * effectiveness of its actions (what: "approve" | "judge"): it may not be the
- * case owner, an assignee of one of its corrective actions (j_assignees: array
- * of strings) nor, for an approval, the principal that raised the case or the
+ * case owner (j_owner: a person as access_is_named reads it, or NULL), an
+ * assignee of one of its actions not cancelled (j_assignees: array of
+ * persons) nor, for an approval, the principal that raised the case or the
  * person it raised it for (creator: kind, subject, on_behalf_of; NULL when
  * unknown). Returns ERR_OK, or ERR_SEGREGATION with the reason in detail.
  */
-int access_check_sod(const struct principal *p, const char *what, const char *owner,
+int access_check_sod(const struct principal *p, const char *what, const json_t *j_owner,
                      const json_t *j_assignees, const struct principal *creator, char *detail,
                      size_t detail_size);
 

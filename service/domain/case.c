@@ -78,6 +78,7 @@ case_record_cleanup(struct case_record *c)
     free(c->description);
     free(c->reported_by);
     free(c->owner);
+    json_decref(c->j_owner);
     json_decref(c->j_tags);
     json_decref(c->j_clause_refs);
     json_decref(c->j_external_refs);
@@ -333,6 +334,43 @@ system_valid(const char *s)
 }
 
 json_t *
+case_person_decode(const json_t *j, const char *field, json_t *j_errors)
+{
+    char name[96];
+    const char *key;
+    json_t *v;
+
+    if (!json_is_object(j)) {
+        const char *s = case_text_field(j, field, CASE_PERSON_MAX, false, true, j_errors);
+        return s ? json_string(s) : NULL;
+    }
+    int n_errors = (int)json_array_size(j_errors);
+    json_object_foreach((json_t *)j, key, v)
+    {
+        snprintf(name, sizeof name, "%s.%.40s", field, key);
+        if (strcmp(key, "kind") == 0) {
+            const char *kind = json_string_value(v);
+            if (kind == NULL || (strcmp(kind, "user") != 0 && strcmp(kind, "api_key") != 0))
+                case_error_add(j_errors, name, "enum", "must be one of: user, api_key");
+        } else if (strcmp(key, "subject") == 0) {
+            case_text_field(v, name, 255, false, true, j_errors);
+        } else if (strcmp(key, "name") == 0) {
+            case_text_field(v, name, CASE_PERSON_MAX, false, true, j_errors);
+        } else {
+            case_error_add(j_errors, name, "unknown", "is not a member of a principal");
+        }
+    }
+    static const char *const required[] = {"kind", "subject"};
+    for (size_t i = 0; i < 2; i++) {
+        if (json_object_get(j, required[i]) == NULL) {
+            snprintf(name, sizeof name, "%s.%s", field, required[i]);
+            case_error_add(j_errors, name, "required", "is required of a principal");
+        }
+    }
+    return (int)json_array_size(j_errors) > n_errors ? NULL : json_deep_copy(j);
+}
+
+json_t *
 case_external_refs_decode(const json_t *j, json_t *j_errors)
 {
     char name[96];
@@ -528,9 +566,13 @@ decode_editable(const json_t *j, struct case_record *rec, const json_t *j_kept_r
     rec->reported_by = dup_or_null(s);
 
     v = json_object_get(j, "owner");
-    if (v != NULL && !json_is_null(v))
-        rec->owner =
-            dup_or_null(case_text_field(v, "owner", CASE_PERSON_MAX, false, true, j_errors));
+    if (v != NULL && !json_is_null(v) &&
+        (rec->j_owner = case_person_decode(v, "owner", j_errors))) {
+        /* the text the list filters on: a principal's stable subject */
+        const json_t *j_text =
+            json_is_object(rec->j_owner) ? json_object_get(rec->j_owner, "subject") : rec->j_owner;
+        rec->owner = dup_or_null(json_string_value(j_text));
+    }
 
     v = json_object_get(j, "tags");
     rec->j_tags = v ? string_list_field(v, "tags", tag_valid,
@@ -598,10 +640,10 @@ case_input_decode(const json_t *j_body, struct case_record *rec, json_t *j_error
 json_t *
 case_editable_json(const struct case_record *c)
 {
-    return json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s?, s:s?, s:O?, s:O?, s:O?}", "title", c->title,
+    return json_pack("{s:s?, s:s?, s:s, s:s, s:s, s:s?, s:O?, s:O?, s:O?, s:O?}", "title", c->title,
                      "description", c->description, "source", case_source_text(c->source),
                      "severity", case_severity_text(c->severity), "detected_at", c->detected_at,
-                     "reported_by", c->reported_by, "owner", c->owner, "tags", c->j_tags,
+                     "reported_by", c->reported_by, "owner", c->j_owner, "tags", c->j_tags,
                      "clause_refs", c->j_clause_refs, "external_refs", c->j_external_refs);
 }
 
@@ -699,6 +741,7 @@ case_patch(struct case_record *rec, const json_t *j_patch, json_t **j_diff, json
     SWAP(description);
     SWAP(reported_by);
     SWAP(owner);
+    SWAP(j_owner);
     SWAP(j_tags);
     SWAP(j_clause_refs);
     SWAP(j_external_refs);

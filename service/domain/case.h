@@ -93,7 +93,8 @@ struct case_record {
     enum case_severity severity;
     char detected_at[DTIME_LEN];
     char *reported_by;
-    char *owner; /* NULL: no owner yet */
+    char *owner;     /* NULL: no owner yet; a principal owner: its subject */
+    json_t *j_owner; /* the owner as given: a string, or a principal object; NULL: none */
     json_t *j_tags;
     json_t *j_clause_refs;
     json_t *j_external_refs;
@@ -181,6 +182,16 @@ bool case_in_list(const char *const *list, const char *s);
  */
 const char *case_text_field(const json_t *j, const char *field, size_t max, bool multiline,
                             bool required, json_t *j_errors);
+
+/*
+ * A person a case or record names (an owner, an assignee, a reviewer): free
+ * text (1 to CASE_PERSON_MAX characters, one line), or a principal
+ * {"kind": "user" | "api_key", "subject": 1-255 characters, "name"?: text},
+ * which segregation of duties compares by identity rather than spelling.
+ * Returns a new reference to the canonical value, or NULL after recording an
+ * error under field.
+ */
+json_t *case_person_decode(const json_t *j, const char *field, json_t *j_errors);
 
 /*
  * external_refs: [{system, key, url?}] unique by (system, key). Returns a new

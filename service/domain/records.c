@@ -66,6 +66,7 @@ enum ftype {
     F_CASE_REF,  /* a case id or key (resolved by the use case) */
     F_CONTROL,   /* an Annex A control id such as A.8.8 (checked against the catalogue later) */
     F_IDS,       /* array of UUIDs (at most 50, unique) */
+    F_PERSON,    /* free text, or a principal (case_person_decode) */
     F_ANY,       /* validated by the kind's own check */
 };
 
@@ -173,6 +174,12 @@ decode_field(const struct field *f, const json_t *v, const json_t *was, const st
     if (f->type == F_ANY) {
         json_object_set(out, f->name, (json_t *)v);
         return true;
+    }
+    if (f->type == F_PERSON) {
+        json_t *j_person = case_person_decode(v, f->name, j_errors);
+        if (j_person != NULL)
+            json_object_set_new(out, f->name, j_person);
+        return j_person != NULL;
     }
     if (f->type == F_IDS) {
         size_t i;
@@ -360,7 +367,7 @@ static const struct field action_fields[] = {
     {"type", F_ENUM, true, 32, action_types, 0},
     {"title", F_TEXT, true, 200, NULL, 0},
     {"description", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
-    {"assignee", F_TEXT, false, 200, NULL, 0},
+    {"assignee", F_PERSON, false, 200, NULL, 0},
     {"due_date", F_DATE, false, 64, NULL, FF_FROM_TODAY},
     {"status", F_ENUM, false, 16, action_statuses, 0},
     {"completion_note", F_MULTILINE, false, REC_TEXT_MAX, NULL, 0},
@@ -374,7 +381,7 @@ static const struct field action_fields[] = {
 
 static const struct field review_fields[] = {
     {"scheduled_for", F_DATE, true, 64, NULL, FF_FROM_TODAY},
-    {"reviewer", F_TEXT, true, 200, NULL, 0},
+    {"reviewer", F_PERSON, true, 200, NULL, 0},
     {"criteria", F_MULTILINE, true, REC_TEXT_MAX, NULL, 0},
     {NULL, 0, false, 0, NULL, 0}};
 

@@ -13,7 +13,8 @@
 
 #define CASE_COLUMNS                                                                               \
     "c.id, c.key, c.kind, c.workflow_id, w.version, c.status, c.title, c.description, "            \
-    "c.source, c.severity, capa_ts(c.detected_at), c.reported_by, c.owner, "                       \
+    "c.source, c.severity, capa_ts(c.detected_at), c.reported_by, "                                \
+    "coalesce(c.owner_principal, to_jsonb(c.owner), 'null')::text, "                               \
     "to_json(c.tags)::text, to_json(c.clause_refs)::text, c.external_refs::text, c.version, "      \
     "capa_ts(c.created_at), capa_ts(c.updated_at), capa_ts(c.contain_due_at), "                    \
     "capa_ts(c.close_due_at), capa_ts(c.contained_at), capa_ts(c.closed_at), "                     \
@@ -59,7 +60,20 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     rec->severity = (enum case_severity)severity;
     copy_text(rec->detected_at, sizeof rec->detected_at, db_value(res, row, 10));
     rec->reported_by = strdup(db_value(res, row, 11));
-    rec->owner = db_value(res, row, 12) ? strdup(db_value(res, row, 12)) : NULL;
+    /* the owner: a principal, free text, or none (JSON null) */
+    rec->j_owner = json_loads(db_value(res, row, 12), JSON_DECODE_ANY, NULL);
+    if (rec->j_owner == NULL) {
+        log_error("case %s has a damaged owner", db_value(res, row, 0));
+        return ERR_INTERNAL;
+    }
+    if (json_is_null(rec->j_owner)) {
+        json_decref(rec->j_owner);
+        rec->j_owner = NULL;
+    } else {
+        const json_t *j_text =
+            json_is_object(rec->j_owner) ? json_object_get(rec->j_owner, "subject") : rec->j_owner;
+        rec->owner = json_string_value(j_text) ? strdup(json_string_value(j_text)) : NULL;
+    }
     rec->j_tags = load_array(db_value(res, row, 13));
     rec->j_clause_refs = load_array(db_value(res, row, 14));
     rec->j_external_refs = load_array(db_value(res, row, 15));
@@ -90,6 +104,7 @@ struct case_params {
     char workflow_id[16];
     char version[16];
     char cycle[16];
+    char *owner_principal; /* JSON text, NULL for free text or no owner */
     char *tags;
     char *clause_refs;
     char *external_refs;
@@ -101,6 +116,9 @@ case_params_init(struct case_params *p, const struct case_record *rec)
     snprintf(p->workflow_id, sizeof p->workflow_id, "%d", rec->workflow_id);
     snprintf(p->version, sizeof p->version, "%d", rec->version);
     snprintf(p->cycle, sizeof p->cycle, "%d", rec->cycle > 0 ? rec->cycle : 1);
+    if (json_is_object(rec->j_owner) &&
+        (p->owner_principal = json_dumps(rec->j_owner, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
+        return ERR_INTERNAL;
     p->tags = json_dumps(rec->j_tags, JSON_COMPACT | JSON_ENCODE_ANY);
     p->clause_refs = json_dumps(rec->j_clause_refs, JSON_COMPACT | JSON_ENCODE_ANY);
     p->external_refs = json_dumps(rec->j_external_refs, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -110,6 +128,7 @@ case_params_init(struct case_params *p, const struct case_record *rec)
 static void
 case_params_cleanup(struct case_params *p)
 {
+    free(p->owner_principal);
     free(p->tags);
     free(p->clause_refs);
     free(p->external_refs);
@@ -164,6 +183,7 @@ store_case_insert(struct store_conn *c, struct case_record *rec)
         recurrences,
         p.cycle,
         null_if_empty(rec->containment_performed_at),
+        p.owner_principal,
     };
     rc = db_exec_prepared(
         c,
@@ -171,14 +191,14 @@ store_case_insert(struct store_conn *c, struct case_record *rec)
         " source, severity, detected_at, reported_by, owner, tags, clause_refs, "
         " external_refs, version, created_at, updated_at, contain_due_at, close_due_at, "
         " contained_at, closed_at, next_due_at, recurrence_candidates, cycle, "
-        " containment_performed_at) "
+        " containment_performed_at, owner_principal) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
         " capa_text_array($13::jsonb), capa_text_array($14::jsonb), $15::jsonb, $16, "
         " $17, $17, $18, $19, $20, $21, coalesce($22::timestamptz, 'infinity'), "
-        " coalesce($23::jsonb, '[]'), $24, $25) "
+        " coalesce($23::jsonb, '[]'), $24, $25, $26::jsonb) "
         "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
         " close_due_at)",
-        25, params, &res);
+        26, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:
@@ -296,6 +316,7 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
         reopened,
         p.cycle,
         null_if_empty(rec->containment_performed_at),
+        p.owner_principal,
     };
     rc = db_exec_prepared(
         c,
@@ -305,11 +326,11 @@ store_case_update(struct store_conn *c, struct case_record *rec, int expected_ve
         " external_refs = $13::jsonb, version = $14, updated_at = $15, "
         " contain_due_at = $16, close_due_at = $17, contained_at = $18, closed_at = $19, "
         " next_due_at = coalesce($20::timestamptz, 'infinity'), reopened_count = $21, "
-        " cycle = $22, containment_performed_at = $23 "
+        " cycle = $22, containment_performed_at = $23, owner_principal = $24::jsonb "
         "WHERE id = $1 AND version = $2 "
         "RETURNING case_is_overdue(closed_at, contained_at, contain_due_at, "
         " close_due_at)",
-        23, params, &res);
+        24, params, &res);
     if (rc == ERR_OK)
         rc = read_overdue(res, rec);
 out:

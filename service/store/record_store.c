@@ -239,8 +239,8 @@ store_case_people(struct store_conn *c, const char *case_id, json_t **j_assignee
     const char *params[] = {case_id};
     int rc = db_exec_prepared(
         c,
-        "SELECT (SELECT coalesce(json_agg(DISTINCT assignee), '[]') FROM case_records "
-        "         WHERE case_id = $1 AND kind = 'action' AND assignee IS NOT NULL "
+        "SELECT (SELECT coalesce(json_agg(DISTINCT data->'assignee'), '[]') FROM case_records "
+        "         WHERE case_id = $1 AND kind = 'action' AND data ? 'assignee' "
         "           AND action_status IS DISTINCT FROM 'cancelled'), "
         "       (SELECT actor FROM case_events "
         "         WHERE case_id = $1 AND sequence = 1)",

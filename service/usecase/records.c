@@ -209,7 +209,7 @@ check_duties(struct store_conn *c, const struct case_record *rec, const struct p
             .kind = json_string_value(json_object_get(j_creator, "kind")),
             .subject = json_string_value(json_object_get(j_creator, "subject")),
             .on_behalf_of = json_string_value(json_object_get(j_creator, "on_behalf_of"))};
-        rc = access_check_sod(p, what, rec->owner, j_assignees, &creator, st->detail,
+        rc = access_check_sod(p, what, rec->j_owner, j_assignees, &creator, st->detail,
                               sizeof st->detail);
     }
     json_decref(j_assignees);

@@ -969,6 +969,77 @@ test_case_of_an_earlier_release_finishes_under_its_workflow(void **state)
     free(review);
 }
 
+/* ---- 9. segregation of duties between people, not spellings ---------------------------- */
+
+static void
+test_segregation_compares_principals_and_folded_names(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    char id[37], path[128], etag[24], body[256], key_id[13];
+    snprintf(key_id, sizeof key_id, "%.12s", approver + 5); /* capa_<id>_<secret> */
+
+    /* the owner named as the approver's principal: the approver may not sign it off */
+    create_nc("Owner is a principal", "major", id);
+    char *review = walk_to_verifying(id);
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    snprintf(etag, sizeof etag, "\"%d\"", tl_case_version(&h, id));
+    snprintf(body, sizeof body, "{\"owner\":{\"kind\":\"api_key\",\"subject\":\"%s\"}}", key_id);
+    expect_status(http_json(&h, "PATCH", path, etag, body, &r), 200, &r, "principal owner");
+    assert_string_equal(tl_str(json_object_get(r.j, "owner"), "subject"), key_id);
+    http_resp_cleanup(&r);
+    expect_status(verdict(id, review, EFFECTIVE, &r), 403, &r, "the owner judging");
+    tl_assert_problem(&r, 403, "segregation-of-duties");
+    http_resp_cleanup(&r);
+    /* the list finds the case by the principal's subject */
+    snprintf(path, sizeof path, "/v1/cases?owner=%s", key_id);
+    assert_int_equal(count(path), 1);
+
+    /* the same person spelt otherwise: "Order Approver" is the key named order-approver */
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    snprintf(etag, sizeof etag, "\"%d\"", tl_case_version(&h, id));
+    expect_status(http_json(&h, "PATCH", path, etag, "{\"owner\":\"Order Approver\"}", &r), 200, &r,
+                  "free-text owner");
+    http_resp_cleanup(&r);
+    expect_status(verdict(id, review, EFFECTIVE, &r), 403, &r, "the owner, spelt otherwise");
+    tl_assert_problem(&r, 403, "segregation-of-duties");
+    http_resp_cleanup(&r);
+
+    /* someone else owns it: the verdict is the approver's to give */
+    snprintf(etag, sizeof etag, "\"%d\"", tl_case_version(&h, id));
+    expect_status(http_json(&h, "PATCH", path, etag, "{\"owner\":\"it-operations\"}", &r), 200, &r,
+                  "another owner");
+    http_resp_cleanup(&r);
+    expect_status(verdict(id, review, EFFECTIVE, &r), 200, &r, "verdict by someone else");
+    http_resp_cleanup(&r);
+
+    /* an assignee named as a principal: the approver worked it, so may not approve it */
+    char id2[37];
+    create_nc("Assignee is a principal", "minor", id2);
+    free(tl_post_ok(&h, id2, "corrections", CORRECTION));
+    tl_move_ok(&h, id2, "contained");
+    put_root_cause(id2);
+    tl_move_ok(&h, id2, "analysed");
+    snprintf(body, sizeof body,
+             "{\"type\":\"corrective\",\"title\":\"t\",\"due_date\":\"2099-12-31\","
+             "\"assignee\":{\"kind\":\"api_key\",\"subject\":\"%s\",\"name\":\"order-approver\"}}",
+             key_id);
+    char *action = tl_post_ok(&h, id2, "actions", body);
+    snprintf(path, sizeof path, "/v1/actions?assignee=%s", key_id);
+    assert_int_equal(count(path), 1);
+    tl_move_ok(&h, id2, "actions_in_progress");
+    tl_patch_action_ok(&h, id2, action, "{\"status\":\"done\",\"completion_note\":\"n\"}");
+    char *review2 = schedule_review(id2);
+    tl_move_ok(&h, id2, "verifying");
+    expect_status(verdict(id2, review2, EFFECTIVE, &r), 403, &r, "the assignee judging");
+    tl_assert_problem(&r, 403, "segregation-of-duties");
+    assert_non_null(strstr(tl_str(r.j, "detail"), "order-approver"));
+    http_resp_cleanup(&r);
+    free(review);
+    free(review2);
+    free(action);
+}
+
 /* ---- main ---------------------------------------------------------------------------- */
 
 int
@@ -983,6 +1054,7 @@ main(void)
         cmocka_unit_test(test_impossible_times_and_references_refused),
         cmocka_unit_test(test_every_post_is_safe_to_retry),
         cmocka_unit_test(test_case_of_an_earlier_release_finishes_under_its_workflow),
+        cmocka_unit_test(test_segregation_compares_principals_and_folded_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -570,8 +570,11 @@ test_not_effective_verdict_reopens_case(void **state)
     char *a1 = add_record(id, "actions",
                           "{\"type\":\"corrective\",\"title\":\"Fix the restore script\","
                           "\"assignee\":\"ops-lead\",\"due_date\":\"2099-01-31\"}");
-    char *a2 = add_record(id, "actions",
-                          "{\"type\":\"preventive\",\"title\":\"Buy a second tape drive\"}");
+    /* an assignee named as a principal travels in the events as it was given */
+    char *a2 =
+        add_record(id, "actions",
+                   "{\"type\":\"preventive\",\"title\":\"Buy a second tape drive\","
+                   "\"assignee\":{\"kind\":\"user\",\"subject\":\"u-ops\",\"name\":\"Ops\"}}");
     move_ok(id, "actions_in_progress");
     patch_action_ok(id, a1, "{\"status\":\"done\",\"completion_note\":\"script fixed\"}");
     /* one done and one cancelled (with a reason) finish the actions */
@@ -689,6 +692,14 @@ test_improvement_workflow(void **state)
     assert_string_equal(jstr(j, "status"), "proposed");
     json_decref(j);
 
+    /* owned by a principal */
+    char owner_path[128];
+    snprintf(owner_path, sizeof owner_path, "/v1/cases/%s", id);
+    struct http_resp o;
+    assert_int_equal(http_json(&h, "PATCH", owner_path, "\"1\"",
+                               "{\"owner\":{\"kind\":\"user\",\"subject\":\"u-ciso\"}}", &o),
+                     200);
+    http_resp_cleanup(&o);
     refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
     /* a step the workflow does not have is no approval: 422 naming the steps it has */
     struct http_resp r;

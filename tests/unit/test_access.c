@@ -134,45 +134,46 @@ test_segregation_of_duties(void **state)
     struct principal p = {.kind = "user", .subject = "u-17", .name = "Dana", .roles = ~0u};
     struct principal creator = {.kind = "user", .subject = "u-1"};
     json_t *j_assignees = json_pack("[s, s]", "hr-lead", "it-ops");
+    json_t *j_dana = json_string("dana"), *j_empty = json_string("");
 
     /* the owner, by name, case-insensitively */
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
+        access_check_sod(&p, "approve", j_dana, j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     assert_non_null(strstr(detail, "owner"));
     /* an assignee, by subject */
     p.name = NULL;
     p.subject = "IT-OPS";
     assert_int_equal(
-        access_check_sod(&p, "judge", "dana", j_assignees, &creator, detail, sizeof detail),
+        access_check_sod(&p, "judge", j_dana, j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     assert_non_null(strstr(detail, "assignee"));
     /* the person a delegate acts for */
     p.subject = "jira-key";
     p.on_behalf_of = "hr-lead";
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
+        access_check_sod(&p, "approve", j_dana, j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     /* who raised the case may not approve it, but may judge it */
     p.on_behalf_of = NULL;
     p.subject = "u-1";
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
+        access_check_sod(&p, "approve", j_dana, j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     assert_int_equal(
-        access_check_sod(&p, "judge", "dana", j_assignees, &creator, detail, sizeof detail),
+        access_check_sod(&p, "judge", j_dana, j_assignees, &creator, detail, sizeof detail),
         ERR_OK);
     /* the same subject of another kind is someone else */
     creator.kind = "api_key";
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
+        access_check_sod(&p, "approve", j_dana, j_assignees, &creator, detail, sizeof detail),
         ERR_OK);
     /* a case raised by a delegate for erin: erin may not approve it, through any service */
     creator.on_behalf_of = "erin";
     p.subject = "other-key";
     p.on_behalf_of = "Erin";
     assert_int_equal(
-        access_check_sod(&p, "approve", "dana", j_assignees, &creator, detail, sizeof detail),
+        access_check_sod(&p, "approve", j_dana, j_assignees, &creator, detail, sizeof detail),
         ERR_SEGREGATION);
     assert_non_null(strstr(detail, "raised for"));
     p.on_behalf_of = NULL;
@@ -183,10 +184,79 @@ test_segregation_of_duties(void **state)
         access_check_sod(&p, "approve", NULL, j_assignees, &creator, detail, sizeof detail),
         ERR_OK);
     json_t *j_none = json_array();
-    assert_int_equal(access_check_sod(&p, "approve", "", j_none, NULL, detail, sizeof detail),
+    assert_int_equal(access_check_sod(&p, "approve", j_empty, j_none, NULL, detail, sizeof detail),
                      ERR_OK);
     json_decref(j_none);
     json_decref(j_assignees);
+    json_decref(j_dana);
+    json_decref(j_empty);
+}
+
+/* Names are one person whatever their case, spaces and punctuation. */
+static void
+test_access_name_fold_one_person_many_spellings(void **state)
+{
+    (void)state;
+    char out[64];
+    access_name_fold("Local Approver", out, sizeof out);
+    assert_string_equal(out, "localapprover");
+    access_name_fold("local-approver", out, sizeof out);
+    assert_string_equal(out, "localapprover");
+    access_name_fold(" LOCAL_approver. ", out, sizeof out);
+    assert_string_equal(out, "localapprover");
+    access_name_fold("J\xc3\xa9r\xc3\xb4me O'Neil", out, sizeof out); /* non-ASCII kept */
+    assert_string_equal(out, "j\xc3\xa9r\xc3\xb4meoneil");
+    access_name_fold("--", out, sizeof out);
+    assert_string_equal(out, "");
+    access_name_fold("abcdef", out, 4); /* cut to fit */
+    assert_string_equal(out, "abc");
+    struct principal p = {.kind = "api_key", .subject = "4f1c2a9b7e30", .name = "local-approver"};
+    assert_true(access_is_person(&p, "Local Approver"));
+    assert_false(access_is_person(&p, "Local Approvers"));
+    assert_false(access_is_person(&p, "--")); /* folds to nothing: names nobody */
+}
+
+/* A principal named in a case is compared by identity, a text by its folded name. */
+static void
+test_access_is_named_principal_or_text(void **state)
+{
+    (void)state;
+    struct principal key = {.kind = "api_key", .subject = "4f1c2a9b7e30", .name = "jira-sync"};
+    struct principal user = {.kind = "user", .subject = "4f1c2a9b7e30", .name = "Sam"};
+    json_t *j_key = json_pack("{s:s, s:s}", "kind", "api_key", "subject", "4f1c2a9b7e30");
+    json_t *j_sam =
+        json_pack("{s:s, s:s, s:s}", "kind", "user", "subject", "u-sam", "name", "Sam Reyes");
+    json_t *j_text = json_string("Jira Sync");
+    assert_true(access_is_named(&key, j_key));
+    assert_false(access_is_named(&user, j_key)); /* the same subject, another kind */
+    assert_true(access_is_named(&key, j_text));
+    assert_false(access_is_named(&user, j_sam)); /* a name alone is no principal's identity */
+    /* a delegate acting for the person the principal is */
+    struct principal bot = {.kind = "api_key", .subject = "bot", .on_behalf_of = "sam reyes"};
+    assert_true(access_is_named(&bot, j_sam));
+    bot.on_behalf_of = "U-SAM";
+    assert_true(access_is_named(&bot, j_sam));
+    bot.on_behalf_of = "dana";
+    assert_false(access_is_named(&bot, j_sam));
+    /* the owner as a principal in segregation of duties */
+    char detail[256];
+    json_t *j_none = json_array();
+    assert_int_equal(access_check_sod(&key, "approve", j_key, j_none, NULL, detail, sizeof detail),
+                     ERR_SEGREGATION);
+    assert_non_null(strstr(detail, "4f1c2a9b7e30"));
+    assert_int_equal(access_check_sod(&user, "approve", j_key, j_none, NULL, detail, sizeof detail),
+                     ERR_OK);
+    json_t *j_assignees = json_pack("[O]", j_sam);
+    bot.on_behalf_of = "Sam-Reyes";
+    assert_int_equal(
+        access_check_sod(&bot, "judge", NULL, j_assignees, NULL, detail, sizeof detail),
+        ERR_SEGREGATION);
+    assert_non_null(strstr(detail, "Sam Reyes"));
+    json_decref(j_assignees);
+    json_decref(j_none);
+    json_decref(j_key);
+    json_decref(j_sam);
+    json_decref(j_text);
 }
 
 static void
@@ -257,6 +327,8 @@ main(void)
         cmocka_unit_test(test_apikey_names),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_segregation_of_duties),
+        cmocka_unit_test(test_access_name_fold_one_person_many_spellings),
+        cmocka_unit_test(test_access_is_named_principal_or_text),
         cmocka_unit_test(test_token_bucket),
         cmocka_unit_test(test_json_shape),
     };

@@ -1016,6 +1016,49 @@ test_case_patch_null_removes_owner(void **state)
     case_record_cleanup(&rec);
 }
 
+/* An owner named as a principal: kept as given, its subject the text the list filters on. */
+static void
+test_case_patch_owner_as_principal(void **state)
+{
+    (void)state;
+    struct case_record rec;
+    json_t *j_diff = NULL, *j_errors = json_array();
+    make_record(&rec);
+    json_t *patch = load("{\"owner\": {\"kind\": \"user\", \"subject\": \"u-42\","
+                         " \"name\": \"Sam Reyes\"}}");
+    assert_int_equal(case_patch(&rec, patch, &j_diff, j_errors), ERR_OK);
+    assert_string_equal(rec.owner, "u-42");
+    assert_true(json_equal(rec.j_owner, json_object_get(patch, "owner")));
+    json_t *j = case_to_json(&rec);
+    assert_true(json_equal(json_object_get(j, "owner"), json_object_get(patch, "owner")));
+    json_decref(j);
+    json_decref(j_diff);
+    json_decref(patch);
+    /* a principal is a kind and a subject, nothing else */
+    static const char *const bad[][3] = {
+        {"{\"owner\": {\"subject\": \"u-1\"}}", "owner.kind", "required"},
+        {"{\"owner\": {\"kind\": \"user\"}}", "owner.subject", "required"},
+        {"{\"owner\": {\"kind\": \"group\", \"subject\": \"g\"}}", "owner.kind", "enum"},
+        {"{\"owner\": {\"kind\": \"user\", \"subject\": \"\"}}", "owner.subject", "required"},
+        {"{\"owner\": {\"kind\": \"user\", \"subject\": \"u\", \"roles\": []}}", "owner.roles",
+         "unknown"},
+        {"{\"owner\": 7}", "owner", "type"}};
+    case_record_cleanup(&rec);
+    /* over a free-text owner, so that the patch is the owner (a merge patch merges objects) */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        make_record(&rec);
+        json_array_clear(j_errors);
+        patch = load(bad[i][0]);
+        j_diff = NULL;
+        int rc = case_patch(&rec, patch, &j_diff, j_errors);
+        if (!only_error(rc, j_errors, bad[i][1], bad[i][2]))
+            fail_msg("patch %s", bad[i][0]);
+        json_decref(patch);
+        case_record_cleanup(&rec);
+    }
+    json_decref(j_errors);
+}
+
 static void
 test_case_patch_sets_owner_from_none(void **state)
 {
@@ -1025,6 +1068,8 @@ test_case_patch_sets_owner_from_none(void **state)
     make_record(&rec);
     free(rec.owner);
     rec.owner = NULL;
+    json_decref(rec.j_owner);
+    rec.j_owner = NULL;
     json_t *patch = load("{\"owner\": \"erin\"}");
     json_t *j_errors = json_array();
     assert_int_equal(case_patch(&rec, patch, &j_diff, j_errors), ERR_OK);
@@ -1185,6 +1230,8 @@ test_case_to_json_all_fields(void **state)
     make_record(&rec);
     free(rec.owner);
     rec.owner = NULL;
+    json_decref(rec.j_owner);
+    rec.j_owner = NULL;
     snprintf(rec.contain_due_at, DTIME_LEN, "%s", "2026-12-01T08:30:00.000000Z");
     snprintf(rec.close_due_at, DTIME_LEN, "%s", "2026-12-29T08:30:00.000000Z");
     rec.overdue = true;
@@ -1529,6 +1576,7 @@ main(void)
         cmocka_unit_test(test_case_patch_same_values_empty_diff),
         cmocka_unit_test(test_case_patch_null_removes_owner),
         cmocka_unit_test(test_case_patch_sets_owner_from_none),
+        cmocka_unit_test(test_case_patch_owner_as_principal),
         cmocka_unit_test(test_case_patch_read_only_field_refused_record_untouched),
         cmocka_unit_test(test_case_patch_unknown_field_refused_record_untouched),
         cmocka_unit_test(test_case_patch_invalid_result_refused_record_untouched),

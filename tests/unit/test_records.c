@@ -686,6 +686,37 @@ test_create_non_object_body_refused(void **state)
     assert_true(ok);
 }
 
+/* An assignee or a reviewer may be a principal, compared by identity (access.h). */
+static void
+test_create_person_as_principal(void **state)
+{
+    (void)state;
+    bool ok = true;
+    ok = create_ok(REC_ACTION,
+                   load("{\"type\": \"corrective\", \"title\": \"t\", \"assignee\": "
+                        "{\"kind\": \"api_key\", \"subject\": \"4f1c2a9b7e30\"}}"),
+                   load("{\"type\": \"corrective\", \"title\": \"t\", \"assignee\": "
+                        "{\"kind\": \"api_key\", \"subject\": \"4f1c2a9b7e30\"}, "
+                        "\"status\": \"open\"}")) &&
+         ok;
+    ok = create_ok(REC_REVIEW,
+                   load("{\"scheduled_for\": \"2026-06-01\", \"criteria\": \"c\", \"reviewer\": "
+                        "{\"kind\": \"user\", \"subject\": \"u-7\", \"name\": \"Carol\"}}"),
+                   NULL) &&
+         ok;
+    ok = create_refused(REC_ACTION,
+                        load("{\"type\": \"corrective\", \"title\": \"t\", \"assignee\": "
+                             "{\"kind\": \"robot\", \"subject\": \"r\"}}"),
+                        "assignee.kind", "enum") &&
+         ok;
+    ok = create_refused(REC_ACTION,
+                        load("{\"type\": \"corrective\", \"title\": \"t\", \"assignee\": "
+                             "{\"kind\": \"user\", \"subject\": \"u\", \"email\": \"e\"}}"),
+                        "assignee.email", "unknown") &&
+         ok;
+    assert_true(ok);
+}
+
 static void
 test_create_wrong_types_refused(void **state)
 {
@@ -713,7 +744,7 @@ test_create_wrong_types_refused(void **state)
         {REC_ACTION, action_text, "external_refs", "{\"system\": \"jira\", \"key\": \"X-1\"}",
          "external_refs"},
         {REC_REVIEW, review_text, "scheduled_for", "20260601", "scheduled_for"},
-        {REC_REVIEW, review_text, "reviewer", "{}", "reviewer"},
+        {REC_REVIEW, review_text, "reviewer", "[]", "reviewer"},
         {REC_REVIEW, review_text, "criteria", "1.5", "criteria"},
         {REC_ISMS_CHANGE, isms_change_text, "reference", "1", "reference"},
         {REC_ISMS_CHANGE, isms_change_text, "decision", "[]", "decision"},
@@ -2213,6 +2244,7 @@ main(void)
         cmocka_unit_test(test_create_unknown_member_refused),
         cmocka_unit_test(test_create_non_object_body_refused),
         cmocka_unit_test(test_create_wrong_types_refused),
+        cmocka_unit_test(test_create_person_as_principal),
         cmocka_unit_test(test_create_too_long_text_refused),
         cmocka_unit_test(test_create_enum_values_refused),
         cmocka_unit_test(test_create_enum_detail_lists_values),
