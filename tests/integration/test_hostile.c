@@ -1225,7 +1225,177 @@ test_hostile_dates(void **state)
             free(body);
         }
     }
+
+    /*
+     * Well-formed, and impossible: a detection or a correction in the future, a
+     * correction before the case was detected (2026-11-20T10:00Z), a due date or
+     * a review before today; clause references the 2022 edition does not have.
+     */
+    static const char *const future[] = {"\"2099-01-01T00:00:00Z\"", "\"9000-06-30T12:00:00Z\""};
+    static const char *const before_detection[] = {"\"2026-11-20T09:59:59Z\"",
+                                                   "\"1900-01-01T00:00:00Z\""};
+    static const char *const past_dates[] = {"\"2020-01-01\"", "\"1900-01-01\"", "\"2026-11-19\""};
+    static const char *const unknown_refs[] = {
+        "[\"8.13\"]",  "[\"A.9.2.1\"]",         "[\"11\"]", "[\"A.8.35\"]", "[\"A.5.0\"]",
+        "[\"6.1.4\"]", "[\"9.2\",\"A.14.2.8\"]"};
+    const struct {
+        const char *body_what, *member;
+        const char *const *values;
+        size_t n;
+    } impossible[] = {
+        {"case create", "detected_at", future, 2},
+        {"case patch", "detected_at", future, 2},
+        {"correction", "performed_at", future, 2},
+        {"correction", "performed_at", before_detection, 2},
+        {"action create", "due_date", past_dates, 3},
+        {"action patch", "due_date", past_dates, 3},
+        {"review", "scheduled_for", past_dates, 3},
+        {"case create", "clause_refs", unknown_refs, sizeof unknown_refs / sizeof unknown_refs[0]},
+        {"case patch", "clause_refs", unknown_refs, sizeof unknown_refs / sizeof unknown_refs[0]},
+    };
+    for (size_t u = 0; u < sizeof impossible / sizeof impossible[0]; u++) {
+        const struct body_spec *spec = NULL;
+        for (size_t b = 0; b < N_BODIES; b++)
+            if (strcmp(bodies[b].what, impossible[u].body_what) == 0)
+                spec = &bodies[b];
+        assert_non_null(spec);
+        for (size_t i = 0; i < impossible[u].n; i++) {
+            char *body = body_with(spec, impossible[u].member, impossible[u].values[i]);
+            snprintf(what, sizeof what, "%s: %s = %s (impossible)", spec->what,
+                     impossible[u].member, impossible[u].values[i]);
+            send_json(what, spec->method, spec->path, spec->if_match, body, 422);
+            free(body);
+        }
+    }
     group_end("dates");
+}
+
+/* ---- 3b. uploads: multipart bodies, digests, empty files ------------------------------ */
+
+#define MP_CT "Content-Type: multipart/form-data; boundary=XyZ"
+#define MP_FILE_HEAD                                                                               \
+    "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+
+static void
+test_hostile_uploads(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what, *content_type, *body;
+        int expect;
+    } multipart[] = {
+        {"no closing boundary", MP_CT, MP_FILE_HEAD "\r\nabc\r\n", 400},
+        {"closing boundary cut", MP_CT, MP_FILE_HEAD "\r\nabc\r\n--XyZ-", 400},
+        {"only a preamble", MP_CT, "just some text", 400},
+        {"no disposition", MP_CT, "--XyZ\r\nContent-Type: text/plain\r\n\r\nabc\r\n--XyZ--\r\n",
+         400},
+        {"a disposition of another type", MP_CT,
+         "--XyZ\r\nContent-Disposition: attachment; filename=\"a\"\r\n\r\nx\r\n--XyZ--\r\n", 400},
+        {"headers without their empty line", MP_CT, MP_FILE_HEAD "abc\r\n--XyZ--\r\n", 400},
+        {"a line starting with the boundary", MP_CT, MP_FILE_HEAD "\r\nabc\r\n--XyZabc\r\n--XyZ--",
+         400},
+        {"base64 transfer encoding", MP_CT,
+         MP_FILE_HEAD "Content-Transfer-Encoding: base64\r\n\r\nYWJj\r\n--XyZ--\r\n", 400},
+        {"the name twice", MP_CT,
+         "--XyZ\r\nContent-Disposition: form-data; name=\"a\"; name=\"b\"; filename=\"x\"\r\n\r\n"
+         "x\r\n--XyZ--\r\n",
+         400},
+        {"a control character in the filename", MP_CT,
+         "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\x01.txt\"\r\n\r\n"
+         "x\r\n--XyZ--\r\n",
+         400},
+        {"an invalid UTF-8 filename", MP_CT,
+         "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\xff\xfe.txt\"\r\n\r\n"
+         "x\r\n--XyZ--\r\n",
+         400},
+        {"a path as the filename", MP_CT,
+         "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../etc/passwd\"\r\n"
+         "\r\nx\r\n--XyZ--\r\n",
+         422},
+        {"two files", MP_CT,
+         MP_FILE_HEAD "\r\na\r\n--XyZ\r\nContent-Disposition: form-data; name=\"f2\"; "
+                      "filename=\"b\"\r\n\r\nb\r\n--XyZ--\r\n",
+         422},
+        {"no file, a field", MP_CT,
+         "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n--XyZ--\r\n", 422},
+        {"an empty file", MP_CT, MP_FILE_HEAD "\r\n\r\n--XyZ--\r\n", 422},
+        {"supersedes that is no evidence", MP_CT,
+         MP_FILE_HEAD
+         "\r\na\r\n--XyZ\r\nContent-Disposition: form-data; name=\"supersedes\"\r\n\r\n"
+         "' OR 1=1--\r\n--XyZ--\r\n",
+         422},
+        {"no boundary", "Content-Type: multipart/form-data", MP_FILE_HEAD "\r\na\r\n--XyZ--", 400},
+        {"an empty boundary", "Content-Type: multipart/form-data; boundary=", "x", 400},
+        {"a boundary of 71",
+         "Content-Type: multipart/form-data; boundary="
+         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+         "x", 400},
+        {"the boundary twice", "Content-Type: multipart/form-data; boundary=a; boundary=b", "x",
+         400},
+    };
+    char what[200];
+
+    group_begin();
+    for (size_t i = 0; i < sizeof multipart / sizeof multipart[0]; i++) {
+        const char *hd[] = {multipart[i].content_type, NULL};
+        snprintf(what, sizeof what, "multipart: %s", multipart[i].what);
+        send_raw(what, "POST", "/v1/cases/{case}/evidence", hd, multipart[i].body,
+                 strlen(multipart[i].body), multipart[i].expect, CHECK_PROBLEM);
+    }
+
+    /* a header block over 8 KiB */
+    size_t big_len = 9000;
+    char *big = malloc(big_len + 256);
+    assert_non_null(big);
+    int off = snprintf(big, 256, "%sX-Long: ", MP_FILE_HEAD);
+    memset(big + off, 'h', big_len);
+    snprintf(big + off + big_len, 256, "\r\n\r\nabc\r\n--XyZ--\r\n");
+    const char *hd_mp[] = {MP_CT, NULL};
+    send_raw("multipart: 9000 bytes of part headers", "POST", "/v1/cases/{case}/evidence", hd_mp,
+             big, strlen(big), 400, CHECK_PROBLEM);
+    free(big);
+
+    /* digests: malformed (400), or of another body (422); nothing stored either way */
+    static const struct {
+        const char *header;
+        int expect;
+    } digests[] = {
+        {"Content-Digest: sha-256=abc", 400},
+        {"Content-Digest: sha-256=:not base64!:", 400},
+        {"Content-Digest: sha-256=:YWJj:", 400}, /* 3 bytes, not 32 */
+        {"Content-Digest: sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:, ,", 400},
+        {"Content-Digest: SHA-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:", 400},
+        {"Content-Digest: sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:", 422},
+        {"Repr-Digest: sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:", 422},
+        {"Content-Digest: sha-512=:AAAA:, sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:",
+         422},
+    };
+    for (size_t i = 0; i < sizeof digests / sizeof digests[0]; i++) {
+        const char *hd[] = {"Content-Type: text/plain", digests[i].header, NULL};
+        snprintf(what, sizeof what, "digest: %s", digests[i].header);
+        send_raw(what, "POST", "/v1/cases/{case}/evidence?filename=d.txt", hd, "another body", 12,
+                 digests[i].expect, CHECK_PROBLEM);
+    }
+    /* raw bodies: empty; named by a malformed disposition */
+    const char *hd_text[] = {"Content-Type: text/plain", NULL};
+    send_raw("raw: an empty file", "POST", "/v1/cases/{case}/evidence?filename=e.txt", hd_text, "",
+             0, 422, CHECK_PROBLEM);
+    static const char *const dispositions[] = {
+        "Content-Disposition: attachment; filename=\"unterminated",
+        "Content-Disposition: attachment; filename*=UTF-8''%ZZ",
+        "Content-Disposition: attachment; filename=\"a\"; filename=\"b\"",
+        "Content-Disposition: ; filename=a",
+    };
+    for (size_t i = 0; i < sizeof dispositions / sizeof dispositions[0]; i++) {
+        const char *hd[] = {"Content-Type: text/plain", dispositions[i], NULL};
+        snprintf(what, sizeof what, "raw: %s", dispositions[i]);
+        send_raw(what, "POST", "/v1/cases/{case}/evidence", hd, "x", 1, 400, CHECK_PROBLEM);
+    }
+    const char *hd_path[] = {"Content-Type: text/plain",
+                             "Content-Disposition: attachment; filename=\"../../x\"", NULL};
+    send_raw("raw: a path as the filename", "POST", "/v1/cases/{case}/evidence", hd_path, "x", 1,
+             422, CHECK_PROBLEM);
+    group_end("uploads");
 }
 
 /* ---- 4. ids in the path: injection, traversal, NUL, invalid UTF-8, long ---------------- */
@@ -2199,6 +2369,7 @@ main(void)
         cmocka_unit_test(test_hostile_query_free_text),
         cmocka_unit_test(test_hostile_methods_and_if_match),
         cmocka_unit_test(test_hostile_raw),
+        cmocka_unit_test(test_hostile_uploads),
         cmocka_unit_test(test_hostile_credentials),
         /* last: it compares the database with the checksum taken in setup */
         cmocka_unit_test(test_hostile_left_nothing_behind),
