@@ -25,6 +25,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=deploy/lib.sh
 . deploy/lib.sh
 
+# Everything the set-up prints (packages, the build, the cluster, migrations)
+# goes to stderr: stdout is the capad command's own, so that
+#   KEY=$(./deploy/run.sh apikey create --name x --role viewer)
+# holds the key and nothing else. fd 3 keeps the real stdout.
+exec 3>&1 1>&2
+
 # shellcheck disable=SC2119  # no extra packages: the base list only
 capa_install_deps
 capa_build build
@@ -32,7 +38,9 @@ capa_build build
 if [[ -z ${CAPA_DATABASE_URL:-} ]]; then
     local_dir="$CAPA_REPO_ROOT/.capa-local"
     sock=$(capa_local_socket_dir)
-    capa_pg_start "$local_dir/pgdata" "$sock" "$local_dir/postgres.log"
+    # the server outlives this script: it must not hold fd 3, or a caller's
+    # $(./deploy/run.sh ...) would wait for it forever
+    capa_pg_start "$local_dir/pgdata" "$sock" "$local_dir/postgres.log" 3>&-
 
     admin_url=$(capa_pg_url "$sock" postgres)
     exists=$("$CAPA_PG_BIN/psql" "$admin_url" -v ON_ERROR_STOP=1 -qtAX \
@@ -52,7 +60,7 @@ export CAPA_KAFKA_BROKERS=${CAPA_KAFKA_BROKERS:-mock}
 capa_log "migrating $CAPA_DATABASE_URL"
 build/capad migrate
 if [[ $# -gt 0 ]]; then
-    exec build/capad "$@"
+    exec build/capad "$@" 1>&3 3>&-
 fi
 
 # development keys for the local cluster, created once
@@ -68,6 +76,7 @@ fi
 
 port=${CAPA_HTTP_PORT:-8080}
 keys=${local_dir:-<your key directory>}
+exec 1>&3 3>&-
 cat <<EOF
 
 capa is starting on http://localhost:$port  (Ctrl-C stops it)
