@@ -1,6 +1,6 @@
 /*
- * problem.c - RFC 9457 problem responses: the one table from enum err to HTTP
- * status and problem type.
+ * problem.c - RFC 9457 problem responses of the error table (err_table.h): its
+ * status and problem type per enum err.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,34 +10,13 @@
 
 #define PROBLEM_BASE "https://capa.example.org/problems/"
 
+#define PROBLEM_ROW(code, name, status, slug, title, meaning) [code] = {status, slug, title},
 static const struct {
     unsigned status;
     const char *slug;
     const char *title;
-} problems[ERR__COUNT] = {
-    [ERR_OK] = {200, "ok", "OK"},
-    [ERR_INVALID] = {422, "validation", "Request content is not valid"},
-    [ERR_BAD_REQUEST] = {400, "bad-request", "Bad request"},
-    [ERR_NOT_FOUND] = {404, "not-found", "Not found"},
-    [ERR_CONFLICT] = {409, "conflict", "Conflict"},
-    [ERR_TRANSITION] = {409, "transition-not-allowed", "Transition not allowed"},
-    [ERR_PRECONDITION_FAILED] = {412, "precondition-failed", "Precondition failed"},
-    [ERR_PRECONDITION_REQUIRED] = {428, "precondition-required", "Precondition required"},
-    [ERR_IDEMPOTENCY_MISMATCH] = {422, "idempotency-key-reused", "Idempotency key reused"},
-    [ERR_TOO_LARGE] = {413, "payload-too-large", "Payload too large"},
-    [ERR_UNSUPPORTED_MEDIA] = {415, "unsupported-media-type", "Unsupported media type"},
-    [ERR_METHOD] = {405, "method-not-allowed", "Method not allowed"},
-    [ERR_RETRY] = {503, "service-unavailable", "Service unavailable"},
-    [ERR_UNAVAILABLE] = {503, "service-unavailable", "Service unavailable"},
-    [ERR_INTERNAL] = {500, "internal", "Internal error"},
-    [ERR_UNAUTHORIZED] = {401, "unauthorized", "Unauthorized"},
-    [ERR_FORBIDDEN] = {403, "forbidden", "Forbidden"},
-    [ERR_SEGREGATION] = {403, "segregation-of-duties", "Segregation of duties"},
-    [ERR_RATE_LIMITED] = {429, "rate-limited", "Too many requests"},
-    [ERR_CASE_CLOSED] = {409, "case-closed", "Case closed"},
-    [ERR_APPROVAL_ORDER] = {409, "approval-out-of-order", "Approval out of order"},
-    [ERR_VERDICT_ORDER] = {409, "verdict-out-of-order", "Verdict out of order"},
-};
+} problems[ERR__COUNT] = {ERR_TABLE(PROBLEM_ROW)};
+#undef PROBLEM_ROW
 
 static const char *const default_details[ERR__COUNT] = {
     [ERR_INVALID] = "see errors for each field",

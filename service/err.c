@@ -1,35 +1,36 @@
-/* err.c - names of the error codes (err.h). */
+/* err.c - names of the error codes, and the table as JSON (err.h). */
 #include "err.h"
 
-static const char *const names[ERR__COUNT] = {
-    [ERR_OK] = "ok",
-    [ERR_INVALID] = "invalid",
-    [ERR_BAD_REQUEST] = "bad request",
-    [ERR_NOT_FOUND] = "not found",
-    [ERR_CONFLICT] = "conflict",
-    [ERR_TRANSITION] = "transition not allowed",
-    [ERR_PRECONDITION_FAILED] = "precondition failed",
-    [ERR_PRECONDITION_REQUIRED] = "precondition required",
-    [ERR_IDEMPOTENCY_MISMATCH] = "idempotency key mismatch",
-    [ERR_TOO_LARGE] = "too large",
-    [ERR_UNSUPPORTED_MEDIA] = "unsupported media type",
-    [ERR_METHOD] = "method not allowed",
-    [ERR_RETRY] = "retry",
-    [ERR_UNAVAILABLE] = "unavailable",
-    [ERR_INTERNAL] = "internal",
-    [ERR_UNAUTHORIZED] = "unauthorized",
-    [ERR_FORBIDDEN] = "forbidden",
-    [ERR_SEGREGATION] = "segregation of duties",
-    [ERR_RATE_LIMITED] = "rate limited",
-    [ERR_CASE_CLOSED] = "case closed",
-    [ERR_APPROVAL_ORDER] = "approval out of order",
-    [ERR_VERDICT_ORDER] = "verdict out of order",
-};
+#include <jansson.h>
+#include <stdlib.h>
+
+#define ERR_ROW(code, name, status, slug, title, meaning)                                          \
+    [code] = {#code, name, status, slug, title, meaning},
+static const struct {
+    const char *code, *name;
+    int status;
+    const char *slug, *title, *meaning;
+} rows[ERR__COUNT] = {ERR_TABLE(ERR_ROW)};
+#undef ERR_ROW
 
 const char *
 err_name(int err)
 {
-    if (err < 0 || err >= ERR__COUNT || names[err] == 0)
+    if (err < 0 || err >= ERR__COUNT)
         return "unknown";
-    return names[err];
+    return rows[err].name;
+}
+
+char *
+err_table_text(void)
+{
+    json_t *j = json_array();
+    for (int e = ERR_OK + 1; e < ERR__COUNT; e++)
+        json_array_append_new(j, json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "code", rows[e].code,
+                                           "name", rows[e].name, "status", rows[e].status, "slug",
+                                           rows[e].slug, "title", rows[e].title, "meaning",
+                                           rows[e].meaning));
+    char *text = json_dumps(j, JSON_INDENT(2));
+    json_decref(j);
+    return text;
 }

@@ -7,6 +7,7 @@
  *   capad config check       print the effective configuration (secrets masked)
  *   capad apikey ...         create, list and revoke API keys (apikey_cmd.c)
  *   capad routes             print the route table with the roles of each route
+ *   capad problems           print the error table: status and problem type of each error
  *   capad version            print the version
  *   capad --help
  *
@@ -49,6 +50,7 @@ static const char usage[] =
     "  apikey list        list the API keys (never their secrets)\n"
     "  apikey revoke ID|NAME  revoke an API key\n"
     "  routes             print every route with the roles that may call it (JSON)\n"
+    "  problems           print every error with its HTTP status and problem type (JSON)\n"
     "  version            print the version and exit\n"
     "  --help             print this help\n"
     "\n"
@@ -212,6 +214,15 @@ out:;
     return rc;
 }
 
+/* Prints a text the caller no longer needs (NULL: out of memory) and frees it; the exit code. */
+static int
+print_owned(char *text)
+{
+    int rc = text != NULL && printf("%s\n", text) > 0 ? 0 : 1;
+    free(text);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -229,12 +240,10 @@ main(int argc, char **argv)
         printf("capad %s\n", CAPA_VERSION);
         return 0;
     }
-    if (strcmp(argv[1], "routes") == 0 && argc == 2) {
-        char *text = api_routes_text();
-        rc = text != NULL && printf("%s\n", text) > 0 ? 0 : 1;
-        free(text);
-        return rc;
-    }
+    if (strcmp(argv[1], "routes") == 0 && argc == 2)
+        return print_owned(api_routes_text());
+    if (strcmp(argv[1], "problems") == 0 && argc == 2)
+        return print_owned(err_table_text());
     bool is_apikey = strcmp(argv[1], "apikey") == 0;
     bool is_serve = strcmp(argv[1], "serve") == 0, is_migrate = strcmp(argv[1], "migrate") == 0;
     bool is_relay = strcmp(argv[1], "relay") == 0;
