@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,46 +12,6 @@
 
 #include "err.h"
 #include "log.h"
-
-static int
-int_var(const char *name, long def, long min, long max, long *out, char *err, size_t err_size)
-{
-    const char *s = getenv(name);
-    char *end;
-    if (s == NULL || *s == '\0') {
-        *out = def;
-        return ERR_OK;
-    }
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || end == s || v < min || v > max) {
-        snprintf(err, err_size, "%s must be an integer from %ld to %ld, got \"%.64s\"", name, min,
-                 max, s);
-        return ERR_INVALID;
-    }
-    *out = v;
-    return ERR_OK;
-}
-
-static int
-bool_var(const char *name, bool def, bool *out, char *err, size_t err_size)
-{
-    const char *s = getenv(name);
-    if (s == NULL || *s == '\0') {
-        *out = def;
-        return ERR_OK;
-    }
-    if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0) {
-        *out = false;
-        return ERR_OK;
-    }
-    if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0) {
-        *out = true;
-        return ERR_OK;
-    }
-    snprintf(err, err_size, "%s must be true or false, got \"%.64s\"", name, s);
-    return ERR_INVALID;
-}
 
 static bool
 any_text(const char *s)
@@ -115,115 +77,232 @@ brokers_valid(const char *s)
     return ok;
 }
 
-int
-cfg_load(struct cfg *cfg, char *err, size_t err_size)
+static bool
+ipv4_valid(const char *s)
 {
-    long v;
-    const char *s;
-
-    memset(cfg, 0, sizeof *cfg);
-    s = getenv("CAPA_DATABASE_URL");
-    cfg->database_url = strdup(s && *s ? s : "postgresql:///capa");
-
-    s = getenv("CAPA_HTTP_BIND");
-    s = s && *s ? s : "0.0.0.0";
     struct in_addr addr;
-    if (inet_pton(AF_INET, s, &addr) != 1) {
-        snprintf(err, err_size, "CAPA_HTTP_BIND must be an IPv4 address, got \"%.64s\"", s);
-        return ERR_INVALID;
-    }
-    cfg->http_bind = strdup(s);
+    return inet_pton(AF_INET, s, &addr) == 1;
+}
 
-    const struct {
-        const char *name;
-        int *field;
-        long def, min, max;
-    } ints[] = {
-        {"CAPA_HTTP_PORT", &cfg->http_port, 8080, 1, 65535},
-        {"CAPA_DB_POOL_SIZE", &cfg->db_pool_size, 10, 1, 500},
-        {"CAPA_DB_ACQUIRE_TIMEOUT_MS", &cfg->db_acquire_timeout_ms, 2000, 1, 60000},
-        {"CAPA_DB_STATEMENT_TIMEOUT_MS", &cfg->db_statement_timeout_ms, 5000, 100, 600000},
-        {"CAPA_DB_CONNECT_TIMEOUT_S", &cfg->db_connect_timeout_s, 5, 1, 300},
-        {"CAPA_MAX_BODY_BYTES", &cfg->max_body_bytes, 1048576, 1024, 67108864},
-        {"CAPA_EVIDENCE_MAX_BYTES", &cfg->evidence_max_bytes, 20971520, 1024, 1073741824},
-        {"CAPA_KAFKA_MESSAGE_TIMEOUT_MS", &cfg->kafka_message_timeout_ms, 30000, 1000, 3600000},
-        {"CAPA_RELAY_BATCH", &cfg->relay_batch, 500, 1, 10000},
-        {"CAPA_RELAY_POLL_MS", &cfg->relay_poll_ms, 1000, 10, 60000},
-        {"CAPA_SHUTDOWN_TIMEOUT_S", &cfg->shutdown_timeout_s, 20, 1, 300},
-        {"CAPA_RATE_LIMIT_RPS", &cfg->rate_limit_rps, 50, 0, 1000000},
-        {"CAPA_RATE_LIMIT_BURST", &cfg->rate_limit_burst, 100, 1, 1000000},
-        {"CAPA_JWT_LEEWAY_S", &cfg->jwt_leeway_s, 30, 0, 300},
-        {"CAPA_AUTH_CACHE_S", &cfg->auth_cache_s, 5, 0, 300},
-        {"CAPA_HTTP_THREADS", &cfg->http_threads, 0, 0, 1024},
-        {"CAPA_HTTP_CONNECTION_TIMEOUT_S", &cfg->http_connection_timeout_s, 30, 1, 3600},
-        {"CAPA_HTTP_CONNECTION_LIMIT", &cfg->http_connection_limit, 500, 1, 100000},
-        {"CAPA_HTTP_CONNECTION_MEMORY_BYTES", &cfg->http_connection_memory_bytes, 32768, 8192,
-         1048576},
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (int_var(ints[i].name, ints[i].def, ints[i].min, ints[i].max, &v, err, err_size))
-            return ERR_INVALID;
-        *ints[i].field = (int)v;
+/* ---- the table ---- */
+
+#define AT(field) offsetof(struct cfg, field)
+#define TEXT(name, field, def, valid, accepts, doc)                                                \
+    {                                                                                              \
+        name, CFG_TEXT, AT(field), def, 0, 200, NULL, valid, accepts, NULL, doc                    \
+    }
+#define INT(name, field, def, min, max, doc)                                                       \
+    {                                                                                              \
+        name, CFG_INT, AT(field), def, min, max, NULL, NULL, NULL, NULL, doc                       \
+    }
+#define BOOL(name, field, def, doc)                                                                \
+    {                                                                                              \
+        name, CFG_BOOL, AT(field), def, 0, 0, NULL, NULL, NULL, NULL, doc                          \
     }
 
-    s = getenv("CAPA_LOG_LEVEL");
-    cfg->log_level = log_level_from_text(s && *s ? s : "info");
-    if (cfg->log_level < 0) {
-        snprintf(err, err_size, "CAPA_LOG_LEVEL must be debug, info, warn or error, got \"%.64s\"",
-                 s);
-        return ERR_INVALID;
-    }
-    if (bool_var("CAPA_MIGRATE_ON_START", false, &cfg->migrate_on_start, err, err_size) ||
-        bool_var("CAPA_METRICS_PUBLIC", false, &cfg->metrics_public, err, err_size) ||
-        bool_var("CAPA_DB_PREPARED_STATEMENTS", true, &cfg->db_prepared_statements, err, err_size))
-        return ERR_INVALID;
-    const struct {
-        const char *name;
-        char **field;
-        const char *def; /* NULL: unset stays NULL */
-        bool (*valid)(const char *);
-        const char *expected;
-    } texts[] = {
-        {"CAPA_KAFKA_BROKERS", &cfg->kafka_brokers, NULL, brokers_valid,
-         "\"mock\" or a comma-separated list of host:port"},
-        {"CAPA_KAFKA_TOPIC", &cfg->kafka_topic, "capa.case-events", topic_valid,
-         "a Kafka topic name: 1 to 249 of [a-zA-Z0-9._-]"},
-        {"CAPA_KAFKA_PROPERTIES", &cfg->kafka_properties, NULL, any_text, ""},
-        {"CAPA_EVENT_SOURCE", &cfg->event_source, "urn:capa", any_text, ""},
-        {"CAPA_EVENT_TYPE_PREFIX", &cfg->event_type_prefix, "capa.", any_text, ""},
-        {"CAPA_EVENT_SCHEMA_BASE", &cfg->event_schema_base,
-         "https://capa.example.org/schemas/events/", any_text, ""},
-        {"CAPA_JWT_JWKS_FILE", &cfg->jwt_jwks_file, NULL, any_text, ""},
-        {"CAPA_JWT_PEM_FILE", &cfg->jwt_pem_file, NULL, any_text, ""},
-        {"CAPA_JWT_ALGORITHMS", &cfg->jwt_algorithms, "RS256", algorithms_valid,
+/* clang-format off */
+const struct cfg_var cfg_vars[] = {
+    {"CAPA_DATABASE_URL", CFG_TEXT, AT(database_url), "postgresql:///capa", 0, 0, NULL, NULL,
+     "a libpq URL or key=value connection string", cfg_mask_database_url,
+     "the PostgreSQL database; its password is never printed"},
+    {"CAPA_HTTP_BIND", CFG_TEXT, AT(http_bind), "0.0.0.0", 0, 0, NULL, ipv4_valid,
+     "an IPv4 address", NULL, "address to listen on"},
+    INT("CAPA_HTTP_PORT", http_port, "8080", 1, 65535, "port to listen on"),
+    INT("CAPA_HTTP_THREADS", http_threads, "0", 0, 1024,
+        "`0`: a thread per connection; N: a pool of N threads, each serving many connections "
+        "(epoll); see Connections and TLS, and Performance"),
+    INT("CAPA_HTTP_CONNECTION_TIMEOUT_S", http_connection_timeout_s, "30", 1, 3600,
+        "a connection idle this long is closed: one that sends nothing, stops in the middle of "
+        "its request, or waits between keep-alive requests"),
+    INT("CAPA_HTTP_CONNECTION_LIMIT", http_connection_limit, "500", 1, 100000,
+        "connections open at once (at least `CAPA_HTTP_THREADS`); see Connections and TLS for "
+        "what happens above it"),
+    INT("CAPA_HTTP_CONNECTION_MEMORY_BYTES", http_connection_memory_bytes, "32768", 8192, 1048576,
+        "memory per connection for its request line and headers (and I/O buffers): a longer "
+        "request line gets 414, a larger header block 431"),
+    TEXT("CAPA_TLS_CERT_FILE", tls_cert_file, NULL, any_text, "a file name",
+         "PEM certificate (chain) file: with `CAPA_TLS_KEY_FILE`, capad serves HTTPS instead of "
+         "HTTP; see Connections and TLS"),
+    TEXT("CAPA_TLS_KEY_FILE", tls_key_file, NULL, any_text, "a file name",
+         "PEM private key (unencrypted) of that certificate; set both or neither"),
+    INT("CAPA_DB_POOL_SIZE", db_pool_size, "10", 1, 500, "PostgreSQL connections"),
+    INT("CAPA_DB_ACQUIRE_TIMEOUT_MS", db_acquire_timeout_ms, "2000", 1, 60000,
+        "wait for a free connection at most this long, then answer 503 with `Retry-After`"),
+    INT("CAPA_DB_STATEMENT_TIMEOUT_MS", db_statement_timeout_ms, "5000", 100, 600000,
+        "per-connection `statement_timeout` and `lock_timeout`; idle-in-transaction sessions "
+        "end after 4×"),
+    INT("CAPA_DB_CONNECT_TIMEOUT_S", db_connect_timeout_s, "5", 1, 300,
+        "libpq `connect_timeout`"),
+    BOOL("CAPA_DB_PREPARED_STATEMENTS", db_prepared_statements, "true",
+         "run the request path's lookups and writes as named prepared statements, prepared once "
+         "per connection; set `false` behind a proxy that pools transactions (PgBouncer "
+         "`pool_mode=transaction` before 1.21), where a connection's prepared statements are "
+         "not its own"),
+    INT("CAPA_MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 67108864,
+        "largest JSON request body; larger ones get 413"),
+    INT("CAPA_EVIDENCE_MAX_BYTES", evidence_max_bytes, "20971520", 1024, 1073741824,
+        "largest evidence file; larger ones get 413"),
+    {"CAPA_LOG_LEVEL", CFG_CHOICE, AT(log_level), "info", 0, 0, log_level_names, NULL, NULL, NULL,
+     "the least severe level logged; logs are JSON lines on stderr"},
+    BOOL("CAPA_MIGRATE_ON_START", migrate_on_start, "false",
+         "`capad serve` applies pending migrations first"),
+    INT("CAPA_SHUTDOWN_TIMEOUT_S", shutdown_timeout_s, "20", 1, 300,
+        "on SIGTERM/SIGINT, requests in flight get this long to finish, the relay the rest; "
+        "see below"),
+    TEXT("CAPA_KAFKA_BROKERS", kafka_brokers, NULL, brokers_valid,
+         "\"mock\" or a comma-separated list of host:port",
+         "`host:port[,host:port…]` of the Kafka cluster, or `mock` for the in-process "
+         "development cluster; unset: no relay"),
+    TEXT("CAPA_KAFKA_TOPIC", kafka_topic, "capa.case-events", topic_valid,
+         "a Kafka topic name: 1 to 249 of [a-zA-Z0-9._-]", "topic of the case events"),
+    {"CAPA_KAFKA_PROPERTIES", CFG_TEXT, AT(kafka_properties), NULL, 0, 200, NULL, any_text,
+     "printable key=value;key=value pairs", cfg_mask_kafka_properties,
+     "extra librdkafka producer properties (e.g. "
+     "`security.protocol=SASL_SSL;sasl.mechanisms=PLAIN;…`); values of keys naming a password, "
+     "secret or token are never printed"},
+    INT("CAPA_KAFKA_MESSAGE_TIMEOUT_MS", kafka_message_timeout_ms, "30000", 1000, 3600000,
+        "a message not acknowledged within this is sent again later"),
+    TEXT("CAPA_EVENT_SOURCE", event_source, "urn:capa", any_text, "printable text",
+         "CloudEvents `source` of this deployment"),
+    TEXT("CAPA_EVENT_TYPE_PREFIX", event_type_prefix, "capa.", any_text, "printable text",
+         "prefix of the CloudEvents `type`"),
+    TEXT("CAPA_EVENT_SCHEMA_BASE", event_schema_base, "https://capa.example.org/schemas/events/",
+         any_text, "printable text", "`dataschema` = base + `case.created.json` etc."),
+    INT("CAPA_RELAY_BATCH", relay_batch, "500", 1, 10000, "events per relay round"),
+    INT("CAPA_RELAY_POLL_MS", relay_poll_ms, "1000", 10, 60000,
+        "the relay's safety-net poll when no notification comes"),
+    BOOL("CAPA_METRICS_PUBLIC", metrics_public, "false",
+         "`true`: `/metrics` answers without credentials (for a scraper on a private network); "
+         "otherwise it needs a key or token of any role"),
+    INT("CAPA_RATE_LIMIT_RPS", rate_limit_rps, "50", 0, 1000000,
+        "requests per second per principal, in each process (0 = no limit); over it: 429 with "
+        "`Retry-After`"),
+    INT("CAPA_RATE_LIMIT_BURST", rate_limit_burst, "100", 1, 1000000,
+        "requests a principal may send at once above the rate"),
+    TEXT("CAPA_JWT_JWKS_FILE", jwt_jwks_file, NULL, any_text, "a file name",
+         "the identity provider's JSON Web Key Set (a file; never fetched); set this or "
+         "`CAPA_JWT_PEM_FILE` to accept JWTs"),
+    TEXT("CAPA_JWT_PEM_FILE", jwt_pem_file, NULL, any_text, "a file name",
+         "one PEM public key (or certificate) of the identity provider, instead of a JWKS"),
+    TEXT("CAPA_JWT_ALGORITHMS", jwt_algorithms, "RS256", algorithms_valid,
          "a comma-separated list of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, "
-         "ES512, EdDSA"},
-        {"CAPA_JWT_ISSUER", &cfg->jwt_issuer, NULL, any_text, ""},
-        {"CAPA_JWT_AUDIENCE", &cfg->jwt_audience, NULL, any_text, ""},
-        {"CAPA_JWT_ROLES_CLAIM", &cfg->jwt_roles_claim, "roles", claim_valid,
-         "a claim name or a dotted path of names (e.g. realm_access.roles)"},
-        {"CAPA_JWT_NAME_CLAIM", &cfg->jwt_name_claim, "preferred_username", claim_valid,
-         "a claim name"},
-        {"CAPA_TLS_CERT_FILE", &cfg->tls_cert_file, NULL, any_text, ""},
-        {"CAPA_TLS_KEY_FILE", &cfg->tls_key_file, NULL, any_text, ""},
-    };
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        s = getenv(texts[i].name);
-        if (s == NULL || *s == '\0')
-            s = texts[i].def;
-        if (s != NULL && (strlen(s) > 200 || !texts[i].valid(s))) {
-            /* the properties may hold credentials: never echo them */
-            char *shown =
-                texts[i].field == &cfg->kafka_properties ? cfg_mask_kafka_properties(s) : strdup(s);
-            snprintf(err, err_size, "%s must be %s, got \"%.64s\"", texts[i].name,
-                     texts[i].expected[0] ? texts[i].expected : "at most 200 printable characters",
-                     shown ? shown : "");
-            free(shown);
-            return ERR_INVALID;
+         "ES512, EdDSA",
+         "accepted JWS algorithms; never `none` or HMAC"),
+    TEXT("CAPA_JWT_ISSUER", jwt_issuer, NULL, any_text, "printable text",
+         "required `iss` (must be set with a key file)"),
+    TEXT("CAPA_JWT_AUDIENCE", jwt_audience, NULL, any_text, "printable text",
+         "required `aud` (must be set with a key file)"),
+    TEXT("CAPA_JWT_ROLES_CLAIM", jwt_roles_claim, "roles", claim_valid,
+         "a claim name or a dotted path of names (e.g. realm_access.roles)",
+         "claim holding the capa roles (an array of names); `delegate` there grants "
+         "`Capa-On-Behalf-Of`"),
+    TEXT("CAPA_JWT_NAME_CLAIM", jwt_name_claim, "preferred_username", claim_valid,
+         "a claim name", "claim shown as the principal's name"),
+    INT("CAPA_JWT_LEEWAY_S", jwt_leeway_s, "30", 0, 300,
+        "clock skew allowed on `exp`, `nbf` and `iat`"),
+    INT("CAPA_AUTH_CACHE_S", auth_cache_s, "5", 0, 300,
+        "a valid API key is trusted this long without a database lookup (0 = look up every "
+        "request); a key revoked through another process stops working within it"),
+};
+/* clang-format on */
+const size_t cfg_var_count = sizeof cfg_vars / sizeof cfg_vars[0];
+
+#undef AT
+#undef TEXT
+#undef INT
+#undef BOOL
+
+const struct cfg_var *
+cfg_var_find(const char *name)
+{
+    for (size_t i = 0; i < cfg_var_count; i++)
+        if (strcmp(cfg_vars[i].name, name) == 0)
+            return &cfg_vars[i];
+    return NULL;
+}
+
+/* "a, b or c" of choices into buf. */
+static const char *
+choices_text(const char *const *choices, char *buf, size_t size)
+{
+    size_t n = 0, off = 0;
+    while (choices[n] != NULL)
+        n++;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && off < size; i++)
+        off += (size_t)snprintf(buf + off, size - off, "%s%s",
+                                i == 0      ? ""
+                                : i + 1 < n ? ", "
+                                            : " or ",
+                                choices[i]);
+    return buf;
+}
+
+/* ERR_INVALID: var must be `what`, got value (masked when secret). */
+static int
+refuse(const struct cfg_var *var, const char *value, const char *what, char *err, size_t err_size)
+{
+    char *masked = var->mask ? var->mask(value) : NULL;
+    if (var->mask != NULL && masked == NULL)
+        return ERR_INTERNAL;
+    snprintf(err, err_size, "%s must be %s, got \"%.64s\"", var->name, what,
+             masked ? masked : value);
+    free(masked);
+    return ERR_INVALID;
+}
+
+int
+cfg_var_set(const struct cfg_var *var, const char *value, struct cfg *cfg, char *err,
+            size_t err_size)
+{
+    const char *s = value != NULL && *value != '\0' ? value : var->def;
+    void *field = (char *)cfg + var->offset;
+    char what[256];
+
+    if (var->type == CFG_TEXT) {
+        char **text = field;
+        free(*text);
+        *text = NULL;
+        if (s == NULL)
+            return ERR_OK;
+        if (var->max > 0 && strlen(s) > (size_t)var->max) {
+            snprintf(what, sizeof what, "at most %ld characters", var->max);
+            return refuse(var, s, what, err, err_size);
         }
-        if (s != NULL && (*texts[i].field = strdup(s)) == NULL)
-            return ERR_INTERNAL;
+        if (var->valid != NULL && !var->valid(s))
+            return refuse(var, s, var->accepts, err, err_size);
+        return (*text = strdup(s)) != NULL ? ERR_OK : ERR_INTERNAL;
     }
+    if (var->type == CFG_INT) {
+        char *end;
+        errno = 0;
+        long n = strtol(s, &end, 10);
+        if (errno != 0 || *end != '\0' || end == s || n < var->min || n > var->max) {
+            snprintf(what, sizeof what, "an integer from %ld to %ld", var->min, var->max);
+            return refuse(var, s, what, err, err_size);
+        }
+        *(int *)field = (int)n;
+        return ERR_OK;
+    }
+    if (var->type == CFG_BOOL) {
+        bool t = strcmp(s, "true") == 0 || strcmp(s, "1") == 0;
+        if (!t && strcmp(s, "false") != 0 && strcmp(s, "0") != 0)
+            return refuse(var, s, "true or false", err, err_size);
+        *(bool *)field = t;
+        return ERR_OK;
+    }
+    for (int i = 0; var->choices[i] != NULL; i++)
+        if (strcmp(var->choices[i], s) == 0) {
+            *(int *)field = i;
+            return ERR_OK;
+        }
+    return refuse(var, s, choices_text(var->choices, what, sizeof what), err, err_size);
+}
+
+/* The rules between variables. */
+static int
+check_together(const struct cfg *cfg, char *err, size_t err_size)
+{
     /* the pool splits the connection limit between its threads */
     if (cfg->http_threads > cfg->http_connection_limit) {
         snprintf(err, err_size,
@@ -236,10 +315,6 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
                  "CAPA_TLS_CERT_FILE and CAPA_TLS_KEY_FILE must be set together "
                  "(both: HTTPS; neither: plain HTTP)");
         return ERR_INVALID;
-    }
-    if (cfg->database_url == NULL || cfg->http_bind == NULL) {
-        snprintf(err, err_size, "out of memory");
-        return ERR_INTERNAL;
     }
     if (cfg->jwt_jwks_file && cfg->jwt_pem_file) {
         snprintf(err, err_size, "set CAPA_JWT_JWKS_FILE or CAPA_JWT_PEM_FILE, not both");
@@ -254,28 +329,29 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
     return ERR_OK;
 }
 
+int
+cfg_load(struct cfg *cfg, char *err, size_t err_size)
+{
+    int rc = ERR_OK;
+
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < cfg_var_count && rc == ERR_OK; i++)
+        rc = cfg_var_set(&cfg_vars[i], getenv(cfg_vars[i].name), cfg, err, err_size);
+    if (rc == ERR_INTERNAL)
+        snprintf(err, err_size, "out of memory");
+    if (rc == ERR_OK)
+        rc = check_together(cfg, err, err_size);
+    return rc;
+}
+
 void
 cfg_cleanup(struct cfg *cfg)
 {
     if (cfg == NULL)
         return;
-    free(cfg->database_url);
-    free(cfg->http_bind);
-    free(cfg->kafka_brokers);
-    free(cfg->kafka_topic);
-    free(cfg->kafka_properties);
-    free(cfg->event_source);
-    free(cfg->event_type_prefix);
-    free(cfg->event_schema_base);
-    free(cfg->jwt_jwks_file);
-    free(cfg->jwt_pem_file);
-    free(cfg->jwt_algorithms);
-    free(cfg->jwt_issuer);
-    free(cfg->jwt_audience);
-    free(cfg->jwt_roles_claim);
-    free(cfg->jwt_name_claim);
-    free(cfg->tls_cert_file);
-    free(cfg->tls_key_file);
+    for (size_t i = 0; i < cfg_var_count; i++)
+        if (cfg_vars[i].type == CFG_TEXT)
+            free(*(char **)((char *)cfg + cfg_vars[i].offset));
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -426,69 +502,65 @@ cfg_mask_kafka_properties(const char *props)
 }
 
 int
+cfg_var_print(const struct cfg_var *var, const struct cfg *cfg, FILE *out)
+{
+    const void *field = (const char *)cfg + var->offset;
+    if (var->type == CFG_INT)
+        fprintf(out, "%s=%d\n", var->name, *(const int *)field);
+    else if (var->type == CFG_BOOL)
+        fprintf(out, "%s=%s\n", var->name, *(const bool *)field ? "true" : "false");
+    else if (var->type == CFG_CHOICE)
+        fprintf(out, "%s=%s\n", var->name, var->choices[*(const int *)field]);
+    else {
+        const char *text = *(char *const *)field;
+        char *masked = text && var->mask ? var->mask(text) : NULL;
+        if (text && var->mask && masked == NULL)
+            return ERR_INTERNAL;
+        fprintf(out, "%s=%s\n", var->name, masked ? masked : text ? text : "");
+        free(masked);
+    }
+    return ERR_OK;
+}
+
+int
 cfg_print(const struct cfg *cfg, FILE *out)
 {
-    static const char *const levels[] = {"debug", "info", "warn", "error"};
-    char *url = cfg_mask_database_url(cfg->database_url);
-    char *props = cfg->kafka_properties ? cfg_mask_kafka_properties(cfg->kafka_properties) : NULL;
-    int rc = ERR_INTERNAL;
+    for (size_t i = 0; i < cfg_var_count; i++)
+        if (cfg_var_print(&cfg_vars[i], cfg, out) != ERR_OK)
+            return ERR_INTERNAL;
+    return ERR_OK;
+}
 
-    if (url == NULL || (cfg->kafka_properties != NULL && props == NULL))
-        goto out;
-    const struct {
-        const char *name, *text; /* text NULL: the integer */
-        int value;
-    } vars[] = {
-        {"CAPA_DATABASE_URL", url, 0},
-        {"CAPA_HTTP_BIND", cfg->http_bind, 0},
-        {"CAPA_HTTP_PORT", NULL, cfg->http_port},
-        {"CAPA_HTTP_THREADS", NULL, cfg->http_threads},
-        {"CAPA_HTTP_CONNECTION_TIMEOUT_S", NULL, cfg->http_connection_timeout_s},
-        {"CAPA_HTTP_CONNECTION_LIMIT", NULL, cfg->http_connection_limit},
-        {"CAPA_HTTP_CONNECTION_MEMORY_BYTES", NULL, cfg->http_connection_memory_bytes},
-        {"CAPA_TLS_CERT_FILE", cfg->tls_cert_file ? cfg->tls_cert_file : "", 0},
-        {"CAPA_TLS_KEY_FILE", cfg->tls_key_file ? cfg->tls_key_file : "", 0},
-        {"CAPA_DB_POOL_SIZE", NULL, cfg->db_pool_size},
-        {"CAPA_DB_ACQUIRE_TIMEOUT_MS", NULL, cfg->db_acquire_timeout_ms},
-        {"CAPA_DB_STATEMENT_TIMEOUT_MS", NULL, cfg->db_statement_timeout_ms},
-        {"CAPA_DB_CONNECT_TIMEOUT_S", NULL, cfg->db_connect_timeout_s},
-        {"CAPA_DB_PREPARED_STATEMENTS", cfg->db_prepared_statements ? "true" : "false", 0},
-        {"CAPA_MAX_BODY_BYTES", NULL, cfg->max_body_bytes},
-        {"CAPA_EVIDENCE_MAX_BYTES", NULL, cfg->evidence_max_bytes},
-        {"CAPA_LOG_LEVEL", levels[cfg->log_level], 0},
-        {"CAPA_MIGRATE_ON_START", cfg->migrate_on_start ? "true" : "false", 0},
-        {"CAPA_SHUTDOWN_TIMEOUT_S", NULL, cfg->shutdown_timeout_s},
-        {"CAPA_KAFKA_BROKERS", cfg->kafka_brokers ? cfg->kafka_brokers : "", 0},
-        {"CAPA_KAFKA_TOPIC", cfg->kafka_topic, 0},
-        {"CAPA_KAFKA_PROPERTIES", props ? props : "", 0},
-        {"CAPA_KAFKA_MESSAGE_TIMEOUT_MS", NULL, cfg->kafka_message_timeout_ms},
-        {"CAPA_EVENT_SOURCE", cfg->event_source, 0},
-        {"CAPA_EVENT_TYPE_PREFIX", cfg->event_type_prefix, 0},
-        {"CAPA_EVENT_SCHEMA_BASE", cfg->event_schema_base, 0},
-        {"CAPA_RELAY_BATCH", NULL, cfg->relay_batch},
-        {"CAPA_RELAY_POLL_MS", NULL, cfg->relay_poll_ms},
-        {"CAPA_METRICS_PUBLIC", cfg->metrics_public ? "true" : "false", 0},
-        {"CAPA_RATE_LIMIT_RPS", NULL, cfg->rate_limit_rps},
-        {"CAPA_RATE_LIMIT_BURST", NULL, cfg->rate_limit_burst},
-        {"CAPA_JWT_JWKS_FILE", cfg->jwt_jwks_file ? cfg->jwt_jwks_file : "", 0},
-        {"CAPA_JWT_PEM_FILE", cfg->jwt_pem_file ? cfg->jwt_pem_file : "", 0},
-        {"CAPA_JWT_ALGORITHMS", cfg->jwt_algorithms, 0},
-        {"CAPA_JWT_ISSUER", cfg->jwt_issuer ? cfg->jwt_issuer : "", 0},
-        {"CAPA_JWT_AUDIENCE", cfg->jwt_audience ? cfg->jwt_audience : "", 0},
-        {"CAPA_JWT_ROLES_CLAIM", cfg->jwt_roles_claim, 0},
-        {"CAPA_JWT_NAME_CLAIM", cfg->jwt_name_claim, 0},
-        {"CAPA_JWT_LEEWAY_S", NULL, cfg->jwt_leeway_s},
-        {"CAPA_AUTH_CACHE_S", NULL, cfg->auth_cache_s},
-    };
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-        if (vars[i].text != NULL)
-            fprintf(out, "%s=%s\n", vars[i].name, vars[i].text);
-        else
-            fprintf(out, "%s=%d\n", vars[i].name, vars[i].value);
+char *
+cfg_vars_text(void)
+{
+    static const char *const types[] = {"text", "integer", "boolean", "choice"};
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < cfg_var_count; i++) {
+        const struct cfg_var *var = &cfg_vars[i];
+        json_t *row =
+            json_pack("{s:s, s:s, s:s?, s:b, s:s}", "name", var->name, "type", types[var->type],
+                      "default", var->def, "secret", var->mask != NULL, "doc", var->doc);
+        if (var->type == CFG_INT) {
+            json_object_set_new(row, "minimum", json_integer(var->min));
+            json_object_set_new(row, "maximum", json_integer(var->max));
+        }
+        if (var->type == CFG_TEXT && var->max > 0)
+            json_object_set_new(row, "max_length", json_integer(var->max));
+        if (var->type == CFG_TEXT && var->accepts != NULL)
+            json_object_set_new(row, "accepts", json_string(var->accepts));
+        if (var->type == CFG_CHOICE) {
+            json_t *choices = json_array();
+            for (int c = 0; var->choices[c] != NULL; c++)
+                json_array_append_new(choices, json_string(var->choices[c]));
+            json_object_set_new(row, "choices", choices);
+        }
+        if (json_array_append_new(list, row) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
     }
-    rc = ERR_OK;
-out:
-    free(url);
-    free(props);
-    return rc;
+    char *text = list ? json_dumps(list, JSON_INDENT(2)) : NULL;
+    json_decref(list);
+    return text;
 }

@@ -1,12 +1,17 @@
 /*
  * config.h - configuration from CAPA_* environment variables.
  *
- * Every variable, its default and its range is listed in cfg_vars (config.c)
- * and in the README; cfg_load refuses bad values with a message naming the
- * variable, the accepted range and the value given.
+ * One table, cfg_vars (config.c), holds every variable: its name, type,
+ * default, range, whether it is a secret, and one line of documentation, in
+ * the manner of PostgreSQL's GUC table. Loading, printing, cleanup, `capad
+ * --help` and `capad config vars` (which the README's table and the deploy
+ * checks are made from) all read it. cfg_load refuses a bad value with a
+ * message naming the variable, what it accepts and the value given.
  *
  *   cfg_load, cfg_cleanup     read and release the configuration
- *   cfg_print                 every CAPA_* variable's effective value, secrets masked
+ *   cfg_var_set               one variable's value, parsed and checked as cfg_load does
+ *   cfg_print, cfg_var_print  every (or one) variable's effective value, secrets masked
+ *   cfg_vars_text             the table as JSON
  *   cfg_mask_database_url     a connection string with its password masked
  *   cfg_mask_kafka_properties "k=v;k=v" with secret values masked
  */
@@ -62,19 +67,65 @@ struct cfg {
     char *tls_key_file;               /* CAPA_TLS_KEY_FILE: set exactly when tls_cert_file is */
 };
 
+enum cfg_type {
+    CFG_TEXT,   /* char *: NULL when unset without a default */
+    CFG_INT,    /* int, from min to max */
+    CFG_BOOL,   /* bool: true or 1, false or 0 */
+    CFG_CHOICE, /* int: the index of the value among choices */
+};
+
+struct cfg_var {
+    const char *name;
+    enum cfg_type type;
+    size_t offset;               /* of the field in struct cfg */
+    const char *def;             /* the default, as it would be set; NULL: unset */
+    long min, max;               /* CFG_INT: the range; CFG_TEXT: max the length (0: any) */
+    const char *const *choices;  /* CFG_CHOICE: the values, NULL after the last */
+    bool (*valid)(const char *); /* CFG_TEXT: NULL accepts any text */
+    const char *accepts;         /* CFG_TEXT with valid: what valid accepts, for messages */
+    char *(*mask)(const char *); /* secrets: a masked copy to show (NULL when out of memory) */
+    const char *doc;             /* one line: what it does (the range is the table's) */
+};
+
+/* Every variable, in the order they are printed and documented. */
+extern const struct cfg_var cfg_vars[];
+extern const size_t cfg_var_count;
+
 /*
- * Fill cfg from the environment (getenv), defaults for unset variables.
- * Returns 0, or ERR_INVALID with a message in err. Free with cfg_cleanup.
+ * Fill cfg from the environment (getenv), defaults for unset or empty
+ * variables, then check the rules between variables. Returns 0, or
+ * ERR_INVALID with a message in err (ERR_INTERNAL when out of memory).
+ * Free with cfg_cleanup, also after a failure.
  */
 int cfg_load(struct cfg *cfg, char *err, size_t err_size);
 void cfg_cleanup(struct cfg *cfg);
 
 /*
+ * Set var's field of cfg from value (NULL or "": the default), as cfg_load
+ * does. Returns 0, ERR_INVALID with a message in err naming the variable,
+ * what it accepts and the value (masked when secret), or ERR_INTERNAL.
+ */
+int cfg_var_set(const struct cfg_var *var, const char *value, struct cfg *cfg, char *err,
+                size_t err_size);
+
+/* The row of name, or NULL. */
+const struct cfg_var *cfg_var_find(const char *name);
+
+/*
  * Write "NAME=value\n" for every CAPA_* variable to out, defaults included,
- * unset ones as "NAME=", passwords and secrets masked. Returns 0, or
- * ERR_INTERNAL when out of memory.
+ * unset ones as "NAME=", secrets masked. Returns 0, or ERR_INTERNAL when out
+ * of memory.
  */
 int cfg_print(const struct cfg *cfg, FILE *out);
+/* The same line for one variable. */
+int cfg_var_print(const struct cfg_var *var, const struct cfg *cfg, FILE *out);
+
+/*
+ * The table as a new JSON text (caller frees; NULL when out of memory):
+ * [{"name", "type", "default", "minimum", "maximum", "max_length", "choices",
+ * "accepts", "secret", "doc"}], members that do not apply left out.
+ */
+char *cfg_vars_text(void);
 
 /*
  * A copy of a libpq connection string (URL form, with the password in the

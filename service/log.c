@@ -9,21 +9,12 @@
 #include <time.h>
 
 static enum log_level min_level = LOG_LEVEL_INFO;
-static const char *const level_names[] = {"debug", "info", "warn", "error"};
+const char *const log_level_names[] = {"debug", "info", "warn", "error", NULL};
 
 void
 log_set_level(enum log_level level)
 {
     min_level = level;
-}
-
-int
-log_level_from_text(const char *s)
-{
-    for (int i = 0; i < 4; i++)
-        if (strcmp(level_names[i], s) == 0)
-            return i;
-    return -1;
 }
 
 /* Append s to out as the body of a JSON string. */
@@ -70,7 +61,7 @@ log_write(enum log_level level, const char *fmt, ...)
     va_end(ap);
     timestamp(ts);
     size_t off = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"",
-                                  ts, level_names[level]);
+                                  ts, log_level_names[level]);
     off = escape(line, sizeof line, off, msg);
     off += (size_t)snprintf(line + off, sizeof line - off, "\"}\n");
     fwrite(line, 1, off < sizeof line ? off : sizeof line - 1, stderr);
@@ -85,7 +76,7 @@ log_event(enum log_level level, const json_t *fields)
     if (level < min_level || !json_is_object(fields))
         return;
     timestamp(ts);
-    j_line = json_pack("{s:s, s:s}", "time", ts, "level", level_names[level]);
+    j_line = json_pack("{s:s, s:s}", "time", ts, "level", log_level_names[level]);
     /* the caller's fields follow, in their order; time and level stay ours */
     if (j_line == NULL || json_object_update_missing(j_line, (json_t *)fields) != 0)
         goto out;

@@ -2,7 +2,7 @@
  * log.h - one JSON object per line on stderr.
  *
  *   log_set_level  minimum level written (thread-safe to call at start-up only)
- *   log_level_from_text
+ *   log_level_names  the levels' names, in enum order
  *   log_error / log_warn / log_info / log_debug  printf-style message
  *   log_event      a structured line: the given JSON fields plus time and level
  *
@@ -17,8 +17,8 @@
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
 void log_set_level(enum log_level level);
-/* Returns the level, or -1 for unknown text. */
-int log_level_from_text(const char *s);
+/* "debug", "info", "warn", "error", indexed by enum log_level; NULL after the last. */
+extern const char *const log_level_names[];
 
 void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -5,6 +5,8 @@
  *   capad relay              run only the event relay
  *   capad migrate            apply pending database migrations and exit
  *   capad config check       print the effective configuration (secrets masked)
+ *   capad config vars        print the configuration table: every variable, its type and range
+ *   capad config value N V   check one value of one variable as capad serve would
  *   capad apikey ...         create, list and revoke API keys (apikey_cmd.c)
  *   capad routes             print the route table with the roles of each route
  *   capad problems           print the error table: status and problem type of each error
@@ -24,6 +26,7 @@
 
 #include "apikey_cmd.h"
 #include "app.h"
+#include "config.h"
 #include "err.h"
 #include "log.h"
 #include "relay.h"
@@ -45,6 +48,10 @@ static const char usage[] =
     "  migrate            apply pending database migrations and exit\n"
     "  config check       print the effective value of every CAPA_* variable (secrets\n"
     "                     masked) and exit: 0 when valid, 78 otherwise; connects nowhere\n"
+    "  config vars        print every CAPA_* variable: type, default, range, meaning (JSON)\n"
+    "  config value NAME VALUE\n"
+    "                     print how capad reads VALUE for the variable NAME: exit 0, or 78\n"
+    "                     with the reason it is refused\n"
     "  apikey create --name NAME --role ROLE [--role ROLE ...] [--delegate]\n"
     "                     create an API key and print it, once\n"
     "  apikey list        list the API keys (never their secrets)\n"
@@ -52,20 +59,7 @@ static const char usage[] =
     "  routes             print every route with the roles that may call it (JSON)\n"
     "  problems           print every error with its HTTP status and problem type (JSON)\n"
     "  version            print the version and exit\n"
-    "  --help             print this help\n"
-    "\n"
-    "configuration: CAPA_DATABASE_URL, CAPA_HTTP_BIND, CAPA_HTTP_PORT, CAPA_DB_POOL_SIZE,\n"
-    "CAPA_DB_ACQUIRE_TIMEOUT_MS, CAPA_DB_STATEMENT_TIMEOUT_MS, CAPA_DB_CONNECT_TIMEOUT_S,\n"
-    "CAPA_MAX_BODY_BYTES, CAPA_EVIDENCE_MAX_BYTES, CAPA_LOG_LEVEL, CAPA_MIGRATE_ON_START,\n"
-    "CAPA_KAFKA_BROKERS, CAPA_KAFKA_TOPIC, CAPA_KAFKA_PROPERTIES, CAPA_KAFKA_MESSAGE_TIMEOUT_MS,\n"
-    "CAPA_EVENT_SOURCE, CAPA_EVENT_TYPE_PREFIX, CAPA_EVENT_SCHEMA_BASE, CAPA_RELAY_BATCH,\n"
-    "CAPA_RELAY_POLL_MS, CAPA_SHUTDOWN_TIMEOUT_S, CAPA_METRICS_PUBLIC, CAPA_RATE_LIMIT_RPS,\n"
-    "CAPA_RATE_LIMIT_BURST, CAPA_JWT_JWKS_FILE, CAPA_JWT_PEM_FILE, CAPA_JWT_ALGORITHMS,\n"
-    "CAPA_JWT_ISSUER, CAPA_JWT_AUDIENCE, CAPA_JWT_ROLES_CLAIM, CAPA_JWT_NAME_CLAIM,\n"
-    "CAPA_JWT_LEEWAY_S, CAPA_AUTH_CACHE_S, CAPA_HTTP_THREADS, CAPA_HTTP_CONNECTION_TIMEOUT_S,\n"
-    "CAPA_HTTP_CONNECTION_LIMIT, CAPA_HTTP_CONNECTION_MEMORY_BYTES, CAPA_TLS_CERT_FILE,\n"
-    "CAPA_TLS_KEY_FILE, CAPA_DB_PREPARED_STATEMENTS\n"
-    "(see README.md)\n";
+    "  --help             print this help\n";
 
 #define STARTUP_ATTEMPTS 10
 
@@ -214,6 +208,48 @@ out:;
     return rc;
 }
 
+/* The usage text, then the name of every variable (config.c's table). */
+static void
+print_usage(FILE *out)
+{
+    size_t col = 0;
+    fputs(usage, out);
+    fputs("\nconfiguration (capad config vars describes each; README.md):\n", out);
+    for (size_t i = 0; i < cfg_var_count; i++) {
+        size_t n = strlen(cfg_vars[i].name);
+        if (col > 0 && col + n + 2 > 88) {
+            fputs(",\n", out);
+            col = 0;
+        } else if (col > 0) {
+            col += (size_t)fprintf(out, ", ");
+        }
+        col += (size_t)fprintf(out, "%s", cfg_vars[i].name);
+    }
+    fputc('\n', out);
+}
+
+/* capad config value NAME VALUE */
+static int
+config_value(const char *name, const char *value)
+{
+    const struct cfg_var *var = cfg_var_find(name);
+    struct cfg cfg = {0};
+    char err[256];
+    int rc;
+
+    if (var == NULL) {
+        fprintf(stderr, "capad: %s is not a variable capad reads (capad config vars)\n", name);
+        return EXIT_USAGE;
+    }
+    rc = cfg_var_set(var, value, &cfg, err, sizeof err);
+    if (rc == ERR_OK)
+        rc = cfg_var_print(var, &cfg, stdout) == ERR_OK && fflush(stdout) == 0 ? 0 : 1;
+    else if (rc == ERR_INVALID)
+        fprintf(stderr, "capad: configuration: %s\n", err);
+    cfg_cleanup(&cfg);
+    return rc == ERR_INVALID ? EXIT_CONFIG : rc == ERR_OK ? 0 : 1;
+}
+
 /* Prints a text the caller no longer needs (NULL: out of memory) and frees it; the exit code. */
 static int
 print_owned(char *text)
@@ -233,7 +269,7 @@ main(int argc, char **argv)
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
+        print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : 0;
     }
     if (strcmp(argv[1], "version") == 0) {
@@ -244,6 +280,10 @@ main(int argc, char **argv)
         return print_owned(api_routes_text());
     if (strcmp(argv[1], "problems") == 0 && argc == 2)
         return print_owned(err_table_text());
+    if (argc == 3 && strcmp(argv[1], "config") == 0 && strcmp(argv[2], "vars") == 0)
+        return print_owned(cfg_vars_text());
+    if (argc == 5 && strcmp(argv[1], "config") == 0 && strcmp(argv[2], "value") == 0)
+        return config_value(argv[3], argv[4]);
     bool is_apikey = strcmp(argv[1], "apikey") == 0;
     bool is_serve = strcmp(argv[1], "serve") == 0, is_migrate = strcmp(argv[1], "migrate") == 0;
     bool is_relay = strcmp(argv[1], "relay") == 0;
@@ -252,7 +292,8 @@ main(int argc, char **argv)
     if (!is_check && !is_apikey &&
         ((!is_serve && !is_migrate && !is_relay) || argc > (is_serve ? 3 : 2) ||
          (argc == 3 && !flag_migrate))) {
-        fprintf(stderr, "capad: unknown command or argument\n\n%s", usage);
+        fputs("capad: unknown command or argument\n\n", stderr);
+        print_usage(stderr);
         return EXIT_USAGE;
     }
     if (cfg_load(&app.cfg, err, sizeof err) != ERR_OK) {

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# tests/deploy/check-deploy.sh [ROOT] - structural check of the deployment files.
+# tests/deploy/check-deploy.sh CAPAD [ROOT] - structural check of the deployment files.
 #
 # No Docker engine or cluster needed: check_deploy.py parses deploy/Dockerfile,
 # docker-compose.yml, deploy/lb/nginx.conf and deploy/k8s/ (YAML with
-# python3-yaml) and compares them with what capad reads (service/config.c).
+# python3-yaml) and compares them with what CAPAD (the built capad) reads: its
+# configuration table and its verdict on every value the files set.
 # Then selftest_deploy.py breaks copies of those files in a temporary
 # directory, one way at a time, and makes sure the check catches each.
 # ROOT defaults to this repository. Exit 0 only if both pass.
@@ -11,7 +12,12 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
-root=${1:-$(cd "$here/../.." && pwd -P)}
+if [[ $# -lt 1 || ! -x $1 ]]; then
+    echo "usage: check-deploy.sh CAPAD [ROOT]: CAPAD is the built capad (build/capad)" >&2
+    exit 2
+fi
+capad=$1
+root=${2:-$(cd "$here/../.." && pwd -P)}
 
 # The first Python 3 with the YAML module: the one on PATH (which may be a
 # pyenv or virtualenv one), else Debian's, where python3-yaml installs it.
@@ -29,6 +35,6 @@ if [[ -z $python ]]; then
 fi
 
 echo "== check of $root"
-"$python" "$here/check_deploy.py" "$root"
+"$python" "$here/check_deploy.py" "$root" "$capad"
 echo "== self-test: the check must catch broken copies"
-"$python" "$here/selftest_deploy.py" "$root"
+"$python" "$here/selftest_deploy.py" "$root" "$capad"

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""check_deploy.py ROOT - structural check of capa's deployment files.
+"""check_deploy.py ROOT CAPAD - structural check of capa's deployment files.
 
 No Docker engine or Kubernetes cluster is needed: the files are parsed (YAML
 for real, with PyYAML) and compared with what capad really does.
 
-  * The CAPA_* variables capad reads, their ranges and validators, come from
-    ROOT/service/config.c (names in getenv()/int_var()/bool_var() calls and in
-    its tables); the log levels from service/log.c; the relay's stop deadline
-    from service/main.c. A deployment file that sets a name capad does not
-    read, or a value capad would refuse at start-up, fails.
+  * The CAPA_* variables capad reads and their defaults come from CAPAD
+    itself (`capad config vars`, its one configuration table), and every
+    value a file sets is checked by it (`capad config value NAME VALUE`). A
+    deployment file that sets a name capad does not read, or a value capad
+    would refuse at start-up, fails.
   * ROOT/deploy/Dockerfile, ROOT/docker-compose.yml, the nginx config that
     compose mounts (deploy/lb/), and ROOT/deploy/k8s/ (kustomization.yaml and
     the manifests it lists).
@@ -19,10 +19,11 @@ deploy_files).
 """
 
 import glob
-import ipaddress
+import json
 import os
 import re
 import shlex
+import subprocess
 import sys
 
 try:
@@ -59,138 +60,48 @@ class Checker:
 
 
 # ---------------------------------------------------------------------------
-# What capad reads: service/config.c (the single source of truth)
+# What capad reads: its configuration table (`capad config vars`)
 # ---------------------------------------------------------------------------
 
-def strip_c_comments(src):
-    """C source without comments; string literals (which may hold "//") kept."""
-    return re.sub(r'"(?:\\.|[^"\\\n])*"|/\*.*?\*/|//[^\n]*',
-                  lambda m: m.group(0) if m.group(0).startswith('"') else " ", src, flags=re.S)
-
-
 class CapadConfig:
-    """Names, integer ranges, booleans and text validators of capad's settings."""
+    """capad's variables, from its own table; values checked by capad itself."""
 
-    def __init__(self, ck):
-        self.names = set()
-        self.ints = {}        # name -> (default, min, max)
-        self.bools = set()
-        self.texts = {}       # name -> (default or None, validator name)
-        self.log_levels = ["debug", "info", "warn", "error"]
-        self.relay_stop_deadline_s = 10
-        where = "service/config.c"
-        src = ck.read(where)
-        if src is None:
+    def __init__(self, ck, capad):
+        self.capad = capad
+        self.vars = {}
+        self.verdicts = {}
+        where = "capad config vars"
+        try:
+            out = subprocess.run([capad, "config", "vars"], check=True, capture_output=True,
+                                 text=True).stdout
+            self.vars = {v["name"]: v for v in json.loads(out)}
+        except (OSError, subprocess.CalledProcessError, ValueError) as e:
+            ck.check(False, where, "cannot read capad's configuration table (%s)" % e)
             return
-        src = strip_c_comments(src)
-        for pat in (r'getenv\(\s*"(CAPA_[A-Z0-9_]+)"\s*\)',
-                    r'(?:int_var|bool_var)\(\s*"(CAPA_[A-Z0-9_]+)"',
-                    r'\{\s*"(CAPA_[A-Z0-9_]+)"\s*,'):
-            self.names.update(re.findall(pat, src))
-        for name, dflt, lo, hi in re.findall(
-                r'\{\s*"(CAPA_[A-Z0-9_]+)"\s*,\s*&cfg->\w+\s*,\s*(-?\d+)\s*,\s*(-?\d+)\s*,'
-                r'\s*(-?\d+)\s*\}', src):
-            self.ints[name] = (int(dflt), int(lo), int(hi))
-        self.bools.update(re.findall(r'bool_var\(\s*"(CAPA_[A-Z0-9_]+)"', src))
-        for name, dflt, valid in re.findall(
-                r'\{\s*"(CAPA_[A-Z0-9_]+)"\s*,\s*&cfg->\w+\s*,\s*(NULL|"[^"]*")\s*,\s*(\w+)\s*,', src):
-            self.texts[name] = (None if dflt == "NULL" else dflt.strip('"'), valid)
-        ck.check(len(self.names) >= 10, where,
-                 "found only %d CAPA_* names (getenv calls and tables): has the configuration "
-                 "moved? update tests/deploy/check_deploy.py" % len(self.names))
-        ck.check(self.ints, where, "no integer settings table ({\"CAPA_...\", &cfg->..., def, min, max})")
         for required in ("CAPA_DATABASE_URL", "CAPA_KAFKA_BROKERS", "CAPA_HTTP_PORT"):
-            ck.check(required in self.names, where,
+            ck.check(required in self.vars, where,
                      "%s is no longer read; the deployment files rely on it" % required)
-        for name, (_, valid) in self.texts.items():
-            ck.check(valid in TEXT_VALIDATORS, where,
-                     "validator %s of %s is unknown to tests/deploy/check_deploy.py: teach it"
-                     % (valid, name))
-        log = ck.read("service/log.c")
-        if log:
-            m = re.search(r"level_names\[\]\s*=\s*\{([^}]*)\}", log)
-            if m:
-                self.log_levels = re.findall(r'"([a-z]+)"', m.group(1))
-        main = ck.read("service/main.c")
-        if main:
-            m = re.search(r"#define\s+RELAY_STOP_DEADLINE_MS\s+(\d+)", main)
-            if m:
-                self.relay_stop_deadline_s = (int(m.group(1)) + 999) // 1000
+
+    @property
+    def names(self):
+        return set(self.vars)
 
     def default(self, name):
-        if name in self.ints:
-            return str(self.ints[name][0])
-        if name in self.texts:
-            return self.texts[name][0]
-        return None
+        var = self.vars.get(name)
+        return var["default"] if var else None
 
     def value_problem(self, name, value):
-        """None if capad accepts value for name, else why not (config.c's rules)."""
-        if name not in self.names:
-            return "%s is not a variable capad reads (service/config.c)" % name
+        """None if capad accepts value for name, else why not (`capad config value`)."""
+        if name not in self.vars:
+            return "%s is not a variable capad reads (capad config vars)" % name
         if value is None or "${" in value:
             return None  # from a Secret or interpolated: not checkable here
-        if value == "":
-            return None  # empty means the default
-        if name in self.ints:
-            _, lo, hi = self.ints[name]
-            if not re.fullmatch(r"-?\d+", value) or not lo <= int(value) <= hi:
-                return "%s=%r: capad wants an integer from %d to %d" % (name, value, lo, hi)
-        elif name in self.bools:
-            if value not in ("true", "false", "1", "0"):
-                return "%s=%r: capad wants true or false" % (name, value)
-        elif name in self.texts:
-            _, valid = self.texts[name]
-            fn = TEXT_VALIDATORS.get(valid)
-            if len(value) > 200 or (fn and not fn(value)):
-                return "%s=%r is refused by %s() in service/config.c" % (name, value, valid)
-        elif name == "CAPA_HTTP_BIND":
-            try:
-                ipaddress.IPv4Address(value)
-            except ValueError:
-                return "%s=%r: capad wants an IPv4 address" % (name, value)
-        elif name == "CAPA_LOG_LEVEL":
-            if value not in self.log_levels:
-                return "%s=%r: capad wants one of %s" % (name, value, ", ".join(self.log_levels))
-        return None
-
-
-def any_text(s):
-    return all(0x20 <= ord(c) != 0x7F for c in s)
-
-
-def topic_valid(s):
-    return re.fullmatch(r"[a-zA-Z0-9._-]{1,249}", s) is not None
-
-
-def brokers_valid(s):
-    if s == "mock":
-        return True
-    for b in s.split(","):
-        if not b:
-            continue
-        host, colon, port = b.rpartition(":")
-        if not colon or not host or not re.fullmatch(r"\d+", port) or not 1 <= int(port) <= 65535:
-            return False
-        if not any_text(b):
-            return False
-    return bool(s.strip(","))
-
-
-JWT_ALGORITHMS = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-                  "EdDSA"}
-
-
-def algorithms_valid(s):
-    return all(a in JWT_ALGORITHMS for a in s.split(","))
-
-
-def claim_valid(s):
-    return re.fullmatch(r"[A-Za-z0-9_:/-]+(\.[A-Za-z0-9_:/-]+)*", s) is not None
-
-
-TEXT_VALIDATORS = {"any_text": any_text, "topic_valid": topic_valid, "brokers_valid": brokers_valid,
-                   "algorithms_valid": algorithms_valid, "claim_valid": claim_valid}
+        if (name, value) not in self.verdicts:
+            r = subprocess.run([self.capad, "config", "value", name, value], capture_output=True,
+                               text=True)
+            why = r.stderr.strip().replace("capad: configuration: ", "")
+            self.verdicts[(name, value)] = None if r.returncode == 0 else why or "refused"
+        return self.verdicts[(name, value)]
 
 
 def scalar(v):
@@ -362,6 +273,15 @@ def published_ports(svc):
         else:
             out.append((parts[-2], parts[-1]))
     return out
+
+
+def compose_seconds(d):
+    """A compose duration ("25s", "1m30s", "1h") in seconds, or None."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)", str(d))
+    if not parts or "".join(n + u for n, u in parts) != str(d):
+        return None
+    unit = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+    return sum(float(n) * unit[u] for n, u in parts)
 
 
 def depends(svc):
@@ -553,6 +473,12 @@ def check_compose(ck, cfg):
                              % (name, b, sorted(internal)))
             t = env.get("CAPA_KAFKA_TOPIC") or cfg.default("CAPA_KAFKA_TOPIC")
             ck.check(t == topic, where, "%s publishes to %s but kafka-init creates %s" % (name, t, topic))
+            stop_s = int(env.get("CAPA_SHUTDOWN_TIMEOUT_S") or cfg.default("CAPA_SHUTDOWN_TIMEOUT_S") or 0)
+            grace = compose_seconds(s.get("stop_grace_period", "10s"))
+            ck.check(grace is not None and grace > stop_s, where,
+                     "%s: stop_grace_period %s must exceed CAPA_SHUTDOWN_TIMEOUT_S (%d s), within which "
+                     "capad stops (else it is killed with events unflushed)"
+                     % (name, s.get("stop_grace_period", "10s (the default)"), stop_s))
         return env
 
     mg = svc("migrate")
@@ -806,9 +732,10 @@ def check_k8s(ck, cfg, uid):
             sleep_s = int(float(cmd[1]))
         ck.check(sleep_s, rel, "Deployment: needs a preStop sleep so that load balancers drain the pod")
         grace = pspec.get("terminationGracePeriodSeconds", 30)
-        ck.check(sleep_s is None or grace > sleep_s + cfg.relay_stop_deadline_s, rel,
-                 "Deployment: terminationGracePeriodSeconds %s must exceed the preStop sleep (%s s) + the "
-                 "relay's stop deadline (%s s)" % (grace, sleep_s, cfg.relay_stop_deadline_s))
+        stop_s = int(from_cm.get("CAPA_SHUTDOWN_TIMEOUT_S") or cfg.default("CAPA_SHUTDOWN_TIMEOUT_S") or 0)
+        ck.check(sleep_s is None or grace > sleep_s + stop_s, rel,
+                 "Deployment: terminationGracePeriodSeconds %s must exceed the preStop sleep (%s s) + "
+                 "CAPA_SHUTDOWN_TIMEOUT_S (%s s), within which capad stops" % (grace, sleep_s, stop_s))
 
     match = lambda sel: bool(sel) and all(pod_labels.get(k) == v for k, v in sel.items())
 
@@ -867,11 +794,11 @@ def check_readme(ck):
 
 
 def main(argv):
-    if len(argv) != 2:
-        sys.stderr.write("usage: check_deploy.py ROOT\n")
+    if len(argv) != 3:
+        sys.stderr.write("usage: check_deploy.py ROOT CAPAD\n")
         return 2
     ck = Checker(os.path.abspath(argv[1]))
-    cfg = CapadConfig(ck)
+    cfg = CapadConfig(ck, os.path.abspath(argv[2]))
     uid = check_dockerfile(ck)
     conf, lb_port, replica_ports = check_compose(ck, cfg)
     if conf:
@@ -880,7 +807,7 @@ def main(argv):
     check_readme(ck)
     for p in ck.problems:
         print("FAIL %s" % p)
-    print("deploy files (%d CAPA_* names from service/config.c): %d passed, %d failed"
+    print("deploy files (%d CAPA_* variables of capad): %d passed, %d failed"
           % (len(cfg.names), ck.passed, len(ck.problems)))
     return 1 if ck.problems else 0
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""selftest_deploy.py ROOT - prove that check_deploy.py catches broken files.
+"""selftest_deploy.py ROOT CAPAD - prove that check_deploy.py catches broken files.
 
 Copies the files the check reads from ROOT into a temporary directory, makes
 sure the unbroken copy passes, then for each breakage below: copies again,
-breaks one thing, runs check_deploy.py on the copy and requires that it exits
-non-zero with a FAIL line containing the expected words. A breakage that no
+breaks one thing, runs check_deploy.py on the copy (with CAPAD, or with a
+stand-in for it that the breakage wrote as fake-capad) and requires that it
+exits non-zero with a FAIL line containing the expected words. A breakage that no
 longer applies (the file changed shape) is a failure too, so this list stays
 true to the files. ROOT itself is never modified.
 """
@@ -21,6 +22,7 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECK = os.path.join(HERE, "check_deploy.py")
+CAPAD = None  # the real capad, from the command line
 # What check_deploy.py reads, with the Dockerfile's COPY sources.
 COPIED = ["docker-compose.yml", "deploy", "service", "api", "cmake", "sql",
           "CMakeLists.txt", "openapi.yaml"]
@@ -58,6 +60,18 @@ def text_sub(rel, pattern, repl, flags=re.M):
 def remove(rel):
     def apply(root):
         os.remove(os.path.join(root, rel))
+    return apply
+
+
+def capad_renames(old, new):
+    """A capad whose configuration table calls old new (the service renamed a variable)."""
+    def apply(root):
+        p = os.path.join(root, "fake-capad")
+        with open(p, "w", encoding="utf-8") as f:
+            f.write('#!/bin/sh\nif [ "$1 $2" = "config vars" ]; then\n'
+                    '  "%s" config vars | sed "s/\\"%s\\"/\\"%s\\"/"\nelse\n  exec "%s" "$@"\nfi\n'
+                    % (CAPAD, old, new, CAPAD))
+        os.chmod(p, 0o755)
     return apply
 
 
@@ -113,9 +127,9 @@ BREAKAGES = [
     ("compose: a CAPA_* name capad does not read",
      yaml_edit(COMPOSE, set_(env("capad-2"), "CAPA_KAFKA_BROKER", "kafka:9092")),
      "CAPA_KAFKA_BROKER is not a variable capad reads"),
-    ("compose: a value outside config.c's range",
+    ("compose: a value outside capad's range",
      yaml_edit(COMPOSE, set_(env("capad-1"), "CAPA_DB_POOL_SIZE", "0")),
-     "CAPA_DB_POOL_SIZE='0': capad wants an integer from 1 to 500"),
+     "CAPA_DB_POOL_SIZE must be an integer from 1 to 500, got \"0\""),
     ("compose: migrate without CAPA_DATABASE_URL",
      yaml_edit(COMPOSE, del_(env("migrate"), "CAPA_DATABASE_URL")),
      "migrate: CAPA_DATABASE_URL must be set"),
@@ -162,9 +176,18 @@ BREAKAGES = [
     ("Dockerfile: tests built into the image",
      text_sub(DOCKERFILE, r"-DCAPA_BUILD_TESTS=OFF", "-DCAPA_BUILD_TESTS=ON"),
      "-DCAPA_BUILD_TESTS=OFF"),
-    ("config.c renames a variable the files set",
-     text_sub("service/config.c", r'"CAPA_EVENT_SOURCE"', '"CAPA_EVENT_SOURCE_URI"'),
+    ("capad renames a variable the files set",
+     capad_renames("CAPA_EVENT_SOURCE", "CAPA_EVENT_SOURCE_URI"),
      "CAPA_EVENT_SOURCE is not a variable capad reads"),
+    ("compose: a text value capad refuses",
+     yaml_edit(COMPOSE, set_(env("capad-1"), "CAPA_KAFKA_TOPIC", "case events")),
+     "CAPA_KAFKA_TOPIC must be a Kafka topic name"),
+    ("compose: stopped before capad's shutdown timeout",
+     yaml_edit(COMPOSE, set_(svc("capad-1"), "stop_grace_period", "15s")),
+     "capad-1: stop_grace_period 15s must exceed CAPA_SHUTDOWN_TIMEOUT_S (20 s)"),
+    ("k8s: killed before capad's shutdown timeout",
+     yaml_edit(DEP, set_(dep_pod, "terminationGracePeriodSeconds", 24)),
+     "terminationGracePeriodSeconds 24 must exceed the preStop sleep (5 s) + CAPA_SHUTDOWN_TIMEOUT_S (20 s)"),
     ("k8s: 2 replicas",
      yaml_edit(DEP, set_(lambda d: d[0]["spec"], "replicas", 2)),
      "replicas must be 3"),
@@ -193,7 +216,7 @@ BREAKAGES = [
      "ConfigMap holds CAPA_DATABASE_URL"),
     ("k8s: a log level capad refuses",
      yaml_edit(CM, set_(lambda d: d[0]["data"], "CAPA_LOG_LEVEL", "verbose")),
-     "CAPA_LOG_LEVEL='verbose'"),
+     "CAPA_LOG_LEVEL must be debug, info, warn or error, got \"verbose\""),
     ("k8s: the HorizontalPodAutoscaler deleted",
      remove("deploy/k8s/hpa.yaml"),
      "no HorizontalPodAutoscaler"),
@@ -211,16 +234,18 @@ BREAKAGES = [
 
 
 def run_check(root):
-    r = subprocess.run([sys.executable, CHECK, root], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, universal_newlines=True)
+    fake = os.path.join(root, "fake-capad")
+    r = subprocess.run([sys.executable, CHECK, root, fake if os.path.exists(fake) else CAPAD],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     return r.returncode, r.stdout
 
 
 def main(argv):
-    if len(argv) != 2:
-        sys.stderr.write("usage: selftest_deploy.py ROOT\n")
+    global CAPAD
+    if len(argv) != 3:
+        sys.stderr.write("usage: selftest_deploy.py ROOT CAPAD\n")
         return 2
-    src = os.path.abspath(argv[1])
+    src, CAPAD = os.path.abspath(argv[1]), os.path.abspath(argv[2])
     passed, failed = 0, 0
     with tempfile.TemporaryDirectory(prefix="capa-deploy-selftest.") as tmp:
         pristine = os.path.join(tmp, "pristine")

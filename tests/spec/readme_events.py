@@ -13,13 +13,12 @@ capa.case.created), with what happened, as the schema's description says it
 Run from any directory; paths are of the repository.
 """
 import json
-import pathlib
 import re
 import sys
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from readme_block import ROOT, write_or_check
+
 EVENTS = ROOT / "api" / "events"
-BEGIN, END = "<!-- event-types -->", "<!-- /event-types -->"
 NOT_TYPES = {"actor.schema.json", "case.schema.json", "cloudevent.schema.json", "record.schema.json"}
 
 
@@ -44,21 +43,9 @@ def table():
 def main():
     if len(sys.argv) not in (2, 3) or sys.argv[1] not in ("--write", "--check"):
         raise SystemExit(__doc__)
-    readme = pathlib.Path(sys.argv[2]) if len(sys.argv) == 3 else ROOT / "README.md"
-    text = readme.read_text()
-    start, end = text.find(BEGIN), text.find(END)
-    if start < 0 or end < start:
-        raise SystemExit(f"readme_events: {readme} has no {BEGIN} ... {END} block")
-    want = f"{BEGIN}\n{table()}\n{END}"
-    have = text[start : end + len(END)]
-    if sys.argv[1] == "--write":
-        readme.write_text(text[:start] + want + text[end + len(END) :])
-        return 0
-    if have != want:
-        print(f"readme_events: the event types in {readme} are not the schemas' of api/events/;"
-              " run tests/spec/readme_events.py --write", file=sys.stderr)
-        return 1
-    return 0
+    readme = sys.argv[2] if len(sys.argv) == 3 else ROOT / "README.md"
+    return write_or_check(sys.argv[1], readme, "event-types", table(),
+                          "tests/spec/readme_events.py --write")
 
 
 if __name__ == "__main__":
