@@ -14,7 +14,7 @@
 #define API_HANDLER(name)                                                                          \
     int name(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 
-/* cases.c */
+/* http_cases.c */
 API_HANDLER(api_case_create);
 API_HANDLER(api_case_list);
 API_HANDLER(api_case_get);
@@ -23,7 +23,7 @@ API_HANDLER(api_case_transition);
 API_HANDLER(api_case_transitions);
 API_HANDLER(api_case_history);
 API_HANDLER(api_case_verify);
-/* records.c */
+/* http_records.c */
 API_HANDLER(api_record_create);
 API_HANDLER(api_record_list);
 API_HANDLER(api_record_get);
@@ -35,13 +35,13 @@ API_HANDLER(api_evidence_add);
 API_HANDLER(api_evidence_content);
 API_HANDLER(api_actions_list);
 API_HANDLER(api_controls_list);
-/* events.c */
+/* http_events.c */
 API_HANDLER(api_events_list);
 API_HANDLER(api_metrics);
-/* workflows.c */
+/* http_workflows.c */
 API_HANDLER(api_workflow_list);
 API_HANDLER(api_workflow_put);
-/* health.c */
+/* http_health.c */
 API_HANDLER(api_healthz);
 API_HANDLER(api_readyz);
 API_HANDLER(api_openapi);

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "relay.h"
 #include "server.h"
+#include "store.h"
 #include "usecase.h"
 
 #define EXIT_USAGE 64

@@ -37,7 +37,7 @@
 #include <stddef.h>
 
 #include "case.h"
-#include "records.h"
+#include "record.h"
 
 #define WF_MAX_STATES 32
 #define WF_MAX_TRANSITIONS 128

@@ -27,7 +27,7 @@
 #include "case.h"
 #include "chain.h"
 #include "query.h"
-#include "records.h"
+#include "record.h"
 #include "trace.h"
 #include "workflow.h"
 

@@ -3,6 +3,7 @@
 
 #include "err.h"
 #include "relay.h"
+#include "store.h"
 #include "usecase.h"
 
 bool

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "kafka.h"
 #include "log.h"
+#include "store.h"
 
 const double relay_latency_bounds[RELAY_LATENCY_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                             0.1,   0.25,   0.5,   1,    5,     30};

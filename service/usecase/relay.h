@@ -19,6 +19,8 @@
 #include "app.h"
 #include "cloudevent.h"
 
+struct log_row;
+
 enum relay_state {
     RELAY_DISABLED,   /* no brokers configured */
     RELAY_CONNECTING, /* no database session yet */

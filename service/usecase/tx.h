@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "chain.h"
+#include "store.h"
 
 typedef int (*uc_fn)(struct store_conn *c, void *ctx);
 

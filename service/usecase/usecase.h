@@ -23,7 +23,7 @@
 #include "app.h"
 #include "case.h"
 #include "query.h"
-#include "records.h"
+#include "record.h"
 #include "trace.h"
 
 /* What a refusal tells the client. Owned members; clean up with uc_status_cleanup. */

@@ -16,7 +16,7 @@
 
 #include "err.h"
 #include "fuzz.h"
-#include "records.h"
+#include "record.h"
 
 /*
  * The clock the date rules compare with (struct rec_when): the seeds' dates
@@ -25,7 +25,7 @@
 static const struct rec_when when = {.now = "2026-03-05T12:00:00.000000Z",
                                      .detected_at = "2026-01-01T00:00:00.000000Z"};
 
-/* Valid create bodies of the kinds that can be updated (from tests/unit/test_records.c). */
+/* Valid create bodies of the kinds that can be updated (from tests/unit/test_records_unit.c). */
 static const char *const default_body[REC__COUNT] = {
     [REC_ROOT_CAUSE] = "{\"method\": \"five_whys\", \"analysis\": [{\"why\": \"Why?\","
                        " \"because\": \"No owner\"}], \"root_cause\": \"No owner\","

@@ -26,6 +26,7 @@
 #include "err.h"
 #include "log.h"
 #include "relay.h"
+#include "store.h"
 #include "usecase.h"
 
 static void

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "store.h"
 
 /* connections of the server's pool: one per racing writer */
 #define POOL_SIZE 8

@@ -3,7 +3,7 @@
 
 The table between <!-- config-vars --> and <!-- /config-vars --> in README.md
 is generated, never typed: one row per variable of `capad config vars` (the
-cfg_vars table of service/config.c), with its default, what it accepts and
+cfg_vars table of service/common/config.c), with its default, what it accepts and
 its one line of documentation.
 
   readme_config.py CAPAD --write [README.md]   regenerate the table in place

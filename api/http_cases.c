@@ -1,5 +1,5 @@
 /*
- * cases.c - HTTP handlers of /v1/cases and its sub-resources: parse the
+ * http_cases.c - HTTP handlers of /v1/cases and its sub-resources: parse the
  * request, call one use case, answer with the case or a problem.
  */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* workflows.c - HTTP handlers of /v1/workflows. */
+/* http_workflows.c - HTTP handlers of /v1/workflows. */
 #include "err.h"
 #include "http.h"
 #include "resources.h"

@@ -1,5 +1,5 @@
-/* records.c - validation of the records beneath a case (records.h). */
-#include "records.h"
+/* record.c - validation of the records beneath a case (record.h). */
+#include "record.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* events.c - HTTP handlers of the event feed and /metrics. */
+/* http_events.c - HTTP handlers of the event feed and /metrics. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* health.c - /healthz, /readyz and the OpenAPI document. */
+/* http_health.c - /healthz, /readyz and the OpenAPI document. */
 #include <string.h>
 
 #include "embedded.h"

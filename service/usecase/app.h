@@ -7,7 +7,8 @@
 #define CAPA_APP_H
 
 #include "config.h"
-#include "store.h"
+
+struct store_pool;
 
 struct api_http_metrics;
 struct evt_mock;

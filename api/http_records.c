@@ -1,5 +1,5 @@
 /*
- * records.c - HTTP handlers of the records beneath a case:
+ * http_records.c - HTTP handlers of the records beneath a case:
  *   /v1/cases/{id}/{corrections|actions|reviews|isms-changes|links|comments|approvals}[/{rid}]
  *   /v1/cases/{id}/root-cause, /v1/cases/{id}/reviews/{rid}/verdict,
  *   /v1/cases/{id}/evidence[/{rid}[/content]], /v1/actions, /v1/controls.

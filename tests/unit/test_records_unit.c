@@ -1,5 +1,5 @@
 /*
- * test_records.c - unit tests of service/domain/records.c (the records beneath
+ * test_records_unit.c - unit tests of service/domain/record.c (the records beneath
  * a case: validation of create bodies and updates, overdue actions, evidence
  * file names and media types) and of wf_readiness_json (workflow.c).
  *
@@ -19,7 +19,7 @@
 
 #include "case.h"
 #include "err.h"
-#include "records.h"
+#include "record.h"
 #include "workflow.h"
 
 #define UUID_A "0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d"

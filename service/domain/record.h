@@ -1,5 +1,5 @@
 /*
- * records.h - the records beneath a case that clause 10.2 asks for:
+ * record.h - the records beneath a case that clause 10.2 asks for:
  * corrections, the root-cause analysis, actions, effectiveness reviews, ISMS
  * changes, links, evidence, comments and approvals. Pure: no I/O.
  *

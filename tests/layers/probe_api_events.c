@@ -1,0 +1,4 @@
+/* api publishing to Kafka itself */
+#include "kafka.h"
+
+int probe_api_events;

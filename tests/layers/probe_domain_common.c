@@ -1,0 +1,4 @@
+/* the domain logging */
+#include "log.h"
+
+int probe_domain_common;

@@ -1,0 +1,4 @@
+/* the domain speaking HTTP */
+#include <ulfius.h>
+
+int probe_domain_ulfius;

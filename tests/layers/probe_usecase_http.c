@@ -1,0 +1,4 @@
+/* a use case reaching up into the HTTP layer */
+#include "http.h"
+
+int probe_usecase_http;
