@@ -142,7 +142,7 @@ path_matches(const char *format, const char *path)
 }
 
 /* Longest client request id kept; longer ones are replaced. */
-#define REQUEST_ID_MAX 128
+#define REQUEST_ID_MAX LOG_REQUEST_ID_MAX
 
 /*
  * The request id: the client's X-Request-Id when it is 1..REQUEST_ID_MAX
@@ -342,6 +342,8 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     request_id(req, id);
+    /* every line this request causes, in any layer, names it */
+    log_request_set(id);
     /* an invalid traceparent is as if absent (W3C): it never fails the request */
     trace_context_parse(api_header(req, "traceparent"), api_header(req, "tracestate"),
                         &rq.origin.trace);
@@ -362,6 +364,7 @@ dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data
     /* a refused principal (403, 429) is named too */
     log_request(id, method, template, status, seconds, who.subject[0] ? &who.p : NULL,
                 &rq.origin.trace);
+    log_request_set(NULL);
     return rc;
 }
 

@@ -9,6 +9,15 @@
 #include <time.h>
 
 static enum log_level min_level = LOG_LEVEL_INFO;
+/* the request this thread serves ("": none) */
+static _Thread_local char request_id[LOG_REQUEST_ID_MAX + 1];
+
+void
+log_request_set(const char *id)
+{
+    snprintf(request_id, sizeof request_id, "%s", id ? id : "");
+}
+
 const char *const log_level_names[] = {"debug", "info", "warn", "error", NULL};
 
 void
@@ -51,7 +60,9 @@ timestamp(char ts[32])
 void
 log_write(enum log_level level, const char *fmt, ...)
 {
-    char msg[2048], line[4608], ts[32];
+    /* the end of the line first, so that a long message is cut, never the request id */
+    char msg[2048], line[4608], ts[32], tail[6 * LOG_REQUEST_ID_MAX + 32];
+    size_t tail_len = 0;
     va_list ap;
 
     if (level < min_level)
@@ -59,12 +70,17 @@ log_write(enum log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (request_id[0] != '\0') {
+        tail_len = (size_t)snprintf(tail, sizeof tail, "\",\"request_id\":\"");
+        tail_len = escape(tail, sizeof tail, tail_len, request_id);
+    }
+    tail_len += (size_t)snprintf(tail + tail_len, sizeof tail - tail_len, "\"}\n");
     timestamp(ts);
     size_t off = (size_t)snprintf(line, sizeof line, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"",
                                   ts, log_level_names[level]);
-    off = escape(line, sizeof line, off, msg);
-    off += (size_t)snprintf(line + off, sizeof line - off, "\"}\n");
-    fwrite(line, 1, off < sizeof line ? off : sizeof line - 1, stderr);
+    off = escape(line, sizeof line - tail_len, off, msg);
+    memcpy(line + off, tail, tail_len);
+    fwrite(line, 1, off + tail_len, stderr);
 }
 
 void
@@ -79,6 +95,9 @@ log_event(enum log_level level, const json_t *fields)
     j_line = json_pack("{s:s, s:s}", "time", ts, "level", log_level_names[level]);
     /* the caller's fields follow, in their order; time and level stay ours */
     if (j_line == NULL || json_object_update_missing(j_line, (json_t *)fields) != 0)
+        goto out;
+    if (request_id[0] != '\0' && json_object_get(j_line, "request_id") == NULL &&
+        json_object_set_new(j_line, "request_id", json_string(request_id)) != 0)
         goto out;
     /* 9 significant digits: durations to the microsecond, without binary noise */
     text = json_dumps(j_line, JSON_COMPACT | JSON_REAL_PRECISION(9));

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "log.h"
+#include "testlib.h"
 
 static struct harness h;
 
@@ -128,23 +130,6 @@ test_request_id_invalid_is_replaced(void **state)
     http_resp_cleanup(&r);
 }
 
-/* The "request" log line of request_id in the log text (new reference), or NULL. */
-static json_t *
-request_line(const char *text, const char *request_id)
-{
-    for (const char *line = text; *line;) {
-        size_t n = strcspn(line, "\n");
-        json_t *j = json_loadb(line, n, 0, NULL);
-        const char *msg = json_string_value(json_object_get(j, "msg"));
-        const char *id = json_string_value(json_object_get(j, "request_id"));
-        if (msg && id && strcmp(msg, "request") == 0 && strcmp(id, request_id) == 0)
-            return j;
-        json_decref(j);
-        line += n + (line[n] == '\n');
-    }
-    return NULL;
-}
-
 static void
 test_request_log_names_trace_id(void **state)
 {
@@ -160,30 +145,20 @@ test_request_log_names_trace_id(void **state)
     const char *const *sent[] = {valid, zeros, none};
     long status[3];
     struct http_resp r;
-    char text[65536];
+    struct tl_capture cap;
 
-    /* the server logs on this process's stderr: into a file while the requests run */
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    FILE *f = tmpfile();
-    assert_true(saved >= 0 && f != NULL);
-    assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+    /* the server logs on this process's stderr */
+    tl_stderr_begin(&cap);
     for (int i = 0; i < 3; i++) {
         status[i] = http_do(&h, "GET", "/v1/cases?limit=1", sent[i], NULL, 0, &r);
         http_resp_cleanup(&r);
     }
-    fflush(stderr);
-    dup2(saved, STDERR_FILENO);
-    close(saved);
-    rewind(f);
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
+    char *text = tl_stderr_end(&cap);
 
     /* an invalid traceparent never fails a request */
     for (int i = 0; i < 3; i++)
         assert_int_equal(status[i], 200);
-    json_t *j = request_line(text, "trace-valid");
+    json_t *j = tl_log_line(text, "trace-valid", "request");
     if (j == NULL)
         fail_msg("no request log line of trace-valid in:\n%s", text);
     assert_string_equal(json_string_value(json_object_get(j, "trace_id")),
@@ -192,11 +167,65 @@ test_request_log_names_trace_id(void **state)
     /* no valid traceparent: no trace_id at all */
     for (int i = 1; i < 3; i++) {
         const char *id = i == 1 ? "trace-zeros" : "trace-none";
-        if ((j = request_line(text, id)) == NULL)
+        if ((j = tl_log_line(text, id, "request")) == NULL)
             fail_msg("no request log line of %s in:\n%s", id, text);
         assert_null(json_object_get(j, "trace_id"));
         json_decref(j);
     }
+    free(text);
+}
+
+/*
+ * A line written below the HTTP layer while a request is served (the use
+ * case's "workflow ... stored") names the request; a line of no request
+ * (the relay's, the start-up's) names none.
+ */
+static void
+test_log_lines_below_http_name_the_request(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    struct tl_capture cap;
+    size_t i;
+    json_t *w;
+    char *definition = NULL;
+
+    assert_int_equal(http_json(&h, "GET", "/v1/workflows", NULL, NULL, &r), 200);
+    json_array_foreach(json_object_get(r.j, "items"), i, w)
+    {
+        if (strcmp(tl_str(w, "kind"), "improvement") == 0)
+            definition = json_dumps(json_object_get(w, "definition"), JSON_COMPACT);
+    }
+    http_resp_cleanup(&r);
+    assert_non_null(definition);
+    const char *const extra[] = {"X-Request-Id: wf-put-7", NULL};
+    tl_stderr_begin(&cap);
+    long status =
+        http_json_with(&h, "PUT", "/v1/workflows/improvement", NULL, definition, extra, &r);
+    log_info("a line of no request");
+    char *text = tl_stderr_end(&cap);
+    http_resp_cleanup(&r);
+    free(definition);
+
+    assert_int_equal(status, 200);
+    json_t *j = tl_log_line(text, "wf-put-7", "workflow improvement version");
+    if (j == NULL)
+        fail_msg("the use case's line does not name request wf-put-7:\n%s", text);
+    assert_string_equal(tl_str(j, "level"), "info");
+    json_decref(j);
+    if ((j = tl_log_line(text, "wf-put-7", "request")) == NULL)
+        fail_msg("no request line of wf-put-7:\n%s", text);
+    json_decref(j);
+    /* the id is the thread's for the time of the request only */
+    const char *own = strstr(text, "\"msg\":\"a line of no request\"");
+    assert_non_null(own);
+    while (own > text && own[-1] != '\n')
+        own--;
+    j = json_loadb(own, strcspn(own, "\n"), 0, NULL);
+    assert_non_null(j);
+    assert_null(json_object_get(j, "request_id"));
+    json_decref(j);
+    free(text);
 }
 
 static void
@@ -315,6 +344,7 @@ main(void)
         cmocka_unit_test(test_request_id_absent_is_generated),
         cmocka_unit_test(test_request_id_invalid_is_replaced),
         cmocka_unit_test(test_request_log_names_trace_id),
+        cmocka_unit_test(test_log_lines_below_http_name_the_request),
         cmocka_unit_test(test_metrics_count_route_template),
         cmocka_unit_test(test_metrics_accepted_by_promtool),
     };

@@ -33,6 +33,7 @@
 
 #include "err.h"
 #include "harness.h"
+#include "testlib.h"
 
 #define POOL_THREADS "4"
 
@@ -143,24 +144,17 @@ start_with(const char *cert, const char *key, char *log, size_t log_size)
 {
     struct app app = h.app;
     struct api_server srv;
-    char log_path[] = "/tmp/capa_tls_log_XXXXXX";
-    int fd = mkstemp(log_path), saved = dup(2);
+    struct tl_capture cap;
 
-    assert_true(fd >= 0 && saved >= 0);
     app.cfg.tls_cert_file = (char *)cert;
     app.cfg.tls_key_file = (char *)key;
-    fflush(stderr);
-    dup2(fd, 2);
+    tl_stderr_begin(&cap);
     int rc = api_server_start(&app, harness_free_port(), &srv);
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
+    char *text = tl_stderr_end(&cap);
     if (rc == ERR_OK)
         api_server_stop(&srv);
-    ssize_t n = pread(fd, log, log_size - 1, 0);
-    log[n > 0 ? n : 0] = '\0';
-    close(fd);
-    unlink(log_path);
+    snprintf(log, log_size, "%s", text);
+    free(text);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -160,4 +161,48 @@ tl_today(const struct harness *h, char out[11])
     char *d = harness_sql(h, "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')");
     snprintf(out, 11, "%s", d);
     free(d);
+}
+
+void
+tl_stderr_begin(struct tl_capture *c)
+{
+    char path[] = "/tmp/capa_stderr_XXXXXX";
+    fflush(stderr);
+    c->fd = mkstemp(path);
+    c->saved = dup(STDERR_FILENO);
+    assert_true(c->fd >= 0 && c->saved >= 0);
+    unlink(path);
+    assert_true(dup2(c->fd, STDERR_FILENO) >= 0);
+}
+
+char *
+tl_stderr_end(struct tl_capture *c)
+{
+    fflush(stderr);
+    assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+    close(c->saved);
+    off_t size = lseek(c->fd, 0, SEEK_END);
+    assert_true(size >= 0);
+    char *text = malloc((size_t)size + 1);
+    assert_non_null(text);
+    ssize_t n = pread(c->fd, text, (size_t)size, 0);
+    text[n > 0 ? n : 0] = '\0';
+    close(c->fd);
+    return text;
+}
+
+json_t *
+tl_log_line(const char *text, const char *request_id, const char *msg_prefix)
+{
+    for (const char *line = text; *line;) {
+        size_t n = strcspn(line, "\n");
+        json_t *j = json_loadb(line, n, 0, NULL);
+        const char *msg = tl_str(j, "msg"), *id = tl_str(j, "request_id");
+        if (msg && id && strcmp(id, request_id) == 0 &&
+            strncmp(msg, msg_prefix, strlen(msg_prefix)) == 0)
+            return j;
+        json_decref(j);
+        line += n + (line[n] == '\n');
+    }
+    return NULL;
 }

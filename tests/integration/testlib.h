@@ -15,6 +15,8 @@
  *   tl_move, tl_move_ok     a transition with the case's current ETag
  *   tl_patch_action_ok      PATCH an action with its current ETag
  *   tl_today                the database's date today (UTC), YYYY-MM-DD
+ *   tl_stderr_begin/_end    what this process (the server in it) writes to stderr
+ *   tl_log_line             the log line of a request id and a message
  */
 #ifndef CAPA_TESTLIB_H
 #define CAPA_TESTLIB_H
@@ -55,5 +57,20 @@ void tl_patch_action_ok(const struct harness *h, const char *case_id, const char
 
 /* The database's date today (UTC), into out. */
 void tl_today(const struct harness *h, char out[11]);
+
+/* Capture stderr (the in-process server's log) into a temporary file. */
+struct tl_capture {
+    int saved; /* the real stderr */
+    int fd;    /* the file it goes to meanwhile */
+};
+void tl_stderr_begin(struct tl_capture *c);
+/* Stop capturing; what was written (caller frees). */
+char *tl_stderr_end(struct tl_capture *c);
+
+/*
+ * The first JSON log line of text whose "request_id" is request_id and whose
+ * "msg" starts with msg_prefix (new reference), or NULL.
+ */
+json_t *tl_log_line(const char *text, const char *request_id, const char *msg_prefix);
 
 #endif
