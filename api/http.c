@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "jsonshape.h"
+#include "mem.h"
 #include "query.h"
 
 const char *const api_no_params[] = {NULL};
@@ -157,8 +158,7 @@ api_etag_matches(const struct _u_request *req, int version)
         return false;
     if (strcmp(h, "*") == 0)
         return true;
-    if ((copy = strdup(h)) == NULL)
-        return false;
+    copy = mem_strdup(h);
     /* a list of tags; the weak comparison applies to If-None-Match */
     for (char *tag = strtok_r(copy, ",", &save); tag && !match; tag = strtok_r(NULL, ",", &save)) {
         while (*tag == ' ')

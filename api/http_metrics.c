@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 static const char *const methods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                       "PATCH", "DELETE", "OPTIONS", "OTHER"};
 #define N_METHODS (sizeof methods / sizeof methods[0])
@@ -76,13 +78,8 @@ struct api_http_metrics *
 api_http_metrics_new(size_t n_routes)
 {
     size_t n_rows = (n_routes + 1) * N_METHODS;
-    struct api_http_metrics *m = calloc(1, sizeof *m + n_rows * sizeof m->rows[0]);
-    if (m == NULL)
-        return NULL;
-    if (pthread_mutex_init(&m->lock, NULL) != 0) {
-        free(m);
-        return NULL;
-    }
+    struct api_http_metrics *m = mem_calloc(1, sizeof *m + n_rows * sizeof m->rows[0]);
+    pthread_mutex_init(&m->lock, NULL);
     m->n_rows = n_rows;
     return m;
 }

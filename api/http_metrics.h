@@ -20,8 +20,7 @@ struct api_http_metrics;
 
 /*
  * A table for routes 0..n_routes-1 and the slot n_routes for requests no
- * route matched. Returns NULL when out of memory. Free with
- * api_http_metrics_free (NULL is a no-op).
+ * route matched. Free with api_http_metrics_free (NULL is a no-op).
  */
 struct api_http_metrics *api_http_metrics_new(size_t n_routes);
 void api_http_metrics_free(struct api_http_metrics *m);

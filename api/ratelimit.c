@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "mem.h"
 
 #define SLOTS 4096 /* a power of two */
 #define WAYS 4
@@ -26,16 +27,11 @@ struct api_ratelimit {
 };
 
 struct api_ratelimit *
-api_ratelimit_new(int rps, int burst, int *failed)
+api_ratelimit_new(int rps, int burst)
 {
-    *failed = 0;
     if (rps <= 0)
         return NULL;
-    struct api_ratelimit *rl = calloc(1, sizeof *rl);
-    if (rl == NULL) {
-        *failed = 1;
-        return NULL;
-    }
+    struct api_ratelimit *rl = mem_calloc(1, sizeof *rl);
     pthread_mutex_init(&rl->lock, NULL);
     rl->rate = rps;
     rl->burst = burst;

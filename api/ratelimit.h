@@ -13,8 +13,8 @@
 
 struct api_ratelimit;
 
-/* NULL when rps is 0 (no limit) or out of memory (*failed then true). */
-struct api_ratelimit *api_ratelimit_new(int rps, int burst, int *failed);
+/* NULL when rps is 0 (no limit). */
+struct api_ratelimit *api_ratelimit_new(int rps, int burst);
 void api_ratelimit_free(struct api_ratelimit *rl);
 /*
  * Take one request of a principal (key: kind and subject). Returns 0 when it

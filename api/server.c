@@ -39,6 +39,7 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "mem.h"
 #include "ratelimit.h"
 #include "resources.h"
 #include "trace.h"
@@ -469,8 +470,7 @@ tls_file_read(const char *var, const char *path, char **out)
         log_error("cannot read %s %s: %s", var, path, strerror(errno));
         goto out;
     }
-    if ((buf = malloc(TLS_FILE_MAX + 1)) == NULL)
-        abort();
+    buf = mem_alloc(TLS_FILE_MAX + 1);
     n = fread(buf, 1, TLS_FILE_MAX + 1, f);
     if (ferror(f)) {
         log_error("cannot read %s %s: %s", var, path, strerror(errno));
@@ -629,13 +629,9 @@ api_server_start(struct app *app, unsigned port, struct api_server *srv)
 
     memset(srv, 0, sizeof *srv);
     srv->app = app;
-    srv->ctx = calloc(N_ROUTES + 1, sizeof *srv->ctx);
+    srv->ctx = mem_calloc(N_ROUTES + 1, sizeof *srv->ctx);
     srv->metrics = api_http_metrics_new(N_ROUTES);
-    int limits_failed;
-    srv->limits =
-        api_ratelimit_new(app->cfg.rate_limit_rps, app->cfg.rate_limit_burst, &limits_failed);
-    if (srv->ctx == NULL || srv->metrics == NULL || limits_failed)
-        goto fail_alloc;
+    srv->limits = api_ratelimit_new(app->cfg.rate_limit_rps, app->cfg.rate_limit_burst);
     for (size_t i = 0; i <= N_ROUTES; i++)
         srv->ctx[i] = (struct api_route_ctx){
             .app = app, .route = i < N_ROUTES ? &routes[i] : NULL, .limits = srv->limits};
@@ -768,11 +764,9 @@ api_server_shutdown(struct api_server *srv, long deadline)
         log_warn("shutdown deadline passed after %ld ms: cutting %u connection(s)", now_ms() - t0,
                  open);
 
-    struct http_stop *st = calloc(1, sizeof *st);
+    struct http_stop *st = mem_calloc(1, sizeof *st);
     pthread_t thread;
     bool threaded;
-    if (st == NULL)
-        abort();
     st->srv = srv;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->done_cond, NULL);

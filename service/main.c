@@ -29,6 +29,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 #include "relay.h"
 #include "server.h"
 #include "store.h"
@@ -242,20 +243,22 @@ config_value(const char *name, const char *value)
         fprintf(stderr, "capad: %s is not a variable capad reads (capad config vars)\n", name);
         return EXIT_USAGE;
     }
-    rc = cfg_var_set(var, value, &cfg, err, sizeof err);
-    if (rc == ERR_OK)
-        rc = cfg_var_print(var, &cfg, stdout) == ERR_OK && fflush(stdout) == 0 ? 0 : 1;
-    else if (rc == ERR_INVALID)
+    if (cfg_var_set(var, value, &cfg, err, sizeof err) != ERR_OK) {
         fprintf(stderr, "capad: configuration: %s\n", err);
+        rc = EXIT_CONFIG;
+    } else {
+        cfg_var_print(var, &cfg, stdout);
+        rc = fflush(stdout) == 0 ? 0 : 1;
+    }
     cfg_cleanup(&cfg);
-    return rc == ERR_INVALID ? EXIT_CONFIG : rc == ERR_OK ? 0 : 1;
+    return rc;
 }
 
-/* Prints a text the caller no longer needs (NULL: out of memory) and frees it; the exit code. */
+/* Prints a text the caller no longer needs and frees it; the exit code. */
 static int
 print_owned(char *text)
 {
-    int rc = text != NULL && printf("%s\n", text) > 0 ? 0 : 1;
+    int rc = printf("%s\n", text) > 0 && fflush(stdout) == 0 ? 0 : 1;
     free(text);
     return rc;
 }
@@ -268,6 +271,7 @@ main(int argc, char **argv)
     bool abandoned = false;
     int rc;
 
+    mem_install_jansson();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         print_usage(argc < 2 ? stderr : stdout);
@@ -303,7 +307,8 @@ main(int argc, char **argv)
         return EXIT_CONFIG;
     }
     if (is_check) {
-        rc = cfg_print(&app.cfg, stdout) == ERR_OK && fflush(stdout) == 0 ? 0 : 1;
+        cfg_print(&app.cfg, stdout);
+        rc = fflush(stdout) == 0 ? 0 : 1;
         cfg_cleanup(&app.cfg);
         return rc;
     }

@@ -74,6 +74,7 @@
 
 #include "err.h"
 #include "jwt.h"
+#include "mem.h"
 
 #define KEY_FILE_MAX (1024 * 1024)
 
@@ -201,12 +202,7 @@ file_read(const char *what, const char *path, char **buf, size_t *len, char *why
         say(why, why_len, "could not open %s \"%s\": %s", what, path, strerror(errno));
         goto out;
     }
-    data = malloc(KEY_FILE_MAX + 2);
-    if (data == NULL) {
-        rc = ERR_INTERNAL;
-        say(why, why_len, "out of memory");
-        goto out;
-    }
+    data = mem_alloc(KEY_FILE_MAX + 2);
     n = fread(data, 1, KEY_FILE_MAX + 1, f);
     if (ferror(f)) {
         say(why, why_len, "could not read %s \"%s\": %s", what, path, strerror(errno));
@@ -358,11 +354,8 @@ key_add(struct jwt_verifier *v, jwk_t *jwk_in, const char *kid, const char *labe
             own_alg ? own_alg : "");
         goto out;
     }
-    if (kid != NULL && (kid_copy = strdup(kid)) == NULL) {
-        rc = ERR_INTERNAL;
-        say(why, why_len, "out of memory");
-        goto out;
-    }
+    if (kid != NULL)
+        kid_copy = mem_strdup(kid);
     v->keys[v->nkeys].kid = kid_copy;
     v->keys[v->nkeys].json = json;
     v->keys[v->nkeys].mask = mask & v->algs;
@@ -448,12 +441,7 @@ jwks_load(struct jwt_verifier *v, const char *path, char *why, size_t why_len)
             json_array_size(j_keys), JWT_KEYS_MAX);
         goto out;
     }
-    v->keys = calloc(json_array_size(j_keys), sizeof *v->keys);
-    if (v->keys == NULL) {
-        rc = ERR_INTERNAL;
-        say(why, why_len, "out of memory");
-        goto out;
-    }
+    v->keys = mem_calloc(json_array_size(j_keys), sizeof *v->keys);
     json_array_foreach(j_keys, i, j_key)
     {
         const json_t *j_kid = json_object_get(j_key, "kid");
@@ -507,8 +495,8 @@ pem_load(struct jwt_verifier *v, const char *path, char *why, size_t why_len)
     if ((rc = file_read("pem_file", path, &text, &len, why, why_len)) != ERR_OK)
         goto out;
     rc = ERR_INTERNAL;
-    v->keys = calloc(1, sizeof *v->keys);
-    if (v->keys == NULL || r_jwk_init(&jwk) != RHN_OK) {
+    v->keys = mem_calloc(1, sizeof *v->keys);
+    if (r_jwk_init(&jwk) != RHN_OK) {
         say(why, why_len, "out of memory");
         goto out;
     }
@@ -566,21 +554,14 @@ jwt_verifier_new(const struct jwt_config *cfg, struct jwt_verifier **out, char *
         say(why, why_len, "leeway_s %d is outside 0..%d", cfg->leeway_s, JWT_LEEWAY_MAX);
         goto out;
     }
-    v = calloc(1, sizeof *v);
-    if (v == NULL) {
-        rc = ERR_INTERNAL;
-        say(why, why_len, "out of memory");
-        goto out;
-    }
+    v = mem_calloc(1, sizeof *v);
     v->leeway = cfg->leeway_s;
     if ((rc = algs_parse(cfg->algs, &v->algs, why, why_len)) != ERR_OK)
         goto out;
-    if ((cfg->issuer && cfg->issuer[0] && (v->issuer = strdup(cfg->issuer)) == NULL) ||
-        (cfg->audience && cfg->audience[0] && (v->audience = strdup(cfg->audience)) == NULL)) {
-        rc = ERR_INTERNAL;
-        say(why, why_len, "out of memory");
-        goto out;
-    }
+    if (cfg->issuer && cfg->issuer[0])
+        v->issuer = mem_strdup(cfg->issuer);
+    if (cfg->audience && cfg->audience[0])
+        v->audience = mem_strdup(cfg->audience);
     rc = has_jwks ? jwks_load(v, cfg->jwks_file, why, why_len)
                   : pem_load(v, cfg->pem_file, why, why_len);
     if (rc != ERR_OK)
@@ -853,12 +834,7 @@ jwt_verifyn(const struct jwt_verifier *v, const char *token, size_t len, time_t 
     size_t hlen = (size_t)(dot[0] - h), plen = (size_t)(dot[1] - p),
            slen = len - (size_t)(s - token);
 
-    buf = malloc(len);
-    if (buf == NULL) {
-        rc = ERR_INTERNAL;
-        why = "internal";
-        goto out;
-    }
+    buf = mem_alloc(len);
     if ((rc = segment_object(h, hlen, buf, &j_header)) != ERR_OK)
         goto out;
     rc = ERR_UNAUTHORIZED;

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 static bool
 any_text(const char *s)
@@ -65,10 +66,9 @@ brokers_valid(const char *s)
 {
     if (strcmp(s, "mock") == 0)
         return true;
-    char *copy = strdup(s), *save = NULL;
-    bool ok = copy != NULL;
-    for (char *b = ok ? strtok_r(copy, ",", &save) : NULL; b && ok;
-         b = strtok_r(NULL, ",", &save)) {
+    char *copy = mem_strdup(s), *save = NULL;
+    bool ok = true;
+    for (char *b = strtok_r(copy, ",", &save); b && ok; b = strtok_r(NULL, ",", &save)) {
         char *colon = strrchr(b, ':'), *end;
         long port = colon ? strtol(colon + 1, &end, 10) : 0;
         ok = colon && colon != b && *end == '\0' && port >= 1 && port <= 65535 && any_text(b);
@@ -243,8 +243,6 @@ static int
 refuse(const struct cfg_var *var, const char *value, const char *what, char *err, size_t err_size)
 {
     char *masked = var->mask ? var->mask(value) : NULL;
-    if (var->mask != NULL && masked == NULL)
-        return ERR_INTERNAL;
     snprintf(err, err_size, "%s must be %s, got \"%.64s\"", var->name, what,
              masked ? masked : value);
     free(masked);
@@ -271,7 +269,8 @@ cfg_var_set(const struct cfg_var *var, const char *value, struct cfg *cfg, char 
         }
         if (var->valid != NULL && !var->valid(s))
             return refuse(var, s, var->accepts, err, err_size);
-        return (*text = strdup(s)) != NULL ? ERR_OK : ERR_INTERNAL;
+        *text = mem_strdup(s);
+        return ERR_OK;
     }
     if (var->type == CFG_INT) {
         char *end;
@@ -337,8 +336,6 @@ cfg_load(struct cfg *cfg, char *err, size_t err_size)
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < cfg_var_count && rc == ERR_OK; i++)
         rc = cfg_var_set(&cfg_vars[i], getenv(cfg_vars[i].name), cfg, err, err_size);
-    if (rc == ERR_INTERNAL)
-        snprintf(err, err_size, "out of memory");
     if (rc == ERR_OK)
         rc = check_together(cfg, err, err_size);
     return rc;
@@ -374,7 +371,7 @@ put(char **p, const char *s, size_t n)
 static char *
 mask_buffer(const char *in)
 {
-    return malloc(strlen(in) * (1 + strlen(MASK)) + strlen(MASK) + 1);
+    return mem_alloc(strlen(in) * (1 + strlen(MASK)) + strlen(MASK) + 1);
 }
 
 /* postgresql://user:secret@host/db?password=secret&... */
@@ -459,8 +456,6 @@ char *
 cfg_mask_database_url(const char *url)
 {
     char *out = mask_buffer(url);
-    if (out == NULL)
-        return NULL;
     if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
         mask_uri(url, out);
     else
@@ -483,8 +478,6 @@ char *
 cfg_mask_kafka_properties(const char *props)
 {
     char *out = mask_buffer(props), *o = out;
-    if (out == NULL)
-        return NULL;
     for (const char *p = props; *p;) {
         size_t n = strcspn(p, ";"), key_len = strcspn(p, "=;");
         if (key_len < n && key_is_secret(p, key_len)) {
@@ -501,7 +494,7 @@ cfg_mask_kafka_properties(const char *props)
     return out;
 }
 
-int
+void
 cfg_var_print(const struct cfg_var *var, const struct cfg *cfg, FILE *out)
 {
     const void *field = (const char *)cfg + var->offset;
@@ -514,21 +507,16 @@ cfg_var_print(const struct cfg_var *var, const struct cfg *cfg, FILE *out)
     else {
         const char *text = *(char *const *)field;
         char *masked = text && var->mask ? var->mask(text) : NULL;
-        if (text && var->mask && masked == NULL)
-            return ERR_INTERNAL;
         fprintf(out, "%s=%s\n", var->name, masked ? masked : text ? text : "");
         free(masked);
     }
-    return ERR_OK;
 }
 
-int
+void
 cfg_print(const struct cfg *cfg, FILE *out)
 {
     for (size_t i = 0; i < cfg_var_count; i++)
-        if (cfg_var_print(&cfg_vars[i], cfg, out) != ERR_OK)
-            return ERR_INTERNAL;
-    return ERR_OK;
+        cfg_var_print(&cfg_vars[i], cfg, out);
 }
 
 char *
@@ -536,7 +524,7 @@ cfg_vars_text(void)
 {
     static const char *const types[] = {"text", "integer", "boolean", "choice"};
     json_t *list = json_array();
-    for (size_t i = 0; list != NULL && i < cfg_var_count; i++) {
+    for (size_t i = 0; i < cfg_var_count; i++) {
         const struct cfg_var *var = &cfg_vars[i];
         json_t *row =
             json_pack("{s:s, s:s, s:s?, s:b, s:s}", "name", var->name, "type", types[var->type],
@@ -555,12 +543,9 @@ cfg_vars_text(void)
                 json_array_append_new(choices, json_string(var->choices[c]));
             json_object_set_new(row, "choices", choices);
         }
-        if (json_array_append_new(list, row) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
+        json_array_append_new(list, row);
     }
-    char *text = list ? json_dumps(list, JSON_INDENT(2)) : NULL;
+    char *text = json_dumps(list, JSON_INDENT(2));
     json_decref(list);
     return text;
 }

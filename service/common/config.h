@@ -83,7 +83,7 @@ struct cfg_var {
     const char *const *choices;  /* CFG_CHOICE: the values, NULL after the last */
     bool (*valid)(const char *); /* CFG_TEXT: NULL accepts any text */
     const char *accepts;         /* CFG_TEXT with valid: what valid accepts, for messages */
-    char *(*mask)(const char *); /* secrets: a masked copy to show (NULL when out of memory) */
+    char *(*mask)(const char *); /* secrets: a masked copy to show (caller frees) */
     const char *doc;             /* one line: what it does (the range is the table's) */
 };
 
@@ -94,16 +94,16 @@ extern const size_t cfg_var_count;
 /*
  * Fill cfg from the environment (getenv), defaults for unset or empty
  * variables, then check the rules between variables. Returns 0, or
- * ERR_INVALID with a message in err (ERR_INTERNAL when out of memory).
- * Free with cfg_cleanup, also after a failure.
+ * ERR_INVALID with a message in err. Free with cfg_cleanup, also after a
+ * failure.
  */
 int cfg_load(struct cfg *cfg, char *err, size_t err_size);
 void cfg_cleanup(struct cfg *cfg);
 
 /*
  * Set var's field of cfg from value (NULL or "": the default), as cfg_load
- * does. Returns 0, ERR_INVALID with a message in err naming the variable,
- * what it accepts and the value (masked when secret), or ERR_INTERNAL.
+ * does. Returns 0, or ERR_INVALID with a message in err naming the variable,
+ * what it accepts and the value (masked when secret).
  */
 int cfg_var_set(const struct cfg_var *var, const char *value, struct cfg *cfg, char *err,
                 size_t err_size);
@@ -113,15 +113,14 @@ const struct cfg_var *cfg_var_find(const char *name);
 
 /*
  * Write "NAME=value\n" for every CAPA_* variable to out, defaults included,
- * unset ones as "NAME=", secrets masked. Returns 0, or ERR_INTERNAL when out
- * of memory.
+ * unset ones as "NAME=", secrets masked.
  */
-int cfg_print(const struct cfg *cfg, FILE *out);
+void cfg_print(const struct cfg *cfg, FILE *out);
 /* The same line for one variable. */
-int cfg_var_print(const struct cfg_var *var, const struct cfg *cfg, FILE *out);
+void cfg_var_print(const struct cfg_var *var, const struct cfg *cfg, FILE *out);
 
 /*
- * The table as a new JSON text (caller frees; NULL when out of memory):
+ * The table as a new JSON text (caller frees):
  * [{"name", "type", "default", "minimum", "maximum", "max_length", "choices",
  * "accepts", "secret", "doc"}], members that do not apply left out.
  */
@@ -130,15 +129,15 @@ char *cfg_vars_text(void);
 /*
  * A copy of a libpq connection string (URL form, with the password in the
  * user info or as a "password" query parameter, or key=value form) with the
- * password replaced by "****". Returns a new string (caller frees), or NULL
- * when out of memory. Pure: no I/O.
+ * password replaced by "****". Returns a new string (caller frees). Pure: no
+ * I/O.
  */
 char *cfg_mask_database_url(const char *url);
 
 /*
  * A copy of "key=value;key=value" with the value of every key containing
  * "password", "secret" or "token" (case-insensitive) replaced by "****".
- * Returns a new string (caller frees), or NULL when out of memory. Pure.
+ * Returns a new string (caller frees). Pure.
  */
 char *cfg_mask_kafka_properties(const char *props);
 

@@ -7,6 +7,7 @@
 
 #include "err.h"
 #include "iso27001.h"
+#include "mem.h"
 #include "mergepatch.h"
 
 static const char *const kind_texts[CASE_KIND__COUNT] = {"nonconformity", "improvement"};
@@ -138,9 +139,7 @@ case_error_add(json_t *j_errors, const char *field, const char *code, const char
 {
     if (j_errors == NULL)
         return;
-    char *f = strdup(field ? field : ""), *d = strdup(detail ? detail : "");
-    if (f == NULL || d == NULL)
-        abort(); /* out of memory, as the jansson allocator does */
+    char *f = mem_strdup(field ? field : ""), *d = mem_strdup(detail ? detail : "");
     case_utf8_repair(f);
     case_utf8_repair(d);
     json_t *j = json_pack("{s:s, s:s, s:s}", "field", f, "code", code, "detail", d);
@@ -480,7 +479,7 @@ case_in_list(const char *const *list, const char *s)
 static char *
 dup_or_null(const char *s)
 {
-    return s ? strdup(s) : NULL;
+    return s ? mem_strdup(s) : NULL;
 }
 
 /*

@@ -30,8 +30,7 @@ check(const json_t *j, int depth, char *detail, size_t detail_size)
     json_object_foreach((json_t *)j, key, v)
     {
         if (strlen(key) > JSON_MAX_KEY) {
-            snprintf(detail, detail_size, "the body has a member name over %d bytes",
-                     JSON_MAX_KEY);
+            snprintf(detail, detail_size, "the body has a member name over %d bytes", JSON_MAX_KEY);
             return ERR_BAD_REQUEST;
         }
         if (check(v, depth + 1, detail, detail_size) != ERR_OK)

@@ -9,6 +9,7 @@
 #include "case.h"
 #include "chain.h"
 #include "err.h"
+#include "mem.h"
 
 static const char *const sort_texts[] = {"-created_at", "created_at", "due_date"};
 
@@ -55,7 +56,7 @@ static json_t *
 list_param(const char *name, const char *value, int (*from_text)(const char *),
            bool (*valid)(const char *), json_t *j_errors)
 {
-    char *copy = strdup(value), *save = NULL, detail[160];
+    char *copy = mem_strdup(value), *save = NULL, detail[160];
     json_t *j_list = json_array();
     int count = 0;
 
@@ -98,7 +99,7 @@ text_param(const char *name, const char *value, size_t max, json_t *j_errors)
             return NULL;
         }
     }
-    return strdup(value);
+    return mem_strdup(value);
 }
 
 static void
@@ -166,17 +167,17 @@ parse_one(const char *name, const char *value, struct case_query *q, json_t *j_e
         q->owner = text_param(name, value, CASE_PERSON_MAX, j_errors);
     } else if (strcmp(name, "tag") == 0) {
         if (tag_like(value))
-            q->tag = strdup(value);
+            q->tag = mem_strdup(value);
         else
             case_error_add(j_errors, name, "invalid", "is not a valid tag");
     } else if (strcmp(name, "clause_ref") == 0) {
         if (clause_like(value))
-            q->clause_ref = strdup(value);
+            q->clause_ref = mem_strdup(value);
         else
             case_error_add(j_errors, name, "invalid", "is not a valid clause reference");
     } else if (strcmp(name, "control") == 0) {
         if (strncmp(value, "A.", 2) == 0 && clause_like(value))
-            q->control = strdup(value);
+            q->control = mem_strdup(value);
         else
             case_error_add(j_errors, name, "invalid", "is not an Annex A control such as A.8.8");
     } else if (strcmp(name, "has_recurrence") == 0) {
@@ -308,8 +309,8 @@ query_string_decode(const char *qs, const char *const *allowed, json_t **j_param
 
     *j_params = NULL;
     detail[0] = '\0';
-    if (rc == ERR_OK && qs != NULL && (copy = strdup(qs)) == NULL)
-        rc = ERR_INTERNAL;
+    if (rc == ERR_OK && qs != NULL)
+        copy = mem_strdup(qs);
     for (char *pair = copy ? strtok_r(copy, "&", &save) : NULL; pair && rc == ERR_OK;
          pair = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(pair, '=');

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "mem.h"
 
 struct guard_entry {
     const char *name;
@@ -577,10 +578,7 @@ wf_definition_parse(const json_t *j, struct wf_definition **out, json_t *j_error
         add_error(j_errors, "", "type", "a workflow definition must be a JSON object");
         goto out;
     }
-    if ((def = calloc(1, sizeof *def)) == NULL) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
+    def = mem_calloc(1, sizeof *def);
     json_object_foreach((json_t *)j, key, v)
     {
         (void)v;

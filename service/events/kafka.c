@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 struct evt_producer {
     rd_kafka_t *rk;
@@ -83,7 +84,7 @@ set(rd_kafka_conf_t *conf, const char *key, const char *value, char *err, size_t
 static int
 set_properties(rd_kafka_conf_t *conf, const char *properties, char *err, size_t err_size)
 {
-    char *copy = properties ? strdup(properties) : NULL, *save = NULL;
+    char *copy = properties ? mem_strdup(properties) : NULL, *save = NULL;
     int rc = ERR_OK;
     for (char *kv = copy ? strtok_r(copy, ";", &save) : NULL; kv && rc == ERR_OK;
          kv = strtok_r(NULL, ";", &save)) {
@@ -104,16 +105,13 @@ int
 evt_producer_new(const struct evt_producer_options *o, struct evt_producer **out, char *err,
                  size_t err_size)
 {
-    struct evt_producer *p = calloc(1, sizeof *p);
+    struct evt_producer *p = mem_calloc(1, sizeof *p);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char timeout[16], why[256];
     int rc = ERR_INVALID;
 
     *out = NULL;
-    if (p == NULL || (p->topic = strdup(o->topic)) == NULL) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
+    p->topic = mem_strdup(o->topic);
     p->on_delivery = o->on_delivery;
     p->ctx = o->ctx;
     snprintf(timeout, sizeof timeout, "%d", o->message_timeout_ms);
@@ -219,13 +217,11 @@ evt_producer_fatal(struct evt_producer *p, char *err, size_t err_size)
 int
 evt_mock_new(int brokers, const char *topic, int partitions, struct evt_mock **out)
 {
-    struct evt_mock *m = calloc(1, sizeof *m);
+    struct evt_mock *m = mem_calloc(1, sizeof *m);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char why[256];
 
     *out = NULL;
-    if (m == NULL)
-        goto fail;
     rd_kafka_conf_set_log_cb(conf, on_log);
     m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (m->rk == NULL) {
@@ -239,9 +235,7 @@ evt_mock_new(int brokers, const char *topic, int partitions, struct evt_mock **o
     if (rd_kafka_mock_topic_create(m->cluster, topic, partitions, brokers < 3 ? brokers : 3) !=
         RD_KAFKA_RESP_ERR_NO_ERROR)
         goto fail;
-    m->bootstraps = strdup(rd_kafka_mock_cluster_bootstraps(m->cluster));
-    if (m->bootstraps == NULL)
-        goto fail;
+    m->bootstraps = mem_strdup(rd_kafka_mock_cluster_bootstraps(m->cluster));
     *out = m;
     return ERR_OK;
 fail:

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 #define CASE_COLUMNS                                                                               \
     "c.id, c.key, c.kind, c.workflow_id, w.version, c.status, c.title, c.description, "            \
@@ -54,12 +55,12 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     rec->workflow_id = atoi(db_value(res, row, 3));
     rec->workflow_version = atoi(db_value(res, row, 4));
     copy_text(rec->status, sizeof rec->status, db_value(res, row, 5));
-    rec->title = strdup(db_value(res, row, 6));
-    rec->description = strdup(db_value(res, row, 7));
+    rec->title = mem_strdup(db_value(res, row, 6));
+    rec->description = mem_strdup(db_value(res, row, 7));
     rec->source = (enum case_source)source;
     rec->severity = (enum case_severity)severity;
     copy_text(rec->detected_at, sizeof rec->detected_at, db_value(res, row, 10));
-    rec->reported_by = strdup(db_value(res, row, 11));
+    rec->reported_by = mem_strdup(db_value(res, row, 11));
     /* the owner: a principal, free text, or none (JSON null) */
     rec->j_owner = json_loads(db_value(res, row, 12), JSON_DECODE_ANY, NULL);
     if (rec->j_owner == NULL) {
@@ -72,7 +73,7 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     } else {
         const json_t *j_text =
             json_is_object(rec->j_owner) ? json_object_get(rec->j_owner, "subject") : rec->j_owner;
-        rec->owner = json_string_value(j_text) ? strdup(json_string_value(j_text)) : NULL;
+        rec->owner = json_string_value(j_text) ? mem_strdup(json_string_value(j_text)) : NULL;
     }
     rec->j_tags = load_array(db_value(res, row, 13));
     rec->j_clause_refs = load_array(db_value(res, row, 14));
@@ -90,7 +91,7 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     rec->cycle = atoi(db_value(res, row, 26));
     copy_text(rec->containment_performed_at, sizeof rec->containment_performed_at,
               db_value(res, row, 27));
-    return rec->title && rec->description && rec->reported_by ? ERR_OK : ERR_INTERNAL;
+    return ERR_OK;
 }
 
 static const char *
@@ -466,11 +467,7 @@ store_case_list(struct store_conn *c, const struct case_query *q, struct case_pa
     out->more = n > q->limit;
     if (out->more)
         n = q->limit;
-    out->items = calloc((size_t)(n > 0 ? n : 1), sizeof *out->items);
-    if (out->items == NULL) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
+    out->items = mem_calloc((size_t)(n > 0 ? n : 1), sizeof *out->items);
     for (int row = 0; row < n; row++) {
         if ((rc = decode_case(res, row, &out->items[row])) != ERR_OK)
             goto out;
@@ -729,10 +726,8 @@ decode_facts(const char *case_id, const char *text, struct wf_record_fact **rows
         rc = ERR_INTERNAL;
         goto out;
     }
-    if (json_array_size(j) > 0 && (*rows = calloc(json_array_size(j), sizeof **rows)) == NULL) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
+    if (json_array_size(j) > 0)
+        *rows = mem_calloc(json_array_size(j), sizeof **rows);
     json_array_foreach(j, i, item)
     {
         if ((rc = decode_fact(item, j_approve, &(*rows)[i])) != ERR_OK)

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 /* pg_advisory_lock key of the relay: "capR" */
 #define RELAY_LOCK_KEY "1667330130"
@@ -19,10 +20,8 @@
 int
 store_session_open(const char *url, int connect_timeout_s, struct store_conn **out)
 {
-    struct store_conn *s = calloc(1, sizeof *s);
+    struct store_conn *s = mem_calloc(1, sizeof *s);
     *out = NULL;
-    if (s == NULL)
-        return ERR_INTERNAL;
     /* the relay's statements are short; a long one means trouble */
     s->pg = db_connect(url, connect_timeout_s, 30000, "capad-relay");
     if (s->pg == NULL) {

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 struct store_pool {
     struct store_pool_options o;
@@ -31,20 +32,14 @@ struct store_pool {
 int
 store_pool_new(const struct store_pool_options *o, struct store_pool **out)
 {
-    struct store_pool *p = calloc(1, sizeof *p);
+    struct store_pool *p = mem_calloc(1, sizeof *p);
     pthread_condattr_t attr;
 
     *out = NULL;
-    if (p == NULL)
-        return ERR_INTERNAL;
     p->o = *o;
-    p->url = strdup(o->url);
-    p->application_name = strdup(o->application_name ? o->application_name : "capad");
-    p->conns = calloc((size_t)o->size, sizeof *p->conns);
-    if (p->url == NULL || p->application_name == NULL || p->conns == NULL) {
-        store_pool_free(p);
-        return ERR_INTERNAL;
-    }
+    p->url = mem_strdup(o->url);
+    p->application_name = mem_strdup(o->application_name ? o->application_name : "capad");
+    p->conns = mem_calloc((size_t)o->size, sizeof *p->conns);
     pthread_mutex_init(&p->lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 #define RECORD_COLUMNS                                                                             \
     "r.id, r.case_id, r.kind, r.number, r.data::text, r.version, capa_ts(r.created_at), "          \
@@ -221,11 +222,8 @@ store_evidence_content(struct store_conn *c, const char *record_id, void **bytes
         rc = ERR_NOT_FOUND;
     if (rc == ERR_OK) {
         *len = (size_t)PQgetlength(res, 0, 0);
-        *bytes = malloc(*len ? *len : 1);
-        if (*bytes == NULL)
-            rc = ERR_INTERNAL;
-        else
-            memcpy(*bytes, PQgetvalue(res, 0, 0), *len);
+        *bytes = mem_alloc(*len ? *len : 1);
+        memcpy(*bytes, PQgetvalue(res, 0, 0), *len);
     }
     PQclear(res);
     return rc;

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "jwt.h"
 #include "log.h"
+#include "mem.h"
 #include "tx.h"
 #include "usecase.h"
 
@@ -154,8 +155,7 @@ uc_auth_init(struct app *app)
     app->jwt = NULL;
     app->key_cache = NULL;
     if (cfg->auth_cache_s > 0) {
-        if ((app->key_cache = calloc(1, sizeof *app->key_cache)) == NULL)
-            return ERR_INTERNAL;
+        app->key_cache = mem_calloc(1, sizeof *app->key_cache);
         pthread_mutex_init(&app->key_cache->lock, NULL);
         app->key_cache->ttl = cfg->auth_cache_s;
     }

@@ -12,6 +12,7 @@
 #include "dtime.h"
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 #include "tx.h"
 #include "usecase.h"
 #include "workflow.h"
@@ -843,7 +844,7 @@ uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct
         } else if (strcmp(name, "status") == 0) {
             json_decref(x.q.j_status);
             x.q.j_status = json_array();
-            char *copy = strdup(s), *save = NULL;
+            char *copy = mem_strdup(s), *save = NULL;
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 if (strcmp(t, "open") && strcmp(t, "in_progress") && strcmp(t, "done") &&
                     strcmp(t, "cancelled"))

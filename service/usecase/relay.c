@@ -12,6 +12,7 @@
 #include "err.h"
 #include "kafka.h"
 #include "log.h"
+#include "mem.h"
 #include "store.h"
 
 const double relay_latency_bounds[RELAY_LATENCY_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -180,12 +181,10 @@ static int
 settle(struct round *rd, struct store_conn *session)
 {
     struct relay *r = rd->relay;
-    long long *published = calloc((size_t)(rd->n > 0 ? rd->n : 1), sizeof *published);
+    long long *published = mem_calloc((size_t)(rd->n > 0 ? rd->n : 1), sizeof *published);
     int n_published = 0, n_redeliver = 0, n_retry = 0, n_failed = 0, rc = ERR_OK;
     double acked = now_s();
 
-    if (published == NULL)
-        return ERR_INTERNAL;
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < rd->n; i++) {
         struct slot *s = &rd->slots[i];
@@ -249,8 +248,7 @@ publish_round(struct relay *r, struct store_conn *session, struct evt_producer *
 
     *retries = 0;
     relay_options(cfg, &rd.opts);
-    if ((rd.slots = calloc((size_t)cfg->relay_batch, sizeof *rd.slots)) == NULL)
-        return -1;
+    rd.slots = mem_calloc((size_t)cfg->relay_batch, sizeof *rd.slots);
     if (store_events_unpublished(session, cfg->relay_batch, produce_row, &rd) != ERR_OK)
         goto out;
     /* every message times out after message_timeout_ms: the wait is bounded */
@@ -406,10 +404,8 @@ relay_main(void *arg)
 int
 relay_start(struct app *app, struct relay **out)
 {
-    struct relay *r = calloc(1, sizeof *r);
+    struct relay *r = mem_calloc(1, sizeof *r);
     *out = NULL;
-    if (r == NULL)
-        return ERR_INTERNAL;
     r->app = app;
     atomic_init(&r->stop, false);
     pthread_mutex_init(&r->lock, NULL);

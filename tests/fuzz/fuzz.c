@@ -6,6 +6,22 @@
 #include <string.h>
 
 #include "err.h"
+#include "mem.h"
+
+__attribute__((weak)) void
+fuzz_init(void)
+{
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    mem_install_jansson();
+    fuzz_init();
+    return 0;
+}
 
 json_t *
 fuzz_json_body(const uint8_t *data, size_t size)

@@ -24,6 +24,13 @@
 
 /* The entry point libFuzzer calls with each input; every target defines it. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/*
+ * Called once before the inputs (fuzz.c): capad's out-of-memory policy
+ * (mem.h), then fuzz_init, which a target that needs set-up defines (the
+ * default does nothing).
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+void fuzz_init(void);
 
 /* The separator of two-part inputs; a JSON text cannot hold it inside a string. */
 #define FUZZ_SEPARATOR "\n---\n"

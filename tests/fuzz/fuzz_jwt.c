@@ -29,13 +29,9 @@
 static struct jwt_verifier *verifier;
 static jwk_t *signer;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+void
+fuzz_init(void)
 {
-    (void)argc;
-    (void)argv;
     jwk_t *pub = NULL;
     char path[] = "/tmp/capa-fuzz-jwt-XXXXXX", why[256];
     int fd = mkstemp(path);
@@ -52,7 +48,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     unlink(path);
     free(pem);
     r_jwk_free(pub);
-    return 0;
 }
 
 static bool

@@ -25,6 +25,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 #include "relay.h"
 #include "store.h"
 #include "usecase.h"
@@ -89,6 +90,7 @@ harness_start(struct harness *h, const char *name)
     char err[256], sql[256];
 
     memset(h, 0, sizeof *h);
+    mem_install_jansson(); /* capad's out-of-memory policy */
     if (url == NULL || *url == '\0') {
         const char *opt_out = getenv("CAPA_TEST_OPT_OUT");
         if (opt_out && strcmp(opt_out, "1") == 0) {

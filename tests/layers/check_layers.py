@@ -28,18 +28,18 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 # Where each layer lives, and what of ours it may include (its own directory first).
 LAYERS = {
-    "err": ["service/err"],
-    "domain": ["service/domain", "service/err"],
-    "common": ["service/common", "service/err"],
-    "auth": ["service/auth", "service/common", "service/err"],
-    "store": ["service/store", "service/domain", "service/common", "service/err"],
-    "events": ["service/events", "service/domain", "service/common", "service/err"],
+    "base": ["service/base"],
+    "domain": ["service/domain", "service/base"],
+    "common": ["service/common", "service/base"],
+    "auth": ["service/auth", "service/common", "service/base"],
+    "store": ["service/store", "service/domain", "service/common", "service/base"],
+    "events": ["service/events", "service/domain", "service/common", "service/base"],
     "usecase": ["service/usecase", "service/store", "service/events", "service/auth",
-                "service/domain", "service/common", "service/err"],
-    "api": ["api", "service/usecase", "service/domain", "service/common", "service/err"],
+                "service/domain", "service/common", "service/base"],
+    "api": ["api", "service/usecase", "service/domain", "service/common", "service/base"],
     # main.c and the apikey command put the layers together
     "main": ["service", "service/usecase", "service/store", "service/events", "service/auth",
-             "service/domain", "service/common", "service/err", "api"],
+             "service/domain", "service/common", "service/base", "api"],
 }
 # The libraries that do I/O, and the layer that owns each.
 IO_LIBS = {"libpq-fe.h": "store", "librdkafka/": "events", "ulfius.h": "api",

@@ -2,7 +2,7 @@
 """check_problems.py CAPAD OPENAPI - the problem types written in openapi.yaml
 are the ones capad answers with.
 
-capad's error table (service/err/err_table.h) is the one source of each error's
+capad's error table (service/base/err_table.h) is the one source of each error's
 status and problem type; `capad problems` prints it. openapi.yaml documents
 them as the table in the Problem schema's description (slug, status,
 meaning). Both must name the same slugs with the same statuses and meanings,

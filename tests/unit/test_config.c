@@ -37,7 +37,7 @@ printed(const struct cfg *cfg)
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
     assert_non_null(out);
-    assert_int_equal(cfg_print(cfg, out), ERR_OK);
+    cfg_print(cfg, out);
     fclose(out);
     return text;
 }

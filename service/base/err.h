@@ -18,8 +18,8 @@ enum err { ERR_TABLE(ERR_ENUM_MEMBER) ERR__COUNT };
 const char *err_name(int err);
 
 /*
- * The whole table as a new JSON text (caller frees; NULL when out of
- * memory): [{"code", "name", "status", "slug", "title", "meaning"}] in
+ * The whole table as a new JSON text (caller frees):
+ * [{"code", "name", "status", "slug", "title", "meaning"}] in
  * code order, ERR_OK left out. `capad problems` prints it.
  */
 char *err_table_text(void);
