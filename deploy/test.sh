@@ -82,12 +82,14 @@ run_ctest() {
     ctest --test-dir "$1" --output-on-failure --no-tests=error -j2
 }
 
-# The first run also keeps the events the tests produce, for the schema check.
+# The first run also keeps the events the tests produce and every HTTP response
+# they receive, for the checks against the event schemas and openapi.yaml.
 # shellcheck disable=SC2317  # called indirectly (trap / stage)
 run_ctest_samples() {
     CAPA_EVENT_SAMPLES_DIR="$tmp/event-samples"
-    mkdir -p "$CAPA_EVENT_SAMPLES_DIR"
-    export CAPA_EVENT_SAMPLES_DIR
+    CAPA_HTTP_SAMPLES_DIR="$tmp/http-samples"
+    mkdir -p "$CAPA_EVENT_SAMPLES_DIR" "$CAPA_HTTP_SAMPLES_DIR"
+    export CAPA_EVENT_SAMPLES_DIR CAPA_HTTP_SAMPLES_DIR
     run_ctest build
 }
 
@@ -126,7 +128,8 @@ else
     skip fuzz 'build-fuzz failed'
 fi
 
-stage lint-openapi bash tests/spec/lint-openapi.sh || true
+# openapi.yaml, and every response the integration tests received against it
+stage lint-openapi bash tests/spec/lint-openapi.sh "$tmp/http-samples" || true
 # AsyncAPI and JSON Schemas, and every event the integration tests produced against them
 stage lint-asyncapi bash tests/spec/lint-asyncapi.sh "$tmp/event-samples" || true
 

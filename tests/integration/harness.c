@@ -14,6 +14,7 @@
 #include <gnutls/x509.h>
 #include <libpq-fe.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,35 @@ on_header(char *line, size_t size, size_t n, void *arg)
     return len;
 }
 
+/*
+ * With CAPA_HTTP_SAMPLES_DIR set, every response is appended to
+ * <dir>/<database name>.jsonl as {"method", "path", "status",
+ * "content_type", "body"} (the body as JSON, null when it is none), for
+ * tests/spec/openapi-responses.mjs to check against openapi.yaml.
+ */
+static void
+record_sample(const struct harness *h, const char *method, const char *path,
+              const struct http_resp *r)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    const char *dir = getenv("CAPA_HTTP_SAMPLES_DIR");
+    char file[1024];
+    if (dir == NULL || *dir == '\0')
+        return;
+    json_t *j = json_pack("{s:s, s:s%, s:i, s:s, s:O?}", "method", method, "path", path,
+                          strcspn(path, "?"), "status", (int)r->status, "content_type",
+                          r->content_type, "body", r->j);
+    char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    snprintf(file, sizeof file, "%s/%s.jsonl", dir, h->db_name);
+    pthread_mutex_lock(&lock);
+    FILE *f = line ? fopen(file, "a") : NULL;
+    if (f == NULL || fprintf(f, "%s\n", line) < 0 || fclose(f) != 0)
+        die("cannot record an HTTP sample in", file);
+    pthread_mutex_unlock(&lock);
+    free(line);
+    json_decref(j);
+}
+
 long
 http_do(const struct harness *h, const char *method, const char *path, const char *const *headers,
         const char *body, size_t body_len, struct http_resp *r)
@@ -287,6 +317,8 @@ http_do_port(const struct harness *h, unsigned port, const char *method, const c
     if (r->headers == NULL)
         r->headers = strdup("");
     r->status = status;
+    if (status > 0)
+        record_sample(h, method, path, r);
     curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     free(url);

@@ -445,37 +445,53 @@ insert_case_and_row(PGconn *pg, const char *template_id, const char *label, stru
     char *id = pg_value(pg, "SELECT gen_random_uuid()::text", 0, NULL, err, err_size);
     if (id == NULL)
         return false;
-    const char *p1[] = {id, template_id, label};
+    /* a key of the template's kind, numbered from the new id: unique within this database */
+    const char *p0[] = {id, template_id};
+    char *key = pg_value(pg,
+                         "SELECT CASE WHEN kind = 'improvement' THEN 'OFI' ELSE 'NC' END "
+                         " || '-2099-' || lpad(((('x' || substr(md5($1), 1, 7))::bit(28))::int)"
+                         "::text, 9, '0') FROM cases WHERE id = $2::uuid",
+                         2, p0, err, err_size);
+    if (key == NULL) {
+        free(id);
+        return false;
+    }
+    const char *p1[] = {id, template_id, label, key};
     char *ok = pg_value(
         pg,
         "INSERT INTO cases (id, key, kind, workflow_id, status, title, description, source, "
         " severity, detected_at, reported_by, owner, tags, clause_refs, external_refs, version, "
         " created_at, updated_at, contain_due_at, close_due_at, contained_at, closed_at, "
         " next_due_at) "
-        "SELECT $1::uuid, 'LATE-' || $3, kind, workflow_id, status, 'Late commit ' || $3, "
+        "SELECT $1::uuid, $4, kind, workflow_id, status, 'Late commit ' || $3, "
         " description, source, severity, detected_at, reported_by, owner, tags, clause_refs, "
         " external_refs, 1, now(), now(), contain_due_at, close_due_at, NULL, NULL, next_due_at "
         "FROM cases WHERE id = $2::uuid RETURNING 'ok'",
-        3, p1, err, err_size);
+        4, p1, err, err_size);
     bool inserted = ok != NULL && strcmp(ok, "ok") == 0;
     free(ok);
     if (!inserted) {
         if (ok != NULL)
             snprintf(err, err_size, "template case %s not found", template_id);
         free(id);
+        free(key);
         return false;
     }
-    const char *p2[] = {id, label};
+    /* the snapshot is the template's, as capad would have written it for this case */
+    const char *p2[] = {id, label, template_id, key};
     char *row = pg_value(
         pg,
         "INSERT INTO case_events (event_id, case_id, sequence, type, actor, occurred_at, data, "
         " prev_hash, hash) "
         "VALUES (gen_random_uuid(), $1::uuid, 1, 'capa.case.created', '" ANON_ACTOR "', now(), "
-        " json_build_object('case', json_build_object('id', $1::uuid, 'key', 'LATE-' || $2, "
-        "  'version', 1, 'status', 'reported', 'title', 'Late commit ' || $2)), "
+        " jsonb_build_object('case', (SELECT (data->'case')::jsonb FROM case_events "
+        "   WHERE case_id = $3::uuid ORDER BY sequence LIMIT 1) "
+        "  || jsonb_build_object('id', $1::uuid, 'key', $4::text, 'version', 1, "
+        "   'title', 'Late commit ' || $2)), "
         " repeat('0', 64), repeat('0', 64)) "
         "RETURNING event_id::text || ' ' || position::text || ' ' || txid::text",
-        2, p2, err, err_size);
+        4, p2, err, err_size);
+    free(key);
     bool good =
         row != NULL && sscanf(row, "%39s %23s %23s", out->event_id, out->position, out->txid) == 3;
     if (row != NULL && !good)

@@ -21,6 +21,7 @@
 #     (git-ignored), reinstalled only when a pinned version changes.
 #
 # Usage: tests/spec/lint-asyncapi.sh [SAMPLES_DIR]   (from any directory)
+# (tests/spec/npm-lib.sh installs node and the packages.)
 set -euo pipefail
 
 # @asyncapi/parser 3.6.6 is the newest release; it reads AsyncAPI 3.0.0 (and
@@ -61,53 +62,11 @@ if (($# == 1)); then
     samples=("$(cd "$1" && pwd)")
 fi
 
-# Node and npm.
-missing=()
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
-if ((${#missing[@]})); then
-    if [[ $(id -u) -ne 0 ]]; then
-        log "missing ${missing[*]}; run as root to install them with apt-get"
-        exit 1
-    fi
-    log "installing ${missing[*]} with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y --no-install-recommends "${missing[@]}"
-fi
-
-node_version="$(node --version)"
-node_version="${node_version#v}"
-if [[ "$(printf '%s\n%s\n' "$NODE_MIN" "$node_version" | sort -V | head -n 1)" != "$NODE_MIN" ]]; then
-    log "node $node_version is too old: @asyncapi/parser $ASYNCAPI_PARSER_VERSION needs >= $NODE_MIN"
-    exit 1
-fi
-
-# The packages, pinned.
-packages=(
-    "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION"
-    "ajv@$AJV_VERSION"
-    "ajv-formats@$AJV_FORMATS_VERSION"
-    "js-yaml@$JS_YAML_VERSION"
-)
-stale=0
-for spec in "${packages[@]}"; do
-    name="${spec%@*}"
-    want="${spec##*@}"
-    have=""
-    if [[ -f "$prefix/node_modules/$name/package.json" ]]; then
-        have="$(node -p 'require(process.argv[1]).version' "$prefix/node_modules/$name/package.json")"
-    fi
-    [[ "$have" == "$want" ]] || stale=1
-done
-if ((stale)); then
-    log "installing ${packages[*]} into .cache/npm/asyncapi"
-    mkdir -p "$prefix"
-    # --ignore-scripts: none of these needs an install script. npm 9.2 from
-    # Debian warns EBADENGINE for jsep on node 18 (see above).
-    npm install --prefix "$prefix" --save-exact --ignore-scripts --no-audit --no-fund \
-        --no-update-notifier "${packages[@]}"
-fi
+# shellcheck source=tests/spec/npm-lib.sh
+. "$root/tests/spec/npm-lib.sh"
+npm_tools lint-asyncapi "$NODE_MIN" "$prefix" \
+    "@asyncapi/parser@$ASYNCAPI_PARSER_VERSION" "ajv@$AJV_VERSION" \
+    "ajv-formats@$AJV_FORMATS_VERSION" "js-yaml@$JS_YAML_VERSION"
 
 # Validate. The script prints the problems and the summary, and exits non-zero
 # on any problem.

@@ -9,7 +9,11 @@
 #   - @redocly/cli, pinned below, into .cache/npm at the repository root
 #     (git-ignored), reinstalled only when the pinned version changes.
 #
-# Usage: tests/spec/lint-openapi.sh   (from any directory)
+# Given SAMPLES_DIR (the *.jsonl files the integration tests write with
+# CAPA_HTTP_SAMPLES_DIR set), also checks every response recorded there against
+# openapi.yaml: tests/spec/openapi-responses.mjs.
+#
+# Usage: tests/spec/lint-openapi.sh [SAMPLES_DIR]   (from any directory)
 set -euo pipefail
 
 # 1.34.x is the newest line that still runs on Node 18 (engines: node
@@ -22,6 +26,11 @@ set -euo pipefail
 # >= 20.16.0; npm warns EBADENGINE about it on Node 18, and lint is unaffected.)
 REDOCLY_VERSION=1.34.20
 NODE_MIN=18.19.0
+# The responses check (openapi-responses.mjs) compiles the spec's schemas with
+# the Ajv that tests/spec/lint-asyncapi.sh pins, for the same dialect (2020-12).
+AJV_VERSION=8.20.0
+AJV_FORMATS_VERSION=3.0.1
+JS_YAML_VERSION=4.3.2
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 prefix="$root/.cache/npm"
@@ -31,45 +40,18 @@ spec="openapi.yaml"
 
 log() { printf 'lint-openapi: %s\n' "$*" >&2; }
 
-# Node and npm.
-missing=()
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
-if ((${#missing[@]})); then
-    if [[ $(id -u) -ne 0 ]]; then
-        log "missing ${missing[*]}; run as root to install them with apt-get"
-        exit 1
-    fi
-    log "installing ${missing[*]} with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update
-    apt-get install -y --no-install-recommends "${missing[@]}"
+if (($# > 1)) || { (($# == 1)) && [[ ! -d "$1" ]]; }; then
+    log "usage: tests/spec/lint-openapi.sh [SAMPLES_DIR]"
+    exit 2
 fi
+samples=${1:+$(cd "$1" && pwd)}
 
+# shellcheck source=tests/spec/npm-lib.sh
+. "$root/tests/spec/npm-lib.sh"
+npm_tools lint-openapi "$NODE_MIN" "$prefix" "@redocly/cli@$REDOCLY_VERSION" \
+    "ajv@$AJV_VERSION" "ajv-formats@$AJV_FORMATS_VERSION" "js-yaml@$JS_YAML_VERSION"
 node_version="$(node --version)"
-node_version="${node_version#v}"
-if [[ "$(printf '%s\n%s\n' "$NODE_MIN" "$node_version" | sort -V | head -n 1)" != "$NODE_MIN" ]]; then
-    log "node $node_version is too old: @redocly/cli $REDOCLY_VERSION needs >= $NODE_MIN"
-    exit 1
-fi
 
-# Redocly CLI, pinned.
-installed=""
-if [[ -f "$prefix/node_modules/@redocly/cli/package.json" ]]; then
-    installed="$(node -p 'require(process.argv[1]).version' \
-        "$prefix/node_modules/@redocly/cli/package.json")"
-fi
-if [[ "$installed" != "$REDOCLY_VERSION" || ! -x "$redocly" ]]; then
-    log "installing @redocly/cli@$REDOCLY_VERSION into .cache/npm"
-    mkdir -p "$prefix"
-    # --ignore-scripts: the CLI needs no install scripts (the one in its tree
-    # only prints an advertisement). npm 9.2 from Debian warns EBADENGINE
-    # because some packages ask for a newer npm; npm is not used at run time.
-    npm install --prefix "$prefix" --save-exact --ignore-scripts --no-audit --no-fund \
-        --no-update-notifier "@redocly/cli@$REDOCLY_VERSION"
-fi
-
-# Lint.
 cd "$root"
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 
@@ -97,3 +79,8 @@ if ((status != 0 || errors + warnings + ignored > 0)); then
     exit 1
 fi
 log "OK"
+
+# Every response the integration tests received, against the document.
+if [[ -n $samples ]]; then
+    node tests/spec/openapi-responses.mjs "$prefix" "$root" "$samples"
+fi
