@@ -80,6 +80,29 @@ if ((status != 0 || errors + warnings + ignored > 0)); then
 fi
 log "OK"
 
+# Redocly's own bundle of the sources is the document we ship (openapi_bundle.py
+# makes it; ctest openapi_bundle checks it is up to date).
+bundled="$(mktemp --suffix=.json)"
+trap 'rm -f "$report" "$bundled"' EXIT
+"$redocly" bundle api/openapi/openapi.yaml --ext json -o "$bundled" >/dev/null 2>&1 || {
+    log "FAIL: redocly cannot bundle api/openapi/openapi.yaml"
+    exit 1
+}
+node -e '
+    const fs = require("fs"), yaml = require(process.argv[1]);
+    const ours = yaml.load(fs.readFileSync("openapi.yaml", "utf8"));
+    const theirs = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+    // the same document, whatever the order of the members
+    const canon = (v) => Array.isArray(v) ? v.map(canon) : v && typeof v === "object"
+        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
+    const same = (a, b) => JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+    if (!same(ours, theirs)) {
+        console.error("lint-openapi: FAIL openapi.yaml is not what redocly bundles of api/openapi/");
+        process.exit(1);
+    }
+' "$prefix/node_modules/js-yaml" "$bundled"
+log "openapi.yaml is redocly's bundle of api/openapi/"
+
 # Every response the integration tests received, against the document.
 if [[ -n $samples ]]; then
     node tests/spec/openapi-responses.mjs "$prefix" "$root" "$samples"
