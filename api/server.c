@@ -36,7 +36,9 @@
 #include <time.h>
 
 #include "access.h"
+#include "clock.h"
 #include "err.h"
+#include "file.h"
 #include "http.h"
 #include "log.h"
 #include "mem.h"
@@ -401,8 +403,6 @@ api_routes_text(void)
 
 /* ---- the libmicrohttpd daemon ---- */
 
-static long now_ms(void);
-
 /* Largest PEM file read for CAPA_TLS_*: a long chain fits, a wrong path to a big file does not. */
 #define TLS_FILE_MAX (1024 * 1024)
 
@@ -428,7 +428,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
         if (strstr(line, capacity[i]) != NULL)
             level = LOG_LEVEL_WARN;
     if (level == LOG_LEVEL_WARN) {
-        long now = now_ms() / 1000, last = atomic_load(&srv->mhd_warned_s);
+        long now = clock_mono_ms() / 1000, last = atomic_load(&srv->mhd_warned_s);
         if (now == last || !atomic_compare_exchange_strong(&srv->mhd_warned_s, &last, now))
             level = LOG_LEVEL_DEBUG;
     }
@@ -460,40 +460,25 @@ key_free(char *key)
 static int
 tls_file_read(const char *var, const char *path, char **out)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0;
-    int rc = ERR_INVALID;
+    size_t n;
+    int e = file_read_all(path, TLS_FILE_MAX, out, &n);
 
-    *out = NULL;
-    if (f == NULL) {
-        log_error("cannot read %s %s: %s", var, path, strerror(errno));
-        goto out;
+    if (e != 0 && e != EFBIG) {
+        log_error("cannot read %s %s: %s", var, path, strerror(e));
+        return ERR_INVALID;
     }
-    buf = mem_alloc(TLS_FILE_MAX + 1);
-    n = fread(buf, 1, TLS_FILE_MAX + 1, f);
-    if (ferror(f)) {
-        log_error("cannot read %s %s: %s", var, path, strerror(errno));
-        goto out;
-    }
-    if (n == 0 || n > TLS_FILE_MAX || memchr(buf, '\0', n) != NULL) {
+    if (e == EFBIG || n == 0 || memchr(*out, '\0', n) != NULL) {
         log_error("%s %s is not a PEM file: %s", var, path,
-                  n == 0             ? "it is empty"
-                  : n > TLS_FILE_MAX ? "it is over 1 MiB"
-                                     : "it holds NUL bytes");
-        goto out;
+                  e == EFBIG ? "it is over 1 MiB"
+                  : n == 0   ? "it is empty"
+                             : "it holds NUL bytes");
+        if (*out != NULL)
+            gnutls_memset(*out, 0, n);
+        free(*out);
+        *out = NULL;
+        return ERR_INVALID;
     }
-    buf[n] = '\0';
-    *out = buf;
-    buf = NULL;
-    rc = ERR_OK;
-out:
-    if (buf != NULL)
-        gnutls_memset(buf, 0, TLS_FILE_MAX + 1);
-    free(buf);
-    if (f != NULL)
-        fclose(f);
-    return rc;
+    return ERR_OK;
 }
 
 /*
@@ -698,14 +683,6 @@ api_server_stop(struct api_server *srv)
 /* How long stopping the server may take past the drain deadline. */
 #define HTTP_STOP_GRACE_MS 1000
 
-static long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned
 http_connections(struct api_server *srv)
 {
@@ -746,7 +723,7 @@ http_stop_main(void *arg)
 bool
 api_server_shutdown(struct api_server *srv, long deadline)
 {
-    long t0 = now_ms();
+    long t0 = clock_mono_ms();
     unsigned open;
     MHD_socket fd = MHD_quiesce_daemon(srv->inst.mhd_daemon);
 
@@ -756,13 +733,13 @@ api_server_shutdown(struct api_server *srv, long deadline)
         log_warn("cannot stop accepting connections: they are cut at the deadline");
     log_info("stopping: no new connections, %u open, waiting at most %ld ms for them",
              http_connections(srv), deadline - t0 > 0 ? deadline - t0 : 0);
-    while ((open = http_connections(srv)) > 0 && now_ms() < deadline)
+    while ((open = http_connections(srv)) > 0 && clock_mono_ms() < deadline)
         nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
     if (open == 0)
-        log_info("requests drained in %ld ms", now_ms() - t0);
+        log_info("requests drained in %ld ms", clock_mono_ms() - t0);
     else
-        log_warn("shutdown deadline passed after %ld ms: cutting %u connection(s)", now_ms() - t0,
-                 open);
+        log_warn("shutdown deadline passed after %ld ms: cutting %u connection(s)",
+                 clock_mono_ms() - t0, open);
 
     struct http_stop *st = mem_calloc(1, sizeof *st);
     pthread_t thread;
@@ -774,7 +751,7 @@ api_server_shutdown(struct api_server *srv, long deadline)
         api_server_stop(srv);
         st->done = true;
     }
-    long wait_ms = deadline - now_ms();
+    long wait_ms = deadline - clock_mono_ms();
     wait_ms = (wait_ms > 0 ? wait_ms : 0) + HTTP_STOP_GRACE_MS;
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -788,7 +765,7 @@ api_server_shutdown(struct api_server *srv, long deadline)
     if (!stopped) {
         log_error("requests still running %ld ms after the shutdown deadline: exiting without "
                   "waiting for them",
-                  now_ms() - deadline);
+                  clock_mono_ms() - deadline);
         return false;
     }
     if (threaded)

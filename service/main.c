@@ -26,6 +26,7 @@
 
 #include "apikey_cmd.h"
 #include "app.h"
+#include "clock.h"
 #include "config.h"
 #include "err.h"
 #include "log.h"
@@ -144,14 +145,6 @@ block_signals(sigset_t *signals)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static long
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * serve (http) or relay (!http) until SIGTERM or SIGINT, then stop within
  * CAPA_SHUTDOWN_TIMEOUT_S: HTTP first, then the relay with the time left.
@@ -197,16 +190,16 @@ serve(struct app *app, bool migrate, bool http, bool *abandoned)
         log_info("capad %s serving on %s://%s:%d (a thread per connection)", CAPA_VERSION,
                  app->cfg.tls_cert_file ? "https" : "http", app->cfg.http_bind, app->cfg.http_port);
     sigwait(&signals, &sig);
-    deadline = now_ms() + app->cfg.shutdown_timeout_s * 1000L;
+    deadline = clock_mono_ms() + app->cfg.shutdown_timeout_s * 1000L;
     log_info("received %s: stopping within %d s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
              app->cfg.shutdown_timeout_s);
     if (http && !api_server_shutdown(&srv, deadline))
         *abandoned = true;
 out:;
-    long t0 = now_ms(), left = deadline - t0;
+    long t0 = clock_mono_ms(), left = deadline - t0;
     relay_shutdown(app, left > RELAY_STOP_FLOOR_MS ? (int)left : RELAY_STOP_FLOOR_MS);
     if (app->cfg.kafka_brokers != NULL)
-        log_info("relay flushed in %ld ms", now_ms() - t0);
+        log_info("relay flushed in %ld ms", clock_mono_ms() - t0);
     return rc;
 }
 

@@ -73,6 +73,7 @@
 #include <rhonabwy.h>
 
 #include "err.h"
+#include "file.h"
 #include "jwt.h"
 #include "mem.h"
 
@@ -193,39 +194,18 @@ algs_parse(const char *list, unsigned *mask, char *why, size_t why_len)
 static int
 file_read(const char *what, const char *path, char **buf, size_t *len, char *why, size_t why_len)
 {
-    int rc = ERR_INVALID;
-    char *data = NULL;
-    size_t n = 0;
-    FILE *f = fopen(path, "rb");
-    *buf = NULL;
-    if (f == NULL) {
-        say(why, why_len, "could not open %s \"%s\": %s", what, path, strerror(errno));
-        goto out;
-    }
-    data = mem_alloc(KEY_FILE_MAX + 2);
-    n = fread(data, 1, KEY_FILE_MAX + 1, f);
-    if (ferror(f)) {
-        say(why, why_len, "could not read %s \"%s\": %s", what, path, strerror(errno));
-        goto out;
-    }
-    if (n > KEY_FILE_MAX) {
+    int e = file_read_all(path, KEY_FILE_MAX, buf, len);
+    if (e == EFBIG)
         say(why, why_len, "%s \"%s\" is over %d bytes", what, path, KEY_FILE_MAX);
-        goto out;
-    }
-    if (n == 0) {
+    else if (e != 0)
+        say(why, why_len, "could not open %s \"%s\": %s", what, path, strerror(e));
+    else if (*len == 0)
         say(why, why_len, "%s \"%s\" is empty", what, path);
-        goto out;
-    }
-    data[n] = '\0';
-    *buf = data;
-    *len = n;
-    data = NULL;
-    rc = ERR_OK;
-out:
-    free(data);
-    if (f != NULL)
-        fclose(f);
-    return rc;
+    if (e == 0 && *len > 0)
+        return ERR_OK;
+    free(*buf);
+    *buf = NULL;
+    return ERR_INVALID;
 }
 
 /*

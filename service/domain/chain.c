@@ -8,20 +8,10 @@
 #include <string.h>
 
 #include "err.h"
+#include "hex.h"
 
 const char chain_genesis[CHAIN_HEX_LEN] =
     "0000000000000000000000000000000000000000000000000000000000000000";
-
-static void
-to_hex(const unsigned char *bin, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex[bin[i] >> 4];
-        out[2 * i + 1] = hex[bin[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
 
 int
 chain_sha256_hex(const void *buf, size_t len, char out[CHAIN_HEX_LEN])
@@ -29,7 +19,7 @@ chain_sha256_hex(const void *buf, size_t len, char out[CHAIN_HEX_LEN])
     unsigned char digest[32];
     if (gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, digest) != 0)
         return ERR_INTERNAL;
-    to_hex(digest, sizeof digest, out);
+    hex_encode(digest, sizeof digest, out);
     return ERR_OK;
 }
 
@@ -63,7 +53,7 @@ chain_hash(const char *prev_hash, const struct chain_entry *e, char out[CHAIN_HE
         gnutls_hash(h, parts[i], strlen(parts[i]));
     }
     gnutls_hash_deinit(h, digest);
-    to_hex(digest, sizeof digest, out);
+    hex_encode(digest, sizeof digest, out);
     return ERR_OK;
 }
 

@@ -9,6 +9,7 @@
 #include "case.h"
 #include "chain.h"
 #include "err.h"
+#include "hex.h"
 #include "mem.h"
 
 static const char *const sort_texts[] = {"-created_at", "created_at", "due_date"};
@@ -259,15 +260,6 @@ case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_errors)
     return (int)json_array_size(j_errors) > n_errors ? ERR_BAD_REQUEST : ERR_OK;
 }
 
-static int
-hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decode in place ('+' is a space). Returns false on a bad escape or a NUL. */
 static bool
 url_decode(char *s)
@@ -277,7 +269,7 @@ url_decode(char *s)
         if (*s == '+') {
             *out++ = ' ';
         } else if (*s == '%') {
-            int hi = hex_value(s[1]), lo = hi < 0 ? -1 : hex_value(s[2]);
+            int hi = hex_digit(s[1]), lo = hi < 0 ? -1 : hex_digit(s[2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return false;
             *out++ = (char)(hi * 16 + lo);

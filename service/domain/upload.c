@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "err.h"
+#include "hex.h"
 
 /* A number of upload.h as text, for the details that name it. */
 #define TEXT_OF(x) TEXT_OF_(x)
@@ -72,12 +73,6 @@ static bool
 is_hex(int c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int
-hex_value(int c)
-{
-    return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
 }
 
 /* Whether c is one of the characters of set (never NUL). */
@@ -341,7 +336,7 @@ pct_text(const struct span *v, char *out, size_t max, size_t *n)
     for (size_t i = 0; i < v->n; i++) {
         char c = v->s[i];
         if (c == '%') {
-            c = (char)(hex_value(v->s[i + 1]) << 4 | hex_value(v->s[i + 2]));
+            c = (char)(hex_digit(v->s[i + 1]) << 4 | hex_digit(v->s[i + 2]));
             i += 2;
         }
         if (o == max)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "err.h"
 #include "jwt.h"
 #include "log.h"
@@ -50,14 +51,6 @@ struct uc_key_cache {
     } slots[KEY_CACHE_SLOTS];
 };
 
-static double
-mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The slot of a hash: its first two hex digits. */
 static size_t
 cache_slot(const char *hash)
@@ -73,7 +66,7 @@ cache_get(struct uc_key_cache *kc, const char *hash, struct apikey_row *out)
         return false;
     size_t i = cache_slot(hash);
     pthread_mutex_lock(&kc->lock);
-    if (strcmp(kc->slots[i].hash, hash) == 0 && kc->slots[i].expires > mono_now()) {
+    if (strcmp(kc->slots[i].hash, hash) == 0 && kc->slots[i].expires > clock_mono_s()) {
         *out = kc->slots[i].row;
         hit = true;
     }
@@ -90,7 +83,7 @@ cache_put(struct uc_key_cache *kc, const char *hash, const struct apikey_row *ro
     pthread_mutex_lock(&kc->lock);
     memcpy(kc->slots[i].hash, hash, CHAIN_HEX_LEN);
     kc->slots[i].row = *row;
-    kc->slots[i].expires = mono_now() + kc->ttl;
+    kc->slots[i].expires = clock_mono_s() + kc->ttl;
     pthread_mutex_unlock(&kc->lock);
 }
 
