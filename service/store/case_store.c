@@ -31,11 +31,16 @@ copy_text(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
+/* A JSON array column (new reference), or NULL when the row is damaged. */
 static json_t *
 load_array(const char *text)
 {
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
-    return j ? j : json_array();
+    if (j != NULL && !json_is_array(j)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
 }
 
 /* Fill rec from columns CASE_COLUMNS of a row. rec must be zeroed. */
@@ -78,6 +83,13 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     rec->j_tags = load_array(db_value(res, row, 13));
     rec->j_clause_refs = load_array(db_value(res, row, 14));
     rec->j_external_refs = load_array(db_value(res, row, 15));
+    rec->j_recurrences = load_array(db_value(res, row, 25));
+    /* damaged rows are refused and logged, never read as empty */
+    if (!rec->j_tags || !rec->j_clause_refs || !rec->j_external_refs || !rec->j_recurrences) {
+        log_error("case %s has a damaged tags, clause_refs, external_refs or recurrences column",
+                  db_value(res, row, 0));
+        return ERR_INTERNAL;
+    }
     rec->version = atoi(db_value(res, row, 16));
     copy_text(rec->created_at, sizeof rec->created_at, db_value(res, row, 17));
     copy_text(rec->updated_at, sizeof rec->updated_at, db_value(res, row, 18));
@@ -87,7 +99,6 @@ decode_case(const PGresult *res, int row, struct case_record *rec)
     copy_text(rec->closed_at, sizeof rec->closed_at, db_value(res, row, 22));
     rec->overdue = strcmp(db_value(res, row, 23), "t") == 0;
     rec->reopened_count = atoi(db_value(res, row, 24));
-    rec->j_recurrences = load_array(db_value(res, row, 25));
     rec->cycle = atoi(db_value(res, row, 26));
     copy_text(rec->containment_performed_at, sizeof rec->containment_performed_at,
               db_value(res, row, 27));
@@ -599,8 +610,11 @@ store_log_scan(struct store_conn *c, const char *case_id, int after, int limit,
                 .prev_hash = PQgetvalue(res, row, 8),
                 .hash = PQgetvalue(res, row, 9),
             };
-            if ((rc = fn(&r, ctx)) != ERR_OK)
+            if ((rc = fn(&r, ctx)) != ERR_OK) {
+                if (rc == STORE_SCAN_STOP)
+                    rc = ERR_OK;
                 goto out;
+            }
             after = r.entry.sequence;
         }
         if (remaining > 0)

@@ -174,8 +174,10 @@ struct log_row {
 /*
  * Call fn for each row of a case with sequence > after, in sequence order, at
  * most limit rows (limit <= 0: all, read in batches). fn returns 0 to go on,
- * anything else stops the scan and is returned.
+ * STORE_SCAN_STOP to stop early (the scan then returns 0), or an error, which
+ * stops the scan and is returned.
  */
+#define STORE_SCAN_STOP 1000 /* outside enum err: stopping is no error */
 int store_log_scan(struct store_conn *c, const char *case_id, int after, int limit,
                    int (*fn)(const struct log_row *row, void *ctx), void *ctx);
 

@@ -740,7 +740,16 @@ history_row(const struct log_row *row, void *arg)
     struct history_ctx *x = arg;
     json_t *j_actor = json_loads(row->entry.actor, 0, NULL);
     json_t *j_data = json_loads(row->entry.data, 0, NULL);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:i, s:s, s:o?, s:s, s:o?, s:s, s:s}", "position",
+    /* damaged rows are refused and logged, never shown as null */
+    if (j_actor == NULL || j_data == NULL) {
+        log_error("case %s: the history row at sequence %d is damaged (its actor or data is "
+                  "not JSON)",
+                  row->entry.case_id, row->entry.sequence);
+        json_decref(j_actor);
+        json_decref(j_data);
+        return ERR_INTERNAL;
+    }
+    json_t *j = json_pack("{s:I, s:s, s:s, s:i, s:s, s:o, s:s, s:o, s:s, s:s}", "position",
                           (json_int_t)row->position, "event_id", row->entry.event_id, "case_id",
                           row->entry.case_id, "sequence", row->entry.sequence, "type",
                           row->entry.type, "actor", j_actor, "occurred_at", row->entry.occurred_at,
@@ -816,7 +825,7 @@ verify_row(const struct log_row *row, void *arg)
         x->reason = "the row's content does not match its hash: it was altered";
     if (x->reason != NULL) {
         x->first_invalid = expected_seq;
-        return ERR_CONFLICT; /* stops the scan: the chain is broken here */
+        return STORE_SCAN_STOP; /* the chain is broken here */
     }
     memcpy(x->expected_prev, row->hash, CHAIN_HEX_LEN);
     return ERR_OK;
@@ -835,9 +844,7 @@ verify_read(struct store_conn *c, void *arg)
     if ((rc = store_case_select(c, x->id_or_key, false, &x->rec)) != ERR_OK)
         return rc;
     rc = store_log_scan(c, x->rec.id, 0, 0, verify_row, x);
-    if (rc == ERR_CONFLICT)
-        return ERR_OK;
-    if (rc == ERR_OK && x->events != x->rec.version) {
+    if (rc == ERR_OK && x->reason == NULL && x->events != x->rec.version) {
         x->first_invalid = x->events + 1;
         x->reason = "the history ends before the case's current version: rows were removed";
     }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "testlib.h"
 
 static struct harness h;
 
@@ -292,6 +293,41 @@ test_case_history_verify_detects_tampering(void **state)
     http_resp_cleanup(&r);
     free(id);
     free(id2);
+}
+
+/* A damaged row is refused and logged, one way: never read as an empty list. */
+static void
+test_case_damaged_row_refused_and_logged(void **state)
+{
+    (void)state;
+    struct http_resp r;
+    struct tl_capture cap;
+    char path[256], sql[256];
+    char *id = create_case("Damaged refs", "minor");
+
+    /* only a superuser can write this: jsonb takes it, capad must not read it as [] */
+    snprintf(sql, sizeof sql, "UPDATE cases SET external_refs = '{\"x\": 1}' WHERE id = '%s'", id);
+    free(harness_sql(&h, sql));
+    snprintf(path, sizeof path, "/v1/cases/%s", id);
+    const char *const extra[] = {"X-Request-Id: damaged-1", NULL};
+    tl_stderr_begin(&cap);
+    long status = http_json_with(&h, "GET", path, NULL, NULL, extra, &r);
+    char *text = tl_stderr_end(&cap);
+    assert_int_equal(status, 500);
+    tl_assert_problem(&r, 500, "internal");
+    http_resp_cleanup(&r);
+    json_t *j = tl_log_line(text, "damaged-1", "case ");
+    if (j == NULL || strstr(tl_str(j, "msg"), "damaged") == NULL)
+        fail_msg("no log line naming the damaged case for request damaged-1:\n%s", text);
+    assert_non_null(strstr(tl_str(j, "msg"), id));
+    json_decref(j);
+    /* repaired, it reads again (and the lists of the next tests do not fail on it) */
+    snprintf(sql, sizeof sql, "UPDATE cases SET external_refs = '[]' WHERE id = '%s'", id);
+    free(harness_sql(&h, sql));
+    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
+    http_resp_cleanup(&r);
+    free(text);
+    free(id);
 }
 
 static void
@@ -684,6 +720,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_lifecycle_happy_path),
         cmocka_unit_test(test_case_history_verify_detects_tampering),
+        cmocka_unit_test(test_case_damaged_row_refused_and_logged),
         cmocka_unit_test(test_case_errors_each_status),
         cmocka_unit_test(test_case_create_idempotent_retry),
         cmocka_unit_test(test_case_list_filters_and_sort),
