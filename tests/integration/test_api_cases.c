@@ -17,18 +17,6 @@
 
 static struct harness h;
 
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static json_int_t
-jint(const json_t *j, const char *key)
-{
-    return json_integer_value(json_object_get(j, key));
-}
-
 /* Create a case; returns its id (caller frees). */
 static char *
 create_case(const char *title, const char *severity)
@@ -36,35 +24,10 @@ create_case(const char *title, const char *severity)
     struct http_resp r;
     char *body = harness_case_body(title, severity);
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 201);
-    char *id = strdup(jstr(r.j, "id"));
+    char *id = strdup(tl_str(r.j, "id"));
     free(body);
     http_resp_cleanup(&r);
     return id;
-}
-
-static void
-assert_problem(const struct http_resp *r, long status, const char *slug)
-{
-    char type[128];
-    assert_int_equal(r->status, status);
-    assert_string_equal(r->content_type, "application/problem+json");
-    assert_non_null(r->j);
-    snprintf(type, sizeof type, "https://capa.example.org/problems/%s", slug);
-    assert_string_equal(jstr(r->j, "type"), type);
-    assert_int_equal(jint(r->j, "status"), status);
-    assert_non_null(jstr(r->j, "title"));
-}
-
-/* Whether a problem's errors name a field with a code. */
-static bool
-has_field_error(const json_t *j_problem, const char *field, const char *code)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(j_problem, "errors"), i,
-                       e) if (strcmp(jstr(e, "field"), field) == 0 &&
-                              strcmp(jstr(e, "code"), code) == 0) return true;
-    return false;
 }
 
 static void
@@ -84,28 +47,28 @@ test_case_lifecycle_happy_path(void **state)
 
     /* create */
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 201);
-    char *id = strdup(jstr(r.j, "id"));
-    char *key = strdup(jstr(r.j, "key"));
+    char *id = strdup(tl_str(r.j, "id"));
+    char *key = strdup(tl_str(r.j, "key"));
     assert_string_equal(r.etag, "\"1\"");
     snprintf(path, sizeof path, "/v1/cases/%s", id);
     assert_string_equal(r.location, path);
-    assert_string_equal(jstr(r.j, "status"), "reported");
-    assert_int_equal(jint(r.j, "version"), 1);
-    assert_string_equal(jstr(r.j, "detected_at"), "2026-11-20T08:00:00.000000Z");
+    assert_string_equal(tl_str(r.j, "status"), "reported");
+    assert_int_equal(tl_int(r.j, "version"), 1);
+    assert_string_equal(tl_str(r.j, "detected_at"), "2026-11-20T08:00:00.000000Z");
     /* major: contain in 2 days, close in 30, from detection */
-    assert_string_equal(jstr(r.j, "contain_due_at"), "2026-11-22T08:00:00.000000Z");
-    assert_string_equal(jstr(r.j, "close_due_at"), "2026-12-20T08:00:00.000000Z");
+    assert_string_equal(tl_str(r.j, "contain_due_at"), "2026-11-22T08:00:00.000000Z");
+    assert_string_equal(tl_str(r.j, "close_due_at"), "2026-12-20T08:00:00.000000Z");
     assert_true(strncmp(key, "NC-", 3) == 0);
     http_resp_cleanup(&r);
 
     /* read by id and by key, conditional read */
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "key"), key);
+    assert_string_equal(tl_str(r.j, "key"), key);
     assert_string_equal(r.etag, "\"1\"");
     http_resp_cleanup(&r);
     snprintf(path, sizeof path, "/v1/cases/%s", key);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "id"), id);
+    assert_string_equal(tl_str(r.j, "id"), id);
     http_resp_cleanup(&r);
     const char *inm[] = {"If-None-Match: \"1\"", NULL};
     assert_int_equal(http_do(&h, "GET", path, inm, NULL, 0, &r), 304);
@@ -122,9 +85,9 @@ test_case_lifecycle_happy_path(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s", id);
     assert_int_equal(
         http_json(&h, "PATCH", path, "\"1\"", "{\"owner\":\"ciso\",\"tags\":null}", &r), 200);
-    assert_string_equal(jstr(r.j, "owner"), "ciso");
+    assert_string_equal(tl_str(r.j, "owner"), "ciso");
     assert_int_equal(json_array_size(json_object_get(r.j, "tags")), 0);
-    assert_int_equal(jint(r.j, "version"), 2);
+    assert_int_equal(tl_int(r.j, "version"), 2);
     assert_string_equal(r.etag, "\"2\"");
     snprintf(etag, sizeof etag, "%s", r.etag);
     http_resp_cleanup(&r);
@@ -132,23 +95,23 @@ test_case_lifecycle_happy_path(void **state)
     /* transitions on offer: contained needs a correction, rejected a comment */
     snprintf(path, sizeof path, "/v1/cases/%s/transitions", id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "status"), "reported");
+    assert_string_equal(tl_str(r.j, "status"), "reported");
     assert_int_equal(json_array_size(json_object_get(r.j, "transitions")), 2);
     http_resp_cleanup(&r);
 
     /* the workflow refuses contained: the guard is named */
     assert_int_equal(http_json(&h, "POST", path, etag, "{\"to\":\"contained\"}", &r), 409);
-    assert_problem(&r, 409, "transition-not-allowed");
-    assert_string_equal(jstr(r.j, "current_status"), "reported");
+    tl_assert_problem(&r, 409, "transition-not-allowed");
+    assert_string_equal(tl_str(r.j, "current_status"), "reported");
     json_t *j_unmet = json_array_get(json_object_get(r.j, "unmet_guards"), 0);
-    assert_string_equal(jstr(j_unmet, "guard"), "has_correction");
+    assert_string_equal(tl_str(j_unmet, "guard"), "has_correction");
     assert_int_equal(json_array_size(json_object_get(r.j, "allowed_transitions")), 2);
     http_resp_cleanup(&r);
 
     /* rejected without a comment: refused by comment_given */
     assert_int_equal(http_json(&h, "POST", path, etag, "{\"to\":\"rejected\"}", &r), 409);
     j_unmet = json_array_get(json_object_get(r.j, "unmet_guards"), 0);
-    assert_string_equal(jstr(j_unmet, "guard"), "comment_given");
+    assert_string_equal(tl_str(j_unmet, "guard"), "comment_given");
     http_resp_cleanup(&r);
 
     /* a move the workflow does not have */
@@ -161,9 +124,9 @@ test_case_lifecycle_happy_path(void **state)
                                "{\"to\":\"rejected\",\"comment\":\"duplicate of NC-2026-0001\"}",
                                &r),
                      200);
-    assert_string_equal(jstr(r.j, "status"), "rejected");
-    assert_int_equal(jint(r.j, "version"), 3);
-    assert_non_null(jstr(r.j, "closed_at"));
+    assert_string_equal(tl_str(r.j, "status"), "rejected");
+    assert_int_equal(tl_int(r.j, "version"), 3);
+    assert_non_null(tl_str(r.j, "closed_at"));
     assert_false(json_is_true(json_object_get(r.j, "overdue")));
     http_resp_cleanup(&r);
 
@@ -179,23 +142,24 @@ test_case_lifecycle_happy_path(void **state)
     const char *types[] = {"capa.case.created", "capa.case.updated", "capa.case.transitioned"};
     for (size_t i = 0; i < 3; i++) {
         json_t *e = json_array_get(j_items, i);
-        assert_string_equal(jstr(e, "type"), types[i]);
-        assert_int_equal(jint(e, "sequence"), (json_int_t)i + 1);
-        assert_string_equal(jstr(json_object_get(e, "actor"), "kind"), "api_key");
-        assert_int_equal(jint(json_object_get(json_object_get(e, "data"), "case"), "version"),
+        assert_string_equal(tl_str(e, "type"), types[i]);
+        assert_int_equal(tl_int(e, "sequence"), (json_int_t)i + 1);
+        assert_string_equal(tl_str(json_object_get(e, "actor"), "kind"), "api_key");
+        assert_int_equal(tl_int(json_object_get(json_object_get(e, "data"), "case"), "version"),
                          (json_int_t)i + 1);
         if (i > 0)
-            assert_string_equal(jstr(e, "prev_hash"), jstr(json_array_get(j_items, i - 1), "hash"));
+            assert_string_equal(tl_str(e, "prev_hash"),
+                                tl_str(json_array_get(j_items, i - 1), "hash"));
     }
     json_t *j_changes =
         json_object_get(json_object_get(json_array_get(j_items, 1), "data"), "changes");
-    assert_string_equal(jstr(json_object_get(j_changes, "owner"), "before"), "ops-lead");
-    assert_string_equal(jstr(json_object_get(j_changes, "owner"), "after"), "ciso");
+    assert_string_equal(tl_str(json_object_get(j_changes, "owner"), "before"), "ops-lead");
+    assert_string_equal(tl_str(json_object_get(j_changes, "owner"), "after"), "ciso");
     json_t *j_tr =
         json_object_get(json_object_get(json_array_get(j_items, 2), "data"), "transition");
-    assert_string_equal(jstr(j_tr, "from"), "reported");
-    assert_string_equal(jstr(j_tr, "to"), "rejected");
-    assert_string_equal(jstr(j_tr, "comment"), "duplicate of NC-2026-0001");
+    assert_string_equal(tl_str(j_tr, "from"), "reported");
+    assert_string_equal(tl_str(j_tr, "to"), "rejected");
+    assert_string_equal(tl_str(j_tr, "comment"), "duplicate of NC-2026-0001");
     assert_true(json_is_null(json_object_get(r.j, "next_after")));
     http_resp_cleanup(&r);
 
@@ -203,7 +167,7 @@ test_case_lifecycle_happy_path(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/history?limit=2", id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 2);
-    assert_int_equal(jint(r.j, "next_after"), 2);
+    assert_int_equal(tl_int(r.j, "next_after"), 2);
     http_resp_cleanup(&r);
     snprintf(path, sizeof path, "/v1/cases/%s/history?after=2", id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
@@ -222,7 +186,7 @@ test_case_lifecycle_happy_path(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_true(json_is_true(json_object_get(r.j, "valid")));
-    assert_int_equal(jint(r.j, "events"), 3);
+    assert_int_equal(tl_int(r.j, "events"), 3);
     http_resp_cleanup(&r);
 
     free(id);
@@ -270,8 +234,8 @@ test_case_history_verify_detects_tampering(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_false(json_is_true(json_object_get(r.j, "valid")));
-    assert_int_equal(jint(r.j, "first_invalid_sequence"), 2);
-    assert_non_null(strstr(jstr(r.j, "reason"), "altered"));
+    assert_int_equal(tl_int(r.j, "first_invalid_sequence"), 2);
+    assert_non_null(strstr(tl_str(r.j, "reason"), "altered"));
     assert_true(json_is_null(json_object_get(r.j, "head")));
     http_resp_cleanup(&r);
 
@@ -289,7 +253,7 @@ test_case_history_verify_detects_tampering(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id2);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_false(json_is_true(json_object_get(r.j, "valid")));
-    assert_int_equal(jint(r.j, "first_invalid_sequence"), 2);
+    assert_int_equal(tl_int(r.j, "first_invalid_sequence"), 2);
     http_resp_cleanup(&r);
     free(id);
     free(id2);
@@ -341,13 +305,13 @@ test_case_errors_each_status(void **state)
 
     /* 400: malformed JSON, bad query, bad If-Match, bad Idempotency-Key */
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, "{\"kind\":", &r), 400);
-    assert_problem(&r, 400, "bad-request");
+    tl_assert_problem(&r, 400, "bad-request");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=1000", NULL, NULL, &r), 400);
-    assert_true(has_field_error(r.j, "limit", "invalid"));
+    assert_true(tl_has_field_error(r.j, "limit", "invalid"));
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=%201", NULL, NULL, &r), 400);
-    assert_true(has_field_error(r.j, "limit", "invalid"));
+    assert_true(tl_has_field_error(r.j, "limit", "invalid"));
     http_resp_cleanup(&r);
     assert_int_equal(
         http_json(&h, "GET", "/v1/cases?status=reported&status=closed", NULL, NULL, &r), 400);
@@ -368,11 +332,11 @@ test_case_errors_each_status(void **state)
         strcat(cut, "%C3%A9");
     strcat(cut, "=1");
     assert_int_equal(http_json(&h, "GET", cut, NULL, NULL, &r), 400);
-    assert_problem(&r, 400, "bad-request");
+    tl_assert_problem(&r, 400, "bad-request");
     http_resp_cleanup(&r);
     snprintf(cut, sizeof cut, "/v1/cases?status=%063d%%C3%%A9%%C3%%A9", 0);
     assert_int_equal(http_json(&h, "GET", cut, NULL, NULL, &r), 400);
-    assert_true(has_field_error(r.j, "status", "invalid"));
+    assert_true(tl_has_field_error(r.j, "status", "invalid"));
     http_resp_cleanup(&r);
     const char *bad_key[] = {"Content-Type: application/json", "Idempotency-Key: has space", NULL};
     char *body = harness_case_body("x", "minor");
@@ -383,7 +347,7 @@ test_case_errors_each_status(void **state)
     assert_int_equal(
         http_json(&h, "GET", "/v1/cases/00000000-0000-4000-8000-000000000000", NULL, NULL, &r),
         404);
-    assert_problem(&r, 404, "not-found");
+    tl_assert_problem(&r, 404, "not-found");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/cases/NC-1999-0001", NULL, NULL, &r), 404);
     http_resp_cleanup(&r);
@@ -394,7 +358,7 @@ test_case_errors_each_status(void **state)
 
     /* 405 with Allow */
     assert_int_equal(http_json(&h, "DELETE", path, NULL, NULL, &r), 405);
-    assert_problem(&r, 405, "method-not-allowed");
+    tl_assert_problem(&r, 405, "method-not-allowed");
     assert_string_equal(r.allow, "GET, PATCH");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PUT", "/v1/cases", NULL, "{}", &r), 405);
@@ -409,11 +373,11 @@ test_case_errors_each_status(void **state)
 
     /* 412 with the current ETag, 428 */
     assert_int_equal(http_json(&h, "PATCH", path, "\"7\"", "{\"title\":\"x\"}", &r), 412);
-    assert_problem(&r, 412, "precondition-failed");
+    tl_assert_problem(&r, 412, "precondition-failed");
     assert_string_equal(r.etag, "\"1\"");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, NULL, "{\"title\":\"x\"}", &r), 428);
-    assert_problem(&r, 428, "precondition-required");
+    tl_assert_problem(&r, 428, "precondition-required");
     http_resp_cleanup(&r);
     char tpath[300];
     snprintf(tpath, sizeof tpath, "%s/transitions", path);
@@ -428,7 +392,7 @@ test_case_errors_each_status(void **state)
     huge[big - 1] = '}';
     huge[big] = '\0';
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, huge, &r), 413);
-    assert_problem(&r, 413, "payload-too-large");
+    tl_assert_problem(&r, 413, "payload-too-large");
     http_resp_cleanup(&r);
     huge[big - 2] = '}';
     huge[big - 1] = '\0'; /* exactly at the limit: parsed, then refused as invalid */
@@ -439,7 +403,7 @@ test_case_errors_each_status(void **state)
     /* 415 */
     const char *text[] = {"Content-Type: text/plain", NULL};
     assert_int_equal(http_do(&h, "POST", "/v1/cases", text, body, strlen(body), &r), 415);
-    assert_problem(&r, 415, "unsupported-media-type");
+    tl_assert_problem(&r, 415, "unsupported-media-type");
     http_resp_cleanup(&r);
     const char *json_patch[] = {"Content-Type: application/json", "If-Match: \"1\"", NULL};
     assert_int_equal(http_do(&h, "PATCH", path, json_patch, "{}", 2, &r), 415);
@@ -452,40 +416,40 @@ test_case_errors_each_status(void **state)
                                "\"status\":\"closed\",\"colour\":\"red\"}",
                                &r),
                      422);
-    assert_problem(&r, 422, "validation");
-    assert_true(has_field_error(r.j, "title", "required"));
-    assert_true(has_field_error(r.j, "source", "enum"));
-    assert_true(has_field_error(r.j, "severity", "enum"));
-    assert_true(has_field_error(r.j, "detected_at", "format"));
-    assert_true(has_field_error(r.j, "reported_by", "required"));
-    assert_true(has_field_error(r.j, "status", "read_only"));
-    assert_true(has_field_error(r.j, "colour", "unknown"));
+    tl_assert_problem(&r, 422, "validation");
+    assert_true(tl_has_field_error(r.j, "title", "required"));
+    assert_true(tl_has_field_error(r.j, "source", "enum"));
+    assert_true(tl_has_field_error(r.j, "severity", "enum"));
+    assert_true(tl_has_field_error(r.j, "detected_at", "format"));
+    assert_true(tl_has_field_error(r.j, "reported_by", "required"));
+    assert_true(tl_has_field_error(r.j, "status", "read_only"));
+    assert_true(tl_has_field_error(r.j, "colour", "unknown"));
     http_resp_cleanup(&r);
     /* a detection so late that its due dates (+90 days for minor) would pass 9999 */
     char *late = harness_case_body("Too late", "minor");
     char *at = strstr(late, "2026-11-20T10:00:00Z");
     memcpy(at, "9999-12-31", 10);
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, late, &r), 422);
-    assert_true(has_field_error(r.j, "detected_at", "range"));
+    assert_true(tl_has_field_error(r.j, "detected_at", "range"));
     http_resp_cleanup(&r);
     free(late);
     assert_int_equal(
         http_json(&h, "PATCH", path, "\"1\"", "{\"detected_at\":\"9999-12-31T00:00:00Z\"}", &r),
         422);
-    assert_true(has_field_error(r.j, "detected_at", "range"));
+    assert_true(tl_has_field_error(r.j, "detected_at", "range"));
     http_resp_cleanup(&r);
     const char *ro[] = {"status", "key", "version", "kind", "created_at"};
     for (size_t i = 0; i < 5; i++) {
         char patch[96];
         snprintf(patch, sizeof patch, "{\"%s\":\"x\"}", ro[i]);
         assert_int_equal(http_json(&h, "PATCH", path, "\"1\"", patch, &r), 422);
-        assert_true(has_field_error(r.j, ro[i], "read_only"));
+        assert_true(tl_has_field_error(r.j, ro[i], "read_only"));
         http_resp_cleanup(&r);
     }
     /* nothing changed by all of the above */
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_int_equal(jint(r.j, "version"), 1);
-    assert_string_equal(jstr(r.j, "title"), "Error target");
+    assert_int_equal(tl_int(r.j, "version"), 1);
+    assert_string_equal(tl_str(r.j, "title"), "Error target");
     http_resp_cleanup(&r);
     free(body);
     free(id);
@@ -504,13 +468,13 @@ test_case_create_idempotent_retry(void **state)
 
     assert_int_equal(http_do(&h, "POST", "/v1/cases", hd, body, strlen(body), &r1), 201);
     assert_int_equal(http_do(&h, "POST", "/v1/cases", hd, relaid, strlen(relaid), &r2), 201);
-    assert_string_equal(jstr(r1.j, "id"), jstr(r2.j, "id"));
-    assert_string_equal(jstr(r1.j, "key"), jstr(r2.j, "key"));
+    assert_string_equal(tl_str(r1.j, "id"), tl_str(r2.j, "id"));
+    assert_string_equal(tl_str(r1.j, "key"), tl_str(r2.j, "key"));
     assert_string_equal(r2.replayed, "true");
     assert_string_equal(r1.replayed, "");
     char *other = harness_case_body("Idempotent but different", "minor");
     assert_int_equal(http_do(&h, "POST", "/v1/cases", hd, other, strlen(other), &r3), 422);
-    assert_problem(&r3, 422, "idempotency-key-reused");
+    tl_assert_problem(&r3, 422, "idempotency-key-reused");
     char *count = harness_sql(&h, "SELECT count(*) FROM cases WHERE title LIKE 'Idempotent%'");
     assert_string_equal(count, "1");
     free(count);
@@ -544,9 +508,9 @@ test_case_list_filters_and_sort(void **state)
     json_object_set_new(j, "detected_at", json_string("2026-01-15T09:00:00Z"));
     char *ok = json_dumps(j, JSON_COMPACT);
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, ok, &r), 201);
-    assert_true(strncmp(jstr(r.j, "key"), "OFI-", 4) == 0);
-    assert_string_equal(jstr(r.j, "severity"), "none");
-    assert_string_equal(jstr(r.j, "status"), "proposed");
+    assert_true(strncmp(tl_str(r.j, "key"), "OFI-", 4) == 0);
+    assert_string_equal(tl_str(r.j, "severity"), "none");
+    assert_string_equal(tl_str(r.j, "status"), "proposed");
     http_resp_cleanup(&r);
 
     assert_int_equal(
@@ -575,7 +539,7 @@ test_case_list_filters_and_sort(void **state)
     assert_int_equal(
         http_json(&h, "GET", "/v1/cases?status=proposed,reported&source=nope", NULL, NULL, &r),
         400);
-    assert_true(has_field_error(r.j, "source", "invalid"));
+    assert_true(tl_has_field_error(r.j, "source", "invalid"));
     http_resp_cleanup(&r);
 
     /* due-date order: the improvement (due 2026-07) comes before later deadlines */
@@ -584,10 +548,10 @@ test_case_list_filters_and_sort(void **state)
     json_t *items = json_object_get(r.j, "items");
     assert_true(json_array_size(items) >= 1);
     for (size_t i = 1; i < json_array_size(items); i++) {
-        const char *a = jstr(json_array_get(items, i - 1), "close_due_at");
-        const char *b = jstr(json_array_get(items, i), "close_due_at");
-        if (a && b && !jstr(json_array_get(items, i - 1), "closed_at") &&
-            !jstr(json_array_get(items, i), "closed_at") &&
+        const char *a = tl_str(json_array_get(items, i - 1), "close_due_at");
+        const char *b = tl_str(json_array_get(items, i), "close_due_at");
+        if (a && b && !tl_str(json_array_get(items, i - 1), "closed_at") &&
+            !tl_str(json_array_get(items, i), "closed_at") &&
             json_is_null(json_object_get(json_array_get(items, i), "contain_due_at")) &&
             json_is_null(json_object_get(json_array_get(items, i - 1), "contain_due_at")))
             assert_true(strcmp(a, b) <= 0);
@@ -624,11 +588,11 @@ test_case_list_pages_with_cursor(void **state)
             json_t *item;
             json_array_foreach(json_object_get(r.j, "items"), i, item)
             {
-                assert_null(json_object_get(j_seen, jstr(item, "id")));
-                json_object_set_new(j_seen, jstr(item, "id"), json_true());
+                assert_null(json_object_get(j_seen, tl_str(item, "id")));
+                json_object_set_new(j_seen, tl_str(item, "id"), json_true());
                 total++;
             }
-            const char *next = jstr(r.j, "next_cursor");
+            const char *next = tl_str(r.j, "next_cursor");
             snprintf(cursor, sizeof cursor, "%s", next ? next : "");
             pages++;
             http_resp_cleanup(&r);
@@ -638,10 +602,10 @@ test_case_list_pages_with_cursor(void **state)
     }
     /* a cursor of one sort used with another is refused */
     assert_int_equal(http_json(&h, "GET", "/v1/cases?limit=1", NULL, NULL, &r), 200);
-    snprintf(path, sizeof path, "/v1/cases?sort=due_date&cursor=%s", jstr(r.j, "next_cursor"));
+    snprintf(path, sizeof path, "/v1/cases?sort=due_date&cursor=%s", tl_str(r.j, "next_cursor"));
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 400);
-    assert_true(has_field_error(r.j, "cursor", "invalid"));
+    assert_true(tl_has_field_error(r.j, "cursor", "invalid"));
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/v1/cases?cursor=bm90LWEtY3Vyc29y", NULL, NULL, &r),
                      400);
@@ -662,20 +626,20 @@ test_workflows_list_defaults(void **state)
     json_t *w;
     json_array_foreach(items, i, w)
     {
-        const char *kind = jstr(w, "kind");
+        const char *kind = tl_str(w, "kind");
         json_t *def = json_object_get(w, "definition");
         if (strcmp(kind, "nonconformity") == 0) {
             nc = true;
-            assert_string_equal(jstr(def, "initial"), "reported");
-            assert_string_equal(jstr(def, "verification"), "verifying");
-            assert_string_equal(jstr(def, "on_not_effective"), "analysed");
+            assert_string_equal(tl_str(def, "initial"), "reported");
+            assert_string_equal(tl_str(def, "verification"), "verifying");
+            assert_string_equal(tl_str(def, "on_not_effective"), "analysed");
         } else if (strcmp(kind, "improvement") == 0) {
             ofi = true;
-            assert_string_equal(jstr(def, "initial"), "proposed");
-            assert_string_equal(jstr(def, "verification"), "implemented");
+            assert_string_equal(tl_str(def, "initial"), "proposed");
+            assert_string_equal(tl_str(def, "verification"), "implemented");
         }
         /* version 2 of each (sql/0007): reopening, named steps, where verdicts are given */
-        assert_int_equal(jint(w, "version"), 2);
+        assert_int_equal(tl_int(w, "version"), 2);
     }
     assert_true(nc && ofi);
     http_resp_cleanup(&r);
@@ -687,10 +651,10 @@ test_health_and_openapi(void **state)
     (void)state;
     struct http_resp r;
     assert_int_equal(http_json(&h, "GET", "/healthz", NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "status"), "ok");
+    assert_string_equal(tl_str(r.j, "status"), "ok");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/readyz", NULL, NULL, &r), 200);
-    assert_string_equal(jstr(json_object_get(r.j, "checks"), "migrations"), "ok");
+    assert_string_equal(tl_str(json_object_get(r.j, "checks"), "migrations"), "ok");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "GET", "/openapi.yaml", NULL, NULL, &r), 200);
     assert_non_null(strstr(r.body, "openapi: 3.1"));

@@ -21,24 +21,13 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "testlib.h"
 #include "store.h"
 
 /* connections of the server's pool: one per racing writer */
 #define POOL_SIZE 8
 
 static struct harness h;
-
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static json_int_t
-jint(const json_t *j, const char *key)
-{
-    return json_integer_value(json_object_get(j, key));
-}
 
 /* The first value of a query on the test database, as an integer. */
 static long
@@ -97,7 +86,7 @@ create_case(const char *title, const char *tag)
     struct http_resp r;
     char *body = case_body_tagged(title, tag);
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 201);
-    char *id = strdup(jstr(r.j, "id"));
+    char *id = strdup(tl_str(r.j, "id"));
     free(body);
     http_resp_cleanup(&r);
     return id;
@@ -140,9 +129,9 @@ create_worker(void *arg)
         char *body = job->improvement ? improvement_body(title) : case_body_tagged(title, NULL);
         job->status[i] = http_json(&h, "POST", "/v1/cases", NULL, body, &r);
         snprintf(job->key[i], sizeof job->key[i], "%s",
-                 r.j && jstr(r.j, "key") ? jstr(r.j, "key") : "");
+                 r.j && tl_str(r.j, "key") ? tl_str(r.j, "key") : "");
         snprintf(job->id[i], sizeof job->id[i], "%s",
-                 r.j && jstr(r.j, "id") ? jstr(r.j, "id") : "");
+                 r.j && tl_str(r.j, "id") ? tl_str(r.j, "id") : "");
         http_resp_cleanup(&r);
         free(body);
     }
@@ -260,12 +249,13 @@ write_worker(void *arg)
     job->status = http_json(&h, job->method, job->path, "\"1\"", job->body, &r);
     snprintf(job->etag, sizeof job->etag, "%s", r.etag);
     snprintf(job->content_type, sizeof job->content_type, "%s", r.content_type);
-    snprintf(job->type, sizeof job->type, "%s", r.j && jstr(r.j, "type") ? jstr(r.j, "type") : "");
+    snprintf(job->type, sizeof job->type, "%s",
+             r.j && tl_str(r.j, "type") ? tl_str(r.j, "type") : "");
     snprintf(job->title, sizeof job->title, "%s",
-             r.j && jstr(r.j, "title") ? jstr(r.j, "title") : "");
+             r.j && tl_str(r.j, "title") ? tl_str(r.j, "title") : "");
     snprintf(job->case_status, sizeof job->case_status, "%s",
-             r.j && jstr(r.j, "status") ? jstr(r.j, "status") : "");
-    job->version = r.j ? jint(r.j, "version") : 0;
+             r.j && tl_str(r.j, "status") ? tl_str(r.j, "status") : "");
+    job->version = r.j ? tl_int(r.j, "version") : 0;
     http_resp_cleanup(&r);
     return NULL;
 }
@@ -322,16 +312,16 @@ assert_history(const char *id, int n)
     assert_int_equal(json_array_size(j_items), n);
     for (int i = 0; i < n; i++) {
         json_t *e = json_array_get(j_items, (size_t)i);
-        assert_int_equal(jint(e, "sequence"), i + 1);
+        assert_int_equal(tl_int(e, "sequence"), i + 1);
         if (i > 0)
-            assert_string_equal(jstr(e, "prev_hash"),
-                                jstr(json_array_get(j_items, (size_t)i - 1), "hash"));
+            assert_string_equal(tl_str(e, "prev_hash"),
+                                tl_str(json_array_get(j_items, (size_t)i - 1), "hash"));
     }
     http_resp_cleanup(&r);
     snprintf(path, sizeof path, "/v1/cases/%s/history/verify", id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_true(json_is_true(json_object_get(r.j, "valid")));
-    assert_int_equal(jint(r.j, "events"), n);
+    assert_int_equal(tl_int(r.j, "events"), n);
     http_resp_cleanup(&r);
 
     char sql[256];
@@ -369,9 +359,9 @@ test_case_patch_concurrent_same_if_match(void **state)
 
         /* the winner's change, and only it, is the case now */
         assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-        assert_int_equal(jint(r.j, "version"), 2);
+        assert_int_equal(tl_int(r.j, "version"), 2);
         assert_string_equal(r.etag, "\"2\"");
-        assert_string_equal(jstr(r.j, "title"), winner_title);
+        assert_string_equal(tl_str(r.j, "title"), winner_title);
         http_resp_cleanup(&r);
         assert_history(id, 2);
 
@@ -383,8 +373,8 @@ test_case_patch_concurrent_same_if_match(void **state)
                 json_object_get(json_array_get(json_object_get(r.j, "items"), 0), "data"),
                 "changes"),
             "title");
-        assert_string_equal(jstr(j_title, "before"), title);
-        assert_string_equal(jstr(j_title, "after"), winner_title);
+        assert_string_equal(tl_str(j_title, "before"), title);
+        assert_string_equal(tl_str(j_title, "after"), winner_title);
         http_resp_cleanup(&r);
         free(id);
     }
@@ -417,9 +407,9 @@ test_case_transition_concurrent(void **state)
 
         snprintf(path, sizeof path, "/v1/cases/%s", id);
         assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-        assert_string_equal(jstr(r.j, "status"), "rejected");
-        assert_int_equal(jint(r.j, "version"), 2);
-        assert_non_null(jstr(r.j, "closed_at"));
+        assert_string_equal(tl_str(r.j, "status"), "rejected");
+        assert_int_equal(tl_int(r.j, "version"), 2);
+        assert_non_null(tl_str(r.j, "closed_at"));
         http_resp_cleanup(&r);
         assert_history(id, 2);
 
@@ -457,8 +447,8 @@ idem_worker(void *arg)
     struct http_resp r;
     pthread_barrier_wait(job->start);
     job->status = http_do(&h, "POST", "/v1/cases", job->headers, job->body, strlen(job->body), &r);
-    snprintf(job->id, sizeof job->id, "%s", r.j && jstr(r.j, "id") ? jstr(r.j, "id") : "");
-    snprintf(job->key, sizeof job->key, "%s", r.j && jstr(r.j, "key") ? jstr(r.j, "key") : "");
+    snprintf(job->id, sizeof job->id, "%s", r.j && tl_str(r.j, "id") ? tl_str(r.j, "id") : "");
+    snprintf(job->key, sizeof job->key, "%s", r.j && tl_str(r.j, "key") ? tl_str(r.j, "key") : "");
     snprintf(job->replayed, sizeof job->replayed, "%s", r.replayed);
     http_resp_cleanup(&r);
     return NULL;
@@ -618,7 +608,7 @@ page_pass(struct page_writer *w, const char *sort, bool descending, json_t *j_pr
                  sort ? "&sort=" : "", sort ? sort : "", cursor[0] ? "&cursor=" : "", cursor);
         long status = http_json(&h, "GET", path, NULL, NULL, &r);
         json_t *j_items = json_object_get(r.j, "items");
-        const char *next = jstr(r.j, "next_cursor");
+        const char *next = tl_str(r.j, "next_cursor");
         size_t i;
         json_t *item;
         if (status != 200 || !json_is_array(j_items))
@@ -631,7 +621,7 @@ page_pass(struct page_writer *w, const char *sort, bool descending, json_t *j_pr
                      pages);
         json_array_foreach(j_items, i, item)
         {
-            const char *id = jstr(item, "id");
+            const char *id = tl_str(item, "id");
             char order[128];
             if (err[0])
                 break;
@@ -644,7 +634,7 @@ page_pass(struct page_writer *w, const char *sort, bool descending, json_t *j_pr
                 (*pre_seen)++;
             (*total)++;
             /* keyset order holds across page boundaries */
-            snprintf(order, sizeof order, "%s %s", jstr(item, "created_at"), id);
+            snprintf(order, sizeof order, "%s %s", tl_str(item, "created_at"), id);
             if (last[0] && (descending ? strcmp(order, last) >= 0 : strcmp(order, last) <= 0)) {
                 snprintf(err, err_size, "sort %s: %s came after %s", name, order, last);
                 break;

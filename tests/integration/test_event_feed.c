@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "testlib.h"
 
 #define SCHEMA_BASE "https://capa.example.org/schemas/events/"
 #define ANON_ACTOR "{\"kind\":\"anonymous\",\"subject\":\"anonymous\",\"name\":null}"
@@ -35,12 +36,6 @@
 #define DRAIN_DEADLINE_S 60
 
 static struct harness h;
-
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
 
 static double
 now_s(void)
@@ -167,36 +162,37 @@ check_item(const json_t *e, struct item *out, char *err, size_t err_size)
             BAD("member %s is missing or not a string", members[i]);
     if (json_object_size(e) != sizeof members / sizeof *members + 1)
         BAD("%zu members, want %zu", json_object_size(e), sizeof members / sizeof *members + 1);
-    const char *id = jstr(e, "id"), *type = jstr(e, "type"), *case_id = jstr(e, "partitionkey");
-    if (strcmp(jstr(e, "specversion"), "1.0") != 0)
-        BAD("specversion %s", jstr(e, "specversion"));
+    const char *id = tl_str(e, "id"), *type = tl_str(e, "type"),
+               *case_id = tl_str(e, "partitionkey");
+    if (strcmp(tl_str(e, "specversion"), "1.0") != 0)
+        BAD("specversion %s", tl_str(e, "specversion"));
     if (!is_uuid(id))
         BAD("id %s", id);
-    if (strcmp(jstr(e, "source"), "urn:capa") != 0)
-        BAD("source %s", jstr(e, "source"));
+    if (strcmp(tl_str(e, "source"), "urn:capa") != 0)
+        BAD("source %s", tl_str(e, "source"));
     if (strcmp(type, "capa.case.created") != 0 && strcmp(type, "capa.case.updated") != 0 &&
         strcmp(type, "capa.case.transitioned") != 0)
         BAD("type %s", type);
     if (!is_uuid(case_id))
         BAD("partitionkey %s", case_id);
     snprintf(want, sizeof want, "cases/%s", case_id);
-    if (strcmp(jstr(e, "subject"), want) != 0)
-        BAD("subject %s, want %s", jstr(e, "subject"), want);
-    const char *t = jstr(e, "time");
+    if (strcmp(tl_str(e, "subject"), want) != 0)
+        BAD("subject %s, want %s", tl_str(e, "subject"), want);
+    const char *t = tl_str(e, "time");
     if (strlen(t) != 27 || t[10] != 'T' || t[26] != 'Z')
         BAD("time %s", t);
-    if (strcmp(jstr(e, "datacontenttype"), "application/json") != 0)
-        BAD("datacontenttype %s", jstr(e, "datacontenttype"));
+    if (strcmp(tl_str(e, "datacontenttype"), "application/json") != 0)
+        BAD("datacontenttype %s", tl_str(e, "datacontenttype"));
     snprintf(want, sizeof want, SCHEMA_BASE "%s.json", type + strlen("capa."));
-    if (strcmp(jstr(e, "dataschema"), want) != 0)
-        BAD("dataschema %s, want %s", jstr(e, "dataschema"), want);
-    const char *seq = jstr(e, "sequence");
+    if (strcmp(tl_str(e, "dataschema"), want) != 0)
+        BAD("dataschema %s, want %s", tl_str(e, "dataschema"), want);
+    const char *seq = tl_str(e, "sequence");
     char *end;
     long sequence = strtol(seq, &end, 10);
     if (*seq == '\0' || *end != '\0' || sequence < 1)
         BAD("sequence \"%s\"", seq);
-    if (!parse_feedposition(jstr(e, "feedposition"), &out->txid, &out->pos))
-        BAD("feedposition %s", jstr(e, "feedposition"));
+    if (!parse_feedposition(tl_str(e, "feedposition"), &out->txid, &out->pos))
+        BAD("feedposition %s", tl_str(e, "feedposition"));
     json_t *j_data = json_object_get(e, "data");
     if (!json_is_object(j_data))
         BAD("data is not an object");
@@ -206,16 +202,16 @@ check_item(const json_t *e, struct item *out, char *err, size_t err_size)
     if (json_integer_value(json_object_get(j_case, "version")) != sequence)
         BAD("data.case.version %lld, sequence %ld",
             (long long)json_integer_value(json_object_get(j_case, "version")), sequence);
-    if (jstr(j_case, "id") == NULL || strcmp(jstr(j_case, "id"), case_id) != 0)
-        BAD("data.case.id %s, partitionkey %s", jstr(j_case, "id"), case_id);
+    if (tl_str(j_case, "id") == NULL || strcmp(tl_str(j_case, "id"), case_id) != 0)
+        BAD("data.case.id %s, partitionkey %s", tl_str(j_case, "id"), case_id);
     json_t *j_actor = json_object_get(j_data, "actor");
-    if (!json_is_object(j_actor) || jstr(j_actor, "kind") == NULL)
+    if (!json_is_object(j_actor) || tl_str(j_actor, "kind") == NULL)
         BAD("data.actor missing");
 #undef BAD
     snprintf(out->event_id, sizeof out->event_id, "%s", id);
     snprintf(out->case_id, sizeof out->case_id, "%s", case_id);
     snprintf(out->type, sizeof out->type, "%s", type);
-    snprintf(out->feedposition, sizeof out->feedposition, "%s", jstr(e, "feedposition"));
+    snprintf(out->feedposition, sizeof out->feedposition, "%s", tl_str(e, "feedposition"));
     out->sequence = (int)sequence;
     return true;
 }
@@ -261,7 +257,7 @@ fetch_page(const char *path, const char *after, struct items *acc, char next[64]
     /* where to go on from: the last item, else the position given */
     const char *want =
         json_array_size(j_items) > 0
-            ? jstr(json_array_get(j_items, json_array_size(j_items) - 1), "feedposition")
+            ? tl_str(json_array_get(j_items, json_array_size(j_items) - 1), "feedposition")
             : after;
     if (want == NULL ? !json_is_null(j_next) : strcmp(next, want) != 0) {
         snprintf(err, err_size, "GET %s: next_after %s, want %s", path, next, want ? want : "null");
@@ -512,7 +508,7 @@ create_case(const char *title)
     struct http_resp r;
     char *body = harness_case_body(title, "minor");
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 201);
-    char *id = strdup(jstr(r.j, "id"));
+    char *id = strdup(tl_str(r.j, "id"));
     free(body);
     http_resp_cleanup(&r);
     return id;
@@ -573,14 +569,14 @@ assert_bad_request(const char *query, const char *field, const char *code)
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 400);
     assert_string_equal(r.content_type, "application/problem+json");
     assert_non_null(r.j);
-    assert_string_equal(jstr(r.j, "type"), "https://capa.example.org/problems/bad-request");
+    assert_string_equal(tl_str(r.j, "type"), "https://capa.example.org/problems/bad-request");
     assert_int_equal(json_integer_value(json_object_get(r.j, "status")), 400);
     bool named = false;
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(r.j, "errors"), i, e) named |=
-        jstr(e, "field") && strcmp(jstr(e, "field"), field) == 0 && jstr(e, "code") &&
-        strcmp(jstr(e, "code"), code) == 0;
+        tl_str(e, "field") && strcmp(tl_str(e, "field"), field) == 0 && tl_str(e, "code") &&
+        strcmp(tl_str(e, "code"), code) == 0;
     if (!named)
         fail_msg("GET %s: no error %s/%s in %s", path, field, code, r.body);
     http_resp_cleanup(&r);
@@ -659,7 +655,7 @@ test_events_feed_pages_lifecycle(void **state)
     feed_path(path, sizeof path, 3, end, NULL);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_int_equal(json_array_size(json_object_get(r.j, "items")), 0);
-    assert_string_equal(jstr(r.j, "next_after"), end);
+    assert_string_equal(tl_str(r.j, "next_after"), end);
     http_resp_cleanup(&r);
 
     /* a full page's next_after is its last item; the next page starts right after it */
@@ -1047,13 +1043,13 @@ writer_main(void *arg)
         long st = http_do(&h, "POST", "/v1/cases", hdr, body, strlen(body), &r);
         free(body);
         w->ops++;
-        if (st != 201 || jstr(r.j, "id") == NULL) {
+        if (st != 201 || tl_str(r.j, "id") == NULL) {
             worker_error(w, "create: %ld %.200s", st, r.body);
             http_resp_cleanup(&r);
             continue;
         }
         char id[40];
-        snprintf(id, sizeof id, "%s", jstr(r.j, "id"));
+        snprintf(id, sizeof id, "%s", tl_str(r.j, "id"));
         http_resp_cleanup(&r);
         share_case(w->sh, id);
         int version = 1, patches = 1 + (int)(rand_r(&seed) % 3);

@@ -25,6 +25,7 @@
 #include <gnutls/gnutls.h>
 
 #include "harness.h"
+#include "testlib.h"
 #include "iso27001.h"
 
 #define MIB (1024 * 1024)
@@ -33,51 +34,6 @@
 static struct harness h;
 
 /* ---- helpers ---------------------------------------------------------------------------- */
-
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static json_int_t
-jint(const json_t *j, const char *key)
-{
-    return json_integer_value(json_object_get(j, key));
-}
-
-static void
-assert_problem(const struct http_resp *r, long status, const char *slug)
-{
-    char type[128];
-    assert_int_equal(r->status, status);
-    assert_string_equal(r->content_type, "application/problem+json");
-    assert_non_null(r->j);
-    snprintf(type, sizeof type, "https://capa.example.org/problems/%s", slug);
-    assert_string_equal(jstr(r->j, "type"), type);
-    assert_int_equal(jint(r->j, "status"), status);
-}
-
-/* Whether a problem's errors name a field with a code. */
-static bool
-has_field_error(const json_t *j_problem, const char *field, const char *code)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(j_problem, "errors"), i,
-                       e) if (strcmp(jstr(e, "field"), field) == 0 &&
-                              strcmp(jstr(e, "code"), code) == 0) return true;
-    return false;
-}
-
-/* A 422 validation problem naming field with code. */
-static void
-assert_field_error(const struct http_resp *r, const char *field, const char *code)
-{
-    assert_problem(r, 422, "validation");
-    if (!has_field_error(r->j, field, code))
-        fail_msg("expected error %s/%s in %s", field, code, r->body);
-}
 
 /* POST a JSON body to path; returns the status. */
 static long
@@ -104,9 +60,9 @@ create_nc(const char *title, const char *severity, char id[37], char key[32])
 {
     char *body = harness_case_body(title, severity);
     json_t *j = create_case_json(body);
-    snprintf(id, 37, "%s", jstr(j, "id"));
+    snprintf(id, 37, "%s", tl_str(j, "id"));
     if (key != NULL)
-        snprintf(key, 32, "%s", jstr(j, "key"));
+        snprintf(key, 32, "%s", tl_str(j, "key"));
     json_decref(j);
     free(body);
 }
@@ -142,7 +98,7 @@ static int
 case_version(const char *id)
 {
     json_t *j = get_case(id);
-    int v = (int)jint(j, "version");
+    int v = (int)tl_int(j, "version");
     json_decref(j);
     return v;
 }
@@ -169,7 +125,7 @@ move_ok(const char *id, const char *to)
     struct http_resp r;
     if (transition(id, to, NULL, &r) != 200)
         fail_msg("moving %s to %s: %ld %s", id, to, r.status, r.body);
-    assert_string_equal(jstr(r.j, "status"), to);
+    assert_string_equal(tl_str(r.j, "status"), to);
     http_resp_cleanup(&r);
 }
 
@@ -182,8 +138,8 @@ refused(const char *id, const char *to, const char *const *guards)
     json_t *e;
     if (transition(id, to, NULL, &r) != 409)
         fail_msg("moving %s to %s should be refused: %ld %s", id, to, r.status, r.body);
-    assert_problem(&r, 409, "transition-not-allowed");
-    assert_string_equal(jstr(r.j, "requested"), to);
+    tl_assert_problem(&r, 409, "transition-not-allowed");
+    assert_string_equal(tl_str(r.j, "requested"), to);
     json_t *j_unmet = json_object_get(r.j, "unmet_guards");
     while (guards[n])
         n++;
@@ -191,7 +147,8 @@ refused(const char *id, const char *to, const char *const *guards)
         fail_msg("moving to %s: expected %zu unmet guards, got %s", to, n, r.body);
     for (size_t g = 0; g < n; g++) {
         bool found = false;
-        json_array_foreach(j_unmet, i, e) found = found || strcmp(jstr(e, "guard"), guards[g]) == 0;
+        json_array_foreach(j_unmet, i, e) found =
+            found || strcmp(tl_str(e, "guard"), guards[g]) == 0;
         if (!found)
             fail_msg("moving to %s: guard %s not named in %s", to, guards[g], r.body);
     }
@@ -225,12 +182,12 @@ add_record(const char *case_id, const char *segment, const char *body)
     bool approval = strcmp(segment, "approvals") == 0;
     if ((approval ? post_as_approver(path, body, NULL, &r) : post(path, body, &r)) != 201)
         fail_msg("POST %s %s: %ld %s", path, body, r.status, r.body);
-    char *id = strdup(jstr(r.j, "id"));
+    char *id = strdup(tl_str(r.j, "id"));
     char location[256];
     snprintf(location, sizeof location, "%s/%s", path, id);
     assert_string_equal(r.location, location);
-    assert_string_equal(jstr(r.j, "case_id"), case_id);
-    assert_string_equal(jstr(json_object_get(r.j, "created_by"), "kind"), "api_key");
+    assert_string_equal(tl_str(r.j, "case_id"), case_id);
+    assert_string_equal(tl_str(json_object_get(r.j, "created_by"), "kind"), "api_key");
     http_resp_cleanup(&r);
     return id;
 }
@@ -298,7 +255,7 @@ assert_history_valid(const char *id, int events)
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     if (!json_is_true(json_object_get(r.j, "valid")))
         fail_msg("history of %s is not valid: %s", id, r.body);
-    assert_int_equal(jint(r.j, "events"), events);
+    assert_int_equal(tl_int(r.j, "events"), events);
     http_resp_cleanup(&r);
 }
 
@@ -309,7 +266,7 @@ items_have(const json_t *j_items, const char *key, const char *value)
     size_t i;
     json_t *e;
     json_array_foreach(j_items, i,
-                       e) if (jstr(e, key) && strcmp(jstr(e, key), value) == 0) return true;
+                       e) if (tl_str(e, key) && strcmp(tl_str(e, key), value) == 0) return true;
     return false;
 }
 
@@ -383,8 +340,8 @@ test_major_nonconformity_reported_to_closed(void **state)
     char *correction = add_record(id, "corrections", CORRECTION);
     snprintf(path, sizeof path, "/v1/cases/%s/corrections/%s", id, correction);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "performed_at"), "2026-11-21T09:00:00.000000Z");
-    assert_int_equal(jint(r.j, "number"), 1);
+    assert_string_equal(tl_str(r.j, "performed_at"), "2026-11-21T09:00:00.000000Z");
+    assert_int_equal(tl_int(r.j, "number"), 1);
     http_resp_cleanup(&r);
     move_ok(id, "contained");
 
@@ -394,8 +351,8 @@ test_major_nonconformity_reported_to_closed(void **state)
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 404);
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 200);
-    assert_string_equal(jstr(r.j, "method"), "five_whys");
-    assert_string_equal(jstr(r.j, "similar_exist"), "yes");
+    assert_string_equal(tl_str(r.j, "method"), "five_whys");
+    assert_string_equal(tl_str(r.j, "similar_exist"), "yes");
     assert_int_equal(json_array_size(json_object_get(r.j, "analysis")), 2);
     http_resp_cleanup(&r);
     move_ok(id, "analysed");
@@ -413,7 +370,7 @@ test_major_nonconformity_reported_to_closed(void **state)
     refused(id, "actions_in_progress", (const char *const[]){"corrective_action_planned", NULL});
     snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", id, a1);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "status"), "open");
+    assert_string_equal(tl_str(r.j, "status"), "open");
     assert_string_equal(r.etag, "\"1\"");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PATCH", path, NULL, "{\"assignee\":\"ops-lead\"}", &r), 428);
@@ -432,7 +389,7 @@ test_major_nonconformity_reported_to_closed(void **state)
     patch_action_ok(id, a1, "{\"status\":\"in_progress\"}");
     /* done needs a completion note */
     assert_int_equal(patch_action(id, a1, "{\"status\":\"done\"}", &r), 422);
-    assert_field_error(&r, "completion_note", "required");
+    tl_assert_field_error(&r, "completion_note", "required");
     http_resp_cleanup(&r);
     patch_action_ok(id, a1,
                     "{\"status\":\"done\",\"completion_note\":\"Owners set on all 212 rules\"}");
@@ -443,7 +400,7 @@ test_major_nonconformity_reported_to_closed(void **state)
                     "rule template\"}");
     /* a done action cannot change any more */
     assert_int_equal(patch_action(id, a2, "{\"status\":\"open\"}", &r), 422);
-    assert_field_error(&r, "status", "transition");
+    tl_assert_field_error(&r, "status", "transition");
     http_resp_cleanup(&r);
     refused(id, "verifying", (const char *const[]){"review_scheduled", NULL});
     char *review = add_record(id, "reviews", REVIEW);
@@ -458,8 +415,8 @@ test_major_nonconformity_reported_to_closed(void **state)
                              "shows owners and expiry on every rule\"," EARLY "}",
                              &r),
                      200);
-    assert_string_equal(jstr(r.j, "verdict"), "effective");
-    assert_string_equal(jstr(r.j, "reviewer"), "internal-audit");
+    assert_string_equal(tl_str(r.j, "verdict"), "effective");
+    assert_string_equal(tl_str(r.j, "reviewer"), "internal-audit");
     http_resp_cleanup(&r);
     refused(id, "closed",
             (const char *const[]){"isms_change_decided", "closure_approved_if_major", NULL});
@@ -478,8 +435,8 @@ test_major_nonconformity_reported_to_closed(void **state)
     const char *csv = "rule,owner,expires\n1,ops-lead,2027-03-31\n";
     const char *hd[] = {"Content-Type: text/csv", NULL};
     assert_int_equal(http_do(&h, "POST", path, hd, csv, strlen(csv), &r), 201);
-    assert_int_equal(jint(r.j, "size"), (json_int_t)strlen(csv));
-    assert_string_equal(jstr(r.j, "media_type"), "text/csv");
+    assert_int_equal(tl_int(r.j, "size"), (json_int_t)strlen(csv));
+    assert_string_equal(tl_str(r.j, "media_type"), "text/csv");
     http_resp_cleanup(&r);
     free(add_record(id, "comments", "{\"body\":\"Export attached\"}"));
     free(add_record(id, "approvals", "{\"step\":\"closure\",\"decision\":\"approve\"}"));
@@ -487,9 +444,9 @@ test_major_nonconformity_reported_to_closed(void **state)
 
     /* readiness: every element of 10.2 present */
     json_t *j_case = get_case(id);
-    assert_string_equal(jstr(j_case, "status"), "closed");
-    assert_non_null(jstr(j_case, "closed_at"));
-    assert_non_null(jstr(j_case, "contained_at"));
+    assert_string_equal(tl_str(j_case, "status"), "closed");
+    assert_non_null(tl_str(j_case, "closed_at"));
+    assert_non_null(tl_str(j_case, "contained_at"));
     json_t *j_ready = json_object_get(j_case, "readiness");
     const char *elements[] = {"reaction",      "cause",        "actions",
                               "effectiveness", "isms_changes", "evidence"};
@@ -497,10 +454,10 @@ test_major_nonconformity_reported_to_closed(void **state)
         json_t *e = json_object_get(j_ready, elements[i]);
         if (!json_is_true(json_object_get(e, "present")))
             fail_msg("readiness %s not present", elements[i]);
-        assert_non_null(jstr(e, "clause"));
+        assert_non_null(tl_str(e, "clause"));
     }
     assert_true(json_is_true(json_object_get(j_ready, "complete")));
-    int version = (int)jint(j_case, "version");
+    int version = (int)tl_int(j_case, "version");
     json_decref(j_case);
 
     /* the history: every change, each by the harness key, sequence = case version */
@@ -512,19 +469,19 @@ test_major_nonconformity_reported_to_closed(void **state)
     json_array_foreach(j_items, i, e)
     {
         json_t *j_actor = json_object_get(e, "actor");
-        assert_string_equal(jstr(j_actor, "kind"), "api_key");
-        assert_non_null(jstr(j_actor, "subject"));
-        assert_int_equal(jint(e, "sequence"), (json_int_t)i + 1);
-        assert_int_equal(jint(json_object_get(json_object_get(e, "data"), "case"), "version"),
+        assert_string_equal(tl_str(j_actor, "kind"), "api_key");
+        assert_non_null(tl_str(j_actor, "subject"));
+        assert_int_equal(tl_int(e, "sequence"), (json_int_t)i + 1);
+        assert_int_equal(tl_int(json_object_get(json_object_get(e, "data"), "case"), "version"),
                          (json_int_t)i + 1);
         /* every type is one this test produced */
         bool known = false;
         for (const char *const *t = produced; *t; t++)
-            known = known || strcmp(*t, jstr(e, "type")) == 0;
+            known = known || strcmp(*t, tl_str(e, "type")) == 0;
         if (!known)
-            fail_msg("unexpected event type %s", jstr(e, "type"));
-        if (strncmp(jstr(e, "type"), "capa.case.", 10) != 0)
-            assert_non_null(jstr(json_object_get(json_object_get(e, "data"), "record"), "id"));
+            fail_msg("unexpected event type %s", tl_str(e, "type"));
+        if (strncmp(tl_str(e, "type"), "capa.case.", 10) != 0)
+            assert_non_null(tl_str(json_object_get(json_object_get(e, "data"), "record"), "id"));
     }
     for (const char *const *t = produced; *t; t++)
         if (!items_have(j_items, "type", *t))
@@ -533,11 +490,11 @@ test_major_nonconformity_reported_to_closed(void **state)
     bool completed = false;
     json_array_foreach(j_items, i, e)
     {
-        if (strcmp(jstr(e, "type"), "capa.action.completed") != 0)
+        if (strcmp(tl_str(e, "type"), "capa.action.completed") != 0)
             continue;
         json_t *j_status =
             json_object_get(json_object_get(json_object_get(e, "data"), "changes"), "status");
-        assert_string_equal(jstr(j_status, "after"), "done");
+        assert_string_equal(tl_str(j_status, "after"), "done");
         completed = true;
     }
     assert_true(completed);
@@ -579,7 +536,7 @@ test_not_effective_verdict_reopens_case(void **state)
     patch_action_ok(id, a1, "{\"status\":\"done\",\"completion_note\":\"script fixed\"}");
     /* one done and one cancelled (with a reason) finish the actions */
     assert_int_equal(patch_action(id, a2, "{\"status\":\"cancelled\"}", &r), 422);
-    assert_field_error(&r, "reason", "required");
+    tl_assert_field_error(&r, "reason", "required");
     http_resp_cleanup(&r);
     patch_action_ok(id, a2, "{\"status\":\"cancelled\",\"reason\":\"a cloud copy replaces it\"}");
     char *review1 = add_record(id, "reviews", REVIEW);
@@ -594,12 +551,12 @@ test_not_effective_verdict_reopens_case(void **state)
                                                         "tracestate: " TRACESTATE, NULL},
                                   &r),
                      200);
-    assert_string_equal(jstr(r.j, "verdict"), "not_effective");
+    assert_string_equal(tl_str(r.j, "verdict"), "not_effective");
     http_resp_cleanup(&r);
     json_t *j_case = get_case(id);
-    assert_string_equal(jstr(j_case, "status"), "analysed");
-    assert_int_equal(jint(j_case, "reopened_count"), 1);
-    assert_int_equal(jint(j_case, "version"), before + 2);
+    assert_string_equal(tl_str(j_case, "status"), "analysed");
+    assert_int_equal(tl_int(j_case, "reopened_count"), 1);
+    assert_int_equal(tl_int(j_case, "version"), before + 2);
     json_t *j_ready = json_object_get(j_case, "readiness");
     assert_false(
         json_is_true(json_object_get(json_object_get(j_ready, "effectiveness"), "present")));
@@ -610,15 +567,15 @@ test_not_effective_verdict_reopens_case(void **state)
     size_t n = json_array_size(j_items);
     assert_int_equal(n, before + 2);
     json_t *j_rec = json_array_get(j_items, n - 2), *j_tr = json_array_get(j_items, n - 1);
-    assert_string_equal(jstr(j_rec, "type"), "capa.review.recorded");
-    assert_string_equal(jstr(json_object_get(j_rec, "actor"), "kind"), "api_key");
-    assert_string_equal(jstr(j_tr, "type"), "capa.case.transitioned");
-    assert_string_equal(jstr(json_object_get(j_tr, "actor"), "kind"), "system");
+    assert_string_equal(tl_str(j_rec, "type"), "capa.review.recorded");
+    assert_string_equal(tl_str(json_object_get(j_rec, "actor"), "kind"), "api_key");
+    assert_string_equal(tl_str(j_tr, "type"), "capa.case.transitioned");
+    assert_string_equal(tl_str(json_object_get(j_tr, "actor"), "kind"), "system");
     json_t *j_move = json_object_get(json_object_get(j_tr, "data"), "transition");
-    assert_string_equal(jstr(j_move, "from"), "verifying");
-    assert_string_equal(jstr(j_move, "to"), "analysed");
-    assert_int_equal(jint(json_object_get(json_object_get(j_tr, "data"), "case"), "reopened_count"),
-                     1);
+    assert_string_equal(tl_str(j_move, "from"), "verifying");
+    assert_string_equal(tl_str(j_move, "to"), "analysed");
+    assert_int_equal(
+        tl_int(json_object_get(json_object_get(j_tr, "data"), "case"), "reopened_count"), 1);
     bool cancelled = items_have(j_items, "type", "capa.action.cancelled");
     json_decref(j_items);
     assert_true(cancelled);
@@ -638,7 +595,7 @@ test_not_effective_verdict_reopens_case(void **state)
     /* the verdict is recorded: the review cannot take another */
     assert_int_equal(
         verdict(id, review1, "{\"verdict\":\"effective\",\"rationale\":\"x\"," EARLY "}", &r), 422);
-    assert_field_error(&r, "verdict", "recorded");
+    tl_assert_field_error(&r, "verdict", "recorded");
     http_resp_cleanup(&r);
 
     /* cycle 2: the first cycle's analysis and done action count no more */
@@ -647,7 +604,7 @@ test_not_effective_verdict_reopens_case(void **state)
     char path[160];
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
     assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 200);
-    assert_int_equal(jint(r.j, "cycle"), 2);
+    assert_int_equal(tl_int(r.j, "cycle"), 2);
     http_resp_cleanup(&r);
     char *a3 = add_record(id, "actions",
                           "{\"type\":\"corrective\",\"title\":\"Test restores monthly\","
@@ -665,8 +622,8 @@ test_not_effective_verdict_reopens_case(void **state)
                      200);
     http_resp_cleanup(&r);
     j_case = get_case(id);
-    assert_string_equal(jstr(j_case, "status"), "verifying");
-    assert_int_equal(jint(j_case, "reopened_count"), 1);
+    assert_string_equal(tl_str(j_case, "status"), "verifying");
+    assert_int_equal(tl_int(j_case, "reopened_count"), 1);
     assert_true(json_is_true(json_object_get(
         json_object_get(json_object_get(j_case, "readiness"), "effectiveness"), "present")));
     json_decref(j_case);
@@ -688,8 +645,8 @@ test_improvement_workflow(void **state)
         "\"source\":\"management_review\",\"detected_at\":\"2026-11-01T09:00:00Z\","
         "\"reported_by\":\"ciso\"}");
     char id[37];
-    snprintf(id, sizeof id, "%s", jstr(j, "id"));
-    assert_string_equal(jstr(j, "status"), "proposed");
+    snprintf(id, sizeof id, "%s", tl_str(j, "id"));
+    assert_string_equal(tl_str(j, "status"), "proposed");
     json_decref(j);
 
     /* owned by a principal */
@@ -707,7 +664,7 @@ test_improvement_workflow(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/approvals", id);
     assert_int_equal(
         post_as_approver(path, "{\"step\":\"budget\",\"decision\":\"approve\"}", NULL, &r), 422);
-    assert_field_error(&r, "step", "unknown");
+    tl_assert_field_error(&r, "step", "unknown");
     assert_non_null(strstr(r.body, "must be a step of this case's workflow: approve"));
     http_resp_cleanup(&r);
     refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
@@ -743,8 +700,8 @@ test_improvement_workflow(void **state)
     http_resp_cleanup(&r);
     move_ok(id, "closed");
     json_t *j_case = get_case(id);
-    assert_non_null(jstr(j_case, "closed_at"));
-    assert_history_valid(id, (int)jint(j_case, "version"));
+    assert_non_null(tl_str(j_case, "closed_at"));
+    assert_history_valid(id, (int)tl_int(j_case, "version"));
     json_decref(j_case);
     free(a0);
     free(a1);
@@ -774,9 +731,9 @@ current_workflow(const char *kind, int *version)
     json_t *w;
     json_array_foreach(j_items, i, w)
     {
-        if (strcmp(jstr(w, "kind"), kind) == 0) {
+        if (strcmp(tl_str(w, "kind"), kind) == 0) {
             j_def = json_deep_copy(json_object_get(w, "definition"));
-            *version = (int)jint(w, "version");
+            *version = (int)tl_int(w, "version");
         }
     }
     json_decref(j_items);
@@ -793,7 +750,7 @@ assert_definition_refused(const json_t *j_def, const char *const *fields, const 
     json_decref(current_workflow("nonconformity", &before));
     assert_int_equal(put_workflow("nonconformity", j_def, &r), 422);
     for (size_t i = 0; fields[i]; i++)
-        assert_field_error(&r, fields[i], codes[i]);
+        tl_assert_field_error(&r, fields[i], codes[i]);
     http_resp_cleanup(&r);
     json_decref(current_workflow("nonconformity", &after));
     assert_int_equal(after, before);
@@ -809,7 +766,7 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
 
     create_nc("Workflow A: badge reader offline", "minor", a, NULL);
     json_t *j_case = get_case(a);
-    assert_int_equal(jint(j_case, "workflow_version"), 2);
+    assert_int_equal(tl_int(j_case, "workflow_version"), 2);
     json_decref(j_case);
 
     json_t *j_default = current_workflow("nonconformity", &version);
@@ -824,8 +781,8 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
     bool rerouted = false;
     json_array_foreach(json_object_get(j_custom, "transitions"), i, t)
     {
-        if (strcmp(jstr(t, "from"), "analysed") == 0 &&
-            strcmp(jstr(t, "to"), "actions_in_progress") == 0) {
+        if (strcmp(tl_str(t, "from"), "analysed") == 0 &&
+            strcmp(tl_str(t, "to"), "actions_in_progress") == 0) {
             json_object_set_new(t, "to", json_string("awaiting_budget"));
             rerouted = true;
         }
@@ -836,8 +793,8 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
                                     "actions_in_progress", "guards", "corrective_action_planned",
                                     "roles", "approver"));
     assert_int_equal(put_workflow("nonconformity", j_custom, &r), 200);
-    assert_int_equal(jint(r.j, "version"), 3);
-    assert_string_equal(jstr(r.j, "kind"), "nonconformity");
+    assert_int_equal(tl_int(r.j, "version"), 3);
+    assert_string_equal(tl_str(r.j, "kind"), "nonconformity");
     http_resp_cleanup(&r);
     json_t *j_now = current_workflow("nonconformity", &version);
     assert_int_equal(version, 3);
@@ -851,30 +808,30 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
                     "\"assignee\":\"facilities\",\"due_date\":\"2099-05-31\"}"));
     move_ok(a, "actions_in_progress");
     j_case = get_case(a);
-    assert_int_equal(jint(j_case, "workflow_version"), 2);
+    assert_int_equal(tl_int(j_case, "workflow_version"), 2);
     json_decref(j_case);
 
     /* case B follows version 3 */
     create_nc("Workflow B: badge reader offline again", "minor", b, NULL);
     j_case = get_case(b);
-    assert_int_equal(jint(j_case, "workflow_version"), 3);
+    assert_int_equal(tl_int(j_case, "workflow_version"), 3);
     json_decref(j_case);
     to_analysed(b);
     free(add_record(b, "actions",
                     "{\"type\":\"corrective\",\"title\":\"Replace the reader\","
                     "\"assignee\":\"facilities\",\"due_date\":\"2099-05-31\"}"));
     assert_int_equal(transition(b, "actions_in_progress", NULL, &r), 409);
-    assert_problem(&r, 409, "transition-not-allowed");
+    tl_assert_problem(&r, 409, "transition-not-allowed");
     assert_int_equal(json_array_size(json_object_get(r.j, "unmet_guards")), 0);
     json_t *j_allowed = json_object_get(r.j, "allowed_transitions");
     assert_int_equal(json_array_size(j_allowed), 1);
-    assert_string_equal(jstr(json_array_get(j_allowed, 0), "to"), "awaiting_budget");
+    assert_string_equal(tl_str(json_array_get(j_allowed, 0), "to"), "awaiting_budget");
     http_resp_cleanup(&r);
     move_ok(b, "awaiting_budget");
     move_ok(b, "actions_in_progress");
     j_case = get_case(b);
-    assert_int_equal(jint(j_case, "workflow_version"), 3);
-    assert_history_valid(b, (int)jint(j_case, "version"));
+    assert_int_equal(tl_int(j_case, "workflow_version"), 3);
+    assert_history_valid(b, (int)tl_int(j_case, "version"));
     json_decref(j_case);
 
     /* invalid definitions name each problem, and nothing is stored */
@@ -924,10 +881,10 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
 
     /* no such kind; a definition of another kind */
     assert_int_equal(put_workflow("other", j_default, &r), 404);
-    assert_problem(&r, 404, "not-found");
+    tl_assert_problem(&r, 404, "not-found");
     http_resp_cleanup(&r);
     assert_int_equal(put_workflow("improvement", j_default, &r), 422);
-    assert_field_error(&r, "kind", "mismatch");
+    tl_assert_field_error(&r, "kind", "mismatch");
     http_resp_cleanup(&r);
     int ofi_version;
     json_decref(current_workflow("improvement", &ofi_version));
@@ -935,7 +892,7 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
 
     /* restore the default for what follows: a new version equal to version 2 */
     assert_int_equal(put_workflow("nonconformity", j_default, &r), 200);
-    assert_int_equal(jint(r.j, "version"), 4);
+    assert_int_equal(tl_int(r.j, "version"), 4);
     http_resp_cleanup(&r);
     j_now = current_workflow("nonconformity", &version);
     assert_int_equal(version, 4);
@@ -1080,11 +1037,11 @@ test_evidence_round_trip_and_limits(void **state)
 
     assert_int_equal(upload(id, "?filename=dump.bin", "application/octet-stream", bytes, len, &r),
                      201);
-    assert_string_equal(jstr(r.j, "sha256"), sha);
-    assert_int_equal(jint(r.j, "size"), (json_int_t)len);
-    assert_string_equal(jstr(r.j, "filename"), "dump.bin");
-    assert_string_equal(jstr(r.j, "media_type"), "application/octet-stream");
-    char *ev1 = strdup(jstr(r.j, "id"));
+    assert_string_equal(tl_str(r.j, "sha256"), sha);
+    assert_int_equal(tl_int(r.j, "size"), (json_int_t)len);
+    assert_string_equal(tl_str(r.j, "filename"), "dump.bin");
+    assert_string_equal(tl_str(r.j, "media_type"), "application/octet-stream");
+    char *ev1 = strdup(tl_str(r.j, "id"));
     http_resp_cleanup(&r);
 
     /* the same bytes back, typed, tagged with their hash */
@@ -1108,7 +1065,7 @@ test_evidence_round_trip_and_limits(void **state)
     /* the metadata alone */
     snprintf(path, sizeof path, "/v1/cases/%s/evidence/%s", id, ev1);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "sha256"), sha);
+    assert_string_equal(tl_str(r.j, "sha256"), sha);
     http_resp_cleanup(&r);
     /* not beneath another case */
     snprintf(path, sizeof path, "/v1/cases/%s/evidence/%s/content", other, ev1);
@@ -1123,7 +1080,7 @@ test_evidence_round_trip_and_limits(void **state)
     assert_int_equal(
         upload(id, "?filename=big.bin", "application/octet-stream", big, EVIDENCE_MAX + 1, &r),
         413);
-    assert_problem(&r, 413, "payload-too-large");
+    tl_assert_problem(&r, 413, "payload-too-large");
     http_resp_cleanup(&r);
     free(big);
     char *now = count_evidence(id);
@@ -1138,21 +1095,21 @@ test_evidence_round_trip_and_limits(void **state)
                                "?filename=a%5Cb.txt"};
     for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
         assert_int_equal(upload(id, bad_names[i], "text/plain", small, 5, &r), 422);
-        assert_field_error(&r, "filename", "format");
+        tl_assert_field_error(&r, "filename", "format");
         http_resp_cleanup(&r);
     }
     assert_int_equal(upload(id, "?filename=", "not a media type", small, 5, &r), 422);
-    assert_field_error(&r, "media_type", "format");
+    tl_assert_field_error(&r, "media_type", "format");
     http_resp_cleanup(&r);
     /* parameters that are not ASCII text (invalid UTF-8 here: it was a 500) */
     assert_int_equal(upload(id, "?filename=x.txt", "text/plain; charset=\xff", small, 5, &r), 422);
-    assert_field_error(&r, "media_type", "format");
+    tl_assert_field_error(&r, "media_type", "format");
     http_resp_cleanup(&r);
     assert_int_equal(upload(id, "?filename=x.txt", "text/pl ain", small, 5, &r), 422);
-    assert_field_error(&r, "media_type", "format");
+    tl_assert_field_error(&r, "media_type", "format");
     http_resp_cleanup(&r);
     assert_int_equal(upload(id, "", "text/plain", small, 5, &r), 400);
-    assert_problem(&r, 400, "bad-request");
+    tl_assert_problem(&r, 400, "bad-request");
     http_resp_cleanup(&r);
     assert_int_equal(upload(id, "?filename=x.txt&colour=red", "text/plain", small, 5, &r), 400);
     http_resp_cleanup(&r);
@@ -1160,24 +1117,24 @@ test_evidence_round_trip_and_limits(void **state)
 
     /* supersedes: an evidence id of this case only */
     assert_int_equal(upload(other, "?filename=other.txt", "text/plain", small, 5, &r), 201);
-    char *ev_other = strdup(jstr(r.j, "id"));
+    char *ev_other = strdup(tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     char query[200];
     snprintf(query, sizeof query, "?filename=dump-v2.bin&supersedes=%s", ev_other);
     assert_int_equal(upload(id, query, "application/octet-stream", small, 5, &r), 422);
-    assert_field_error(&r, "supersedes", "unknown");
+    tl_assert_field_error(&r, "supersedes", "unknown");
     http_resp_cleanup(&r);
     assert_int_equal(upload(id, "?filename=dump-v2.bin&supersedes=nope", "application/octet-stream",
                             small, 5, &r),
                      422);
-    assert_field_error(&r, "supersedes", "format");
+    tl_assert_field_error(&r, "supersedes", "format");
     http_resp_cleanup(&r);
     assert_int_equal(case_version(id), version);
     snprintf(query, sizeof query, "?filename=dump-v2.bin&supersedes=%s", ev1);
     assert_int_equal(upload(id, query, "application/octet-stream", small, 5, &r), 201);
-    assert_string_equal(jstr(r.j, "supersedes"), ev1);
-    assert_int_equal(jint(r.j, "number"), 2);
-    char *ev2 = strdup(jstr(r.j, "id"));
+    assert_string_equal(tl_str(r.j, "supersedes"), ev1);
+    assert_int_equal(tl_int(r.j, "number"), 2);
+    char *ev2 = strdup(tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     snprintf(path, sizeof path, "/v1/cases/%s/evidence", id);
     json_t *j_items = list_items(path);
@@ -1220,19 +1177,19 @@ test_links_controls_and_recurrence(void **state)
     size_t i;
     json_t *e;
     json_array_foreach(j_controls, i, e) for (int t = 0; t < 4; t++) themes[t] +=
-        strcmp(jstr(e, "theme"), names[t]) == 0;
+        strcmp(tl_str(e, "theme"), names[t]) == 0;
     assert_int_equal(themes[0], 37);
     assert_int_equal(themes[1], 8);
     assert_int_equal(themes[2], 14);
     assert_int_equal(themes[3], 34);
-    assert_string_equal(jstr(json_array_get(j_controls, 0), "id"), "A.5.1");
+    assert_string_equal(tl_str(json_array_get(j_controls, 0), "id"), "A.5.1");
     /* the table of the migrations and the domain's catalogue are the same 93, in order */
     assert_int_equal(json_array_size(j_controls), (size_t)iso_control_count());
     json_array_foreach(j_controls, i, e)
     {
         char id[ISO_CONTROL_ID_LEN];
         iso_control_id((int)i, id);
-        assert_string_equal(jstr(e, "id"), id);
+        assert_string_equal(tl_str(e, "id"), id);
     }
     json_decref(j_controls);
 
@@ -1241,18 +1198,18 @@ test_links_controls_and_recurrence(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/links", x);
     char *control_link = add_record(x, "links", "{\"type\":\"control\",\"control\":\"A.8.8\"}");
     assert_int_equal(post(path, "{\"type\":\"control\",\"control\":\"A.9.1\"}", &r), 422);
-    assert_field_error(&r, "control", "unknown");
+    tl_assert_field_error(&r, "control", "unknown");
     http_resp_cleanup(&r);
     assert_int_equal(post(path, "{\"type\":\"control\",\"control\":\"8.8\"}", &r), 422);
-    assert_field_error(&r, "control", "format");
+    tl_assert_field_error(&r, "control", "format");
     http_resp_cleanup(&r);
     assert_int_equal(post(path, "{\"type\":\"control\",\"target_case\":\"NC-2026-0001\"}", &r),
                      422);
-    assert_field_error(&r, "control", "required");
+    tl_assert_field_error(&r, "control", "required");
     http_resp_cleanup(&r);
     json_t *j_found = list_items("/v1/cases?control=A.8.8");
     assert_int_equal(json_array_size(j_found), 1);
-    assert_string_equal(jstr(json_array_get(j_found, 0), "id"), x);
+    assert_string_equal(tl_str(json_array_get(j_found, 0), "id"), x);
     json_decref(j_found);
 
     /* recurrences: by the control of an earlier case, by a similar title */
@@ -1261,14 +1218,14 @@ test_links_controls_and_recurrence(void **state)
         "\"source\":\"internal_audit\",\"severity\":\"minor\","
         "\"detected_at\":\"2026-11-25T10:00:00Z\",\"reported_by\":\"auditor@example.com\","
         "\"clause_refs\":[\"A.8.8\"]}");
-    snprintf(y, sizeof y, "%s", jstr(j_y, "id"));
-    snprintf(ykey, sizeof ykey, "%s", jstr(j_y, "key"));
+    snprintf(y, sizeof y, "%s", tl_str(j_y, "id"));
+    snprintf(ykey, sizeof ykey, "%s", tl_str(j_y, "key"));
     json_t *j_cand = json_object_get(j_y, "recurrence_candidates");
     assert_true(items_have(j_cand, "id", x));
-    json_array_foreach(j_cand, i, e) if (strcmp(jstr(e, "id"), x) == 0)
+    json_array_foreach(j_cand, i, e) if (strcmp(tl_str(e, "id"), x) == 0)
     {
-        assert_string_equal(jstr(e, "key"), xkey);
-        assert_string_equal(jstr(e, "reason"), "control");
+        assert_string_equal(tl_str(e, "key"), xkey);
+        assert_string_equal(tl_str(e, "reason"), "control");
     }
     json_decref(j_y);
     char z[37];
@@ -1276,8 +1233,8 @@ test_links_controls_and_recurrence(void **state)
     json_t *j_z = get_case(z);
     j_cand = json_object_get(j_z, "recurrence_candidates");
     assert_true(items_have(j_cand, "id", x));
-    json_array_foreach(j_cand, i, e) if (strcmp(jstr(e, "id"), x) == 0)
-        assert_string_equal(jstr(e, "reason"), "similar_title");
+    json_array_foreach(j_cand, i, e) if (strcmp(tl_str(e, "id"), x) == 0)
+        assert_string_equal(tl_str(e, "reason"), "similar_title");
     json_decref(j_z);
     j_found = list_items("/v1/cases?has_recurrence=true&limit=200");
     assert_true(items_have(j_found, "id", y));
@@ -1295,8 +1252,8 @@ test_links_controls_and_recurrence(void **state)
     char *case_link = add_record(x, "links", body);
     snprintf(path, sizeof path, "/v1/cases/%s/links/%s", x, case_link);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "target_case_id"), y);
-    assert_string_equal(jstr(r.j, "target_case_key"), ykey);
+    assert_string_equal(tl_str(r.j, "target_case_id"), y);
+    assert_string_equal(tl_str(r.j, "target_case_key"), ykey);
     assert_true(json_is_null(json_object_get(r.j, "removed_at")));
     http_resp_cleanup(&r);
     snprintf(path, sizeof path, "/v1/cases/%s/links", x);
@@ -1308,23 +1265,23 @@ test_links_controls_and_recurrence(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/links", y);
     j_links = list_items(path);
     assert_int_equal(json_array_size(j_links), 1);
-    assert_string_equal(jstr(json_array_get(j_links, 0), "id"), case_link);
-    assert_string_equal(jstr(json_array_get(j_links, 0), "case_id"), x);
+    assert_string_equal(tl_str(json_array_get(j_links, 0), "id"), case_link);
+    assert_string_equal(tl_str(json_array_get(j_links, 0), "case_id"), x);
     json_decref(j_links);
 
     /* not to itself, not to a case that does not exist */
     snprintf(path, sizeof path, "/v1/cases/%s/links", x);
     snprintf(body, sizeof body, "{\"type\":\"duplicate_of\",\"target_case\":\"%s\"}", xkey);
     assert_int_equal(post(path, body, &r), 422);
-    assert_field_error(&r, "target_case", "self");
+    tl_assert_field_error(&r, "target_case", "self");
     http_resp_cleanup(&r);
     snprintf(body, sizeof body, "{\"type\":\"duplicate_of\",\"target_case\":\"%s\"}", x);
     assert_int_equal(post(path, body, &r), 422);
-    assert_field_error(&r, "target_case", "self");
+    tl_assert_field_error(&r, "target_case", "self");
     http_resp_cleanup(&r);
     assert_int_equal(
         post(path, "{\"type\":\"recurrence_of\",\"target_case\":\"NC-1999-0001\"}", &r), 422);
-    assert_field_error(&r, "target_case", "unknown");
+    tl_assert_field_error(&r, "target_case", "unknown");
     http_resp_cleanup(&r);
 
     /* removal: kept, marked, no longer found by the control */
@@ -1340,8 +1297,8 @@ test_links_controls_and_recurrence(void **state)
     assert_int_equal(json_array_size(j_links), 2);
     json_array_foreach(j_links, i, e)
     {
-        if (strcmp(jstr(e, "id"), control_link) == 0)
-            assert_non_null(jstr(e, "removed_at"));
+        if (strcmp(tl_str(e, "id"), control_link) == 0)
+            assert_non_null(tl_str(e, "removed_at"));
         else
             assert_true(json_is_null(json_object_get(e, "removed_at")));
     }
@@ -1373,7 +1330,7 @@ test_recurrences_are_the_newest_matches(void **state)
     char ids[7][37];
     for (int i = 0; i < 7; i++) {
         json_t *j = create_nc_with_ref(titles[i], "A.5.30");
-        snprintf(ids[i], sizeof ids[i], "%s", jstr(j, "id"));
+        snprintf(ids[i], sizeof ids[i], "%s", tl_str(j, "id"));
         json_decref(j);
     }
     json_t *j_new = create_nc_with_ref("Continuity plan never exercised", "A.5.30");
@@ -1381,9 +1338,9 @@ test_recurrences_are_the_newest_matches(void **state)
     assert_int_equal(json_array_size(j_cand), 5);
     for (int i = 0; i < 5; i++) {
         json_t *e = json_array_get(j_cand, (size_t)i);
-        assert_string_equal(jstr(e, "id"), ids[6 - i]);
-        assert_string_equal(jstr(e, "title"), titles[6 - i]);
-        assert_string_equal(jstr(e, "reason"), "clause_ref");
+        assert_string_equal(tl_str(e, "id"), ids[6 - i]);
+        assert_string_equal(tl_str(e, "title"), titles[6 - i]);
+        assert_string_equal(tl_str(e, "reason"), "clause_ref");
     }
     json_decref(j_new);
 }
@@ -1401,7 +1358,7 @@ test_recurrences_found_before_the_newest_cases(void **state)
     (void)state;
     char ref_id[37], title_id[37];
     json_t *j = create_nc_with_ref("Archive tapes left unlabelled", "A.7.10");
-    snprintf(ref_id, sizeof ref_id, "%s", jstr(j, "id"));
+    snprintf(ref_id, sizeof ref_id, "%s", tl_str(j, "id"));
     json_decref(j);
     create_nc("Badge readers logging disabled in the east wing", "minor", title_id, NULL);
     free(harness_sql(
@@ -1416,8 +1373,8 @@ test_recurrences_found_before_the_newest_cases(void **state)
     j = create_nc_with_ref("Media sanitisation records missing", "A.7.10");
     json_t *j_cand = json_object_get(j, "recurrence_candidates");
     assert_int_equal(json_array_size(j_cand), 1);
-    assert_string_equal(jstr(json_array_get(j_cand, 0), "id"), ref_id);
-    assert_string_equal(jstr(json_array_get(j_cand, 0), "reason"), "clause_ref");
+    assert_string_equal(tl_str(json_array_get(j_cand, 0), "id"), ref_id);
+    assert_string_equal(tl_str(json_array_get(j_cand, 0), "reason"), "clause_ref");
     json_decref(j);
 
     char again[37];
@@ -1430,8 +1387,8 @@ test_recurrences_found_before_the_newest_cases(void **state)
     j = get_case(again);
     j_cand = json_object_get(j, "recurrence_candidates");
     assert_int_equal(json_array_size(j_cand), 1);
-    assert_string_not_equal(jstr(json_array_get(j_cand, 0), "id"), title_id);
-    assert_string_equal(jstr(json_array_get(j_cand, 0), "reason"), "similar_title");
+    assert_string_not_equal(tl_str(json_array_get(j_cand, 0), "id"), title_id);
+    assert_string_equal(tl_str(json_array_get(j_cand, 0), "reason"), "similar_title");
     json_decref(j);
 }
 
@@ -1520,11 +1477,11 @@ test_actions_across_cases(void **state)
     assert_int_equal(json_array_size(j_items), 4);
     const int order[] = {0, 2, 3, 5};
     for (i = 0; i < 4; i++)
-        assert_string_equal(jstr(json_array_get(j_items, i), "id"), a[order[i]]);
+        assert_string_equal(tl_str(json_array_get(j_items, i), "id"), a[order[i]]);
     json_t *j_a0 = json_array_get(j_items, 0);
     assert_true(json_is_true(json_object_get(j_a0, "overdue")));
-    assert_string_equal(jstr(j_a0, "case_id"), p);
-    assert_non_null(jstr(j_a0, "case_key"));
+    assert_string_equal(tl_str(j_a0, "case_id"), p);
+    assert_non_null(tl_str(j_a0, "case_key"));
     assert_false(json_is_true(json_object_get(json_array_get(j_items, 1), "overdue")));
     assert_true(json_is_null(json_object_get(j, "next_cursor")));
     json_decref(j);
@@ -1541,13 +1498,14 @@ test_actions_across_cases(void **state)
     j = actions_page("/v1/actions?status=open,in_progress&limit=200");
     assert_int_equal(mine_in(json_object_get(j, "items"), a, 6),
                      (1u << 0) | (1u << 1) | (1u << 3) | (1u << 4) | (1u << 5));
-    json_array_foreach(json_object_get(j, "items"), i, e) assert_true(
-        strcmp(jstr(e, "status"), "open") == 0 || strcmp(jstr(e, "status"), "in_progress") == 0);
+    json_array_foreach(json_object_get(j, "items"), i, e)
+        assert_true(strcmp(tl_str(e, "status"), "open") == 0 ||
+                    strcmp(tl_str(e, "status"), "in_progress") == 0);
     json_decref(j);
     j = actions_page("/v1/actions?status=done&limit=200");
     assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), 1u << 2);
     json_array_foreach(json_object_get(j, "items"), i, e)
-        assert_string_equal(jstr(e, "status"), "done");
+        assert_string_equal(tl_str(e, "status"), "done");
     json_decref(j);
     /* a limit is digits only */
     assert_int_equal(http_json(&h, "GET", "/v1/actions?limit=%2010", NULL, NULL, &r), 400);
@@ -1561,7 +1519,7 @@ test_actions_across_cases(void **state)
     json_decref(j);
     j = actions_page("/v1/actions?overdue=true&assignee=bob");
     assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
-    assert_string_equal(jstr(json_array_get(json_object_get(j, "items"), 0), "id"), a[4]);
+    assert_string_equal(tl_str(json_array_get(json_object_get(j, "items"), 0), "id"), a[4]);
     json_decref(j);
 
     /* due dates */
@@ -1571,7 +1529,7 @@ test_actions_across_cases(void **state)
     json_decref(j);
     j = actions_page("/v1/actions?due_before=2022-01-01&limit=200");
     json_array_foreach(json_object_get(j, "items"), i, e)
-        assert_true(jstr(e, "due_date") && strcmp(jstr(e, "due_date"), "2022-01-01") < 0);
+        assert_true(tl_str(e, "due_date") && strcmp(tl_str(e, "due_date"), "2022-01-01") < 0);
     json_decref(j);
     j = actions_page("/v1/actions?due_after=2099-01-01&due_before=2099-03-01");
     assert_int_equal(mine_in(json_object_get(j, "items"), a, 6), 1u << 3);
@@ -1592,19 +1550,19 @@ test_actions_across_cases(void **state)
         j_items = json_object_get(j, "items");
         assert_int_equal(json_array_size(j_items), 1);
         e = json_array_get(j_items, 0);
-        assert_null(json_object_get(j_seen, jstr(e, "id")));
-        json_object_set_new(j_seen, jstr(e, "id"), json_true());
-        const char *due = jstr(e, "due_date") ? jstr(e, "due_date") : "9999-12-31";
+        assert_null(json_object_get(j_seen, tl_str(e, "id")));
+        json_object_set_new(j_seen, tl_str(e, "id"), json_true());
+        const char *due = tl_str(e, "due_date") ? tl_str(e, "due_date") : "9999-12-31";
         assert_true(strcmp(last_due, due) <= 0);
         snprintf(last_due, sizeof last_due, "%s", due);
-        const char *next = jstr(j, "next_cursor");
+        const char *next = tl_str(j, "next_cursor");
         snprintf(cursor, sizeof cursor, "%s", next ? next : "");
         json_decref(j);
         pages++;
     } while (cursor[0] && pages <= total + 1);
     assert_int_equal(pages, total);
     json_array_foreach(json_object_get(j_all, "items"), i, e)
-        assert_non_null(json_object_get(j_seen, jstr(e, "id")));
+        assert_non_null(json_object_get(j_seen, tl_str(e, "id")));
     json_decref(j_seen);
     json_decref(j_all);
     /* and with a filter */
@@ -1618,7 +1576,7 @@ test_actions_across_cases(void **state)
         unsigned one = mine_in(json_object_get(j, "items"), a, 6);
         assert_int_equal(seen & one, 0);
         seen |= one;
-        const char *next = jstr(j, "next_cursor");
+        const char *next = tl_str(j, "next_cursor");
         snprintf(cursor, sizeof cursor, "%s", next ? next : "");
         json_decref(j);
         pages++;
@@ -1644,11 +1602,11 @@ test_actions_across_cases(void **state)
         snprintf(path, sizeof path, "/v1/actions?%s", bad[i]);
         if (http_json(&h, "GET", path, NULL, NULL, &r) != 400)
             fail_msg("GET %s: %ld %s", path, r.status, r.body);
-        assert_problem(&r, 400, "bad-request");
+        tl_assert_problem(&r, 400, "bad-request");
         bool named = false;
         size_t k;
         json_array_foreach(json_object_get(r.j, "errors"), k, e) named =
-            named || strcmp(jstr(e, "field"), field[i]) == 0;
+            named || strcmp(tl_str(e, "field"), field[i]) == 0;
         if (!named)
             fail_msg("GET %s: no error for %s in %s", path, field[i], r.body);
         http_resp_cleanup(&r);
@@ -1677,7 +1635,7 @@ test_closed_case_refuses_records(void **state)
     create_nc("Duplicate report of the door alarm", "minor", id, NULL);
     struct http_resp t;
     assert_int_equal(transition(id, "rejected", "duplicate of an open case", &t), 200);
-    assert_string_equal(jstr(t.j, "status"), "rejected");
+    assert_string_equal(tl_str(t.j, "status"), "rejected");
     http_resp_cleanup(&t);
     int version = case_version(id);
 
@@ -1692,24 +1650,24 @@ test_closed_case_refuses_records(void **state)
         snprintf(path, sizeof path, "/v1/cases/%s/%s", id, refused_records[i][0]);
         if (post(path, refused_records[i][1], &r) != 409)
             fail_msg("POST %s on a rejected case: %ld %s", path, r.status, r.body);
-        assert_problem(&r, 409, "case-closed");
+        tl_assert_problem(&r, 409, "case-closed");
         http_resp_cleanup(&r);
     }
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
     assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 409);
-    assert_problem(&r, 409, "case-closed");
+    tl_assert_problem(&r, 409, "case-closed");
     http_resp_cleanup(&r);
     assert_int_equal(upload(id, "?filename=late.txt", "text/plain", "late", 4, &r), 409);
-    assert_problem(&r, 409, "case-closed");
+    tl_assert_problem(&r, 409, "case-closed");
     http_resp_cleanup(&r);
     /* nor do its own fields, with the way to reopen it named */
     snprintf(path, sizeof path, "/v1/cases/%s", id);
     char etag[24];
     snprintf(etag, sizeof etag, "\"%d\"", version);
     assert_int_equal(http_json(&h, "PATCH", path, etag, "{\"severity\":\"major\"}", &r), 409);
-    assert_problem(&r, 409, "case-closed");
-    assert_string_equal(jstr(r.j, "current_status"), "rejected");
-    assert_non_null(strstr(jstr(r.j, "detail"), "defines no reopening of a rejected case"));
+    tl_assert_problem(&r, 409, "case-closed");
+    assert_string_equal(tl_str(r.j, "current_status"), "rejected");
+    assert_non_null(strstr(tl_str(r.j, "detail"), "defines no reopening of a rejected case"));
     http_resp_cleanup(&r);
     assert_int_equal(case_version(id), version);
 
@@ -1719,7 +1677,7 @@ test_closed_case_refuses_records(void **state)
     snprintf(path, sizeof path, "/v1/cases/%s/comments", id);
     json_t *j_items = list_items(path);
     assert_int_equal(json_array_size(j_items), 1);
-    assert_string_equal(jstr(json_array_get(j_items, 0), "id"), comment);
+    assert_string_equal(tl_str(json_array_get(j_items, 0), "id"), comment);
     json_decref(j_items);
     assert_int_equal(case_version(id), version + 1);
     free(comment);
@@ -1743,7 +1701,7 @@ test_records_validation_errors(void **state)
                                "\"root_cause\":\"x\",\"similar_exist\":\"no\"}",
                                &r),
                      422);
-    assert_field_error(&r, "analysis", "type");
+    tl_assert_field_error(&r, "analysis", "type");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PUT", path, NULL,
                                "{\"method\":\"five_whys\",\"analysis\":[{\"why\":\" \","
@@ -1751,7 +1709,7 @@ test_records_validation_errors(void **state)
                                "\"similar_exist\":\"no\"}",
                                &r),
                      422);
-    assert_field_error(&r, "analysis[0].why", "required");
+    tl_assert_field_error(&r, "analysis[0].why", "required");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PUT", path, NULL,
                                "{\"method\":\"five_whys\",\"analysis\":[{\"why\":\"a\","
@@ -1759,14 +1717,14 @@ test_records_validation_errors(void **state)
                                "\"similar_exist\":\"yes\"}",
                                &r),
                      422);
-    assert_field_error(&r, "similar_where", "required");
+    tl_assert_field_error(&r, "similar_where", "required");
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "PUT", path, NULL,
                                "{\"method\":\"guesswork\",\"analysis\":\"x\",\"root_cause\":\"x\"}",
                                &r),
                      422);
-    assert_field_error(&r, "method", "enum");
-    assert_field_error(&r, "similar_exist", "required");
+    tl_assert_field_error(&r, "method", "enum");
+    tl_assert_field_error(&r, "similar_exist", "required");
     http_resp_cleanup(&r);
 
     /* ISMS change */
@@ -1776,44 +1734,44 @@ test_records_validation_errors(void **state)
                           "\"description\":\"new rule\"}",
                           &r),
                      422);
-    assert_field_error(&r, "reference", "required");
+    tl_assert_field_error(&r, "reference", "required");
     http_resp_cleanup(&r);
     assert_int_equal(post(path, "{\"decision\":\"none_needed\"}", &r), 422);
-    assert_field_error(&r, "justification", "required");
+    tl_assert_field_error(&r, "justification", "required");
     http_resp_cleanup(&r);
 
     /* approval */
     snprintf(path, sizeof path, "/v1/cases/%s/approvals", id);
     assert_int_equal(post(path, "{\"step\":\"closure\",\"decision\":\"reject\"}", &r), 422);
-    assert_field_error(&r, "comment", "required");
+    tl_assert_field_error(&r, "comment", "required");
     http_resp_cleanup(&r);
     assert_int_equal(post(path, "{\"step\":\"Closure!\",\"decision\":\"maybe\"}", &r), 422);
-    assert_field_error(&r, "step", "format");
-    assert_field_error(&r, "decision", "enum");
+    tl_assert_field_error(&r, "step", "format");
+    tl_assert_field_error(&r, "decision", "enum");
     http_resp_cleanup(&r);
 
     /* action */
     snprintf(path, sizeof path, "/v1/cases/%s/actions", id);
     assert_int_equal(
         post(path, "{\"type\":\"corrective\",\"title\":\"x\",\"status\":\"done\"}", &r), 422);
-    assert_field_error(&r, "status", "read_only");
+    tl_assert_field_error(&r, "status", "read_only");
     http_resp_cleanup(&r);
     assert_int_equal(post(path,
                           "{\"type\":\"fix\",\"title\":\"\",\"due_date\":\"2026-02-30\","
                           "\"colour\":\"red\"}",
                           &r),
                      422);
-    assert_field_error(&r, "type", "enum");
-    assert_field_error(&r, "title", "required");
-    assert_field_error(&r, "due_date", "format");
-    assert_field_error(&r, "colour", "unknown");
+    tl_assert_field_error(&r, "type", "enum");
+    tl_assert_field_error(&r, "title", "required");
+    tl_assert_field_error(&r, "due_date", "format");
+    tl_assert_field_error(&r, "colour", "unknown");
     http_resp_cleanup(&r);
 
     /* other bodies */
     snprintf(path, sizeof path, "/v1/cases/%s/reviews", id);
     assert_int_equal(post(path, "{\"scheduled_for\":\"soon\"}", &r), 422);
-    assert_field_error(&r, "scheduled_for", "format");
-    assert_field_error(&r, "reviewer", "required");
+    tl_assert_field_error(&r, "scheduled_for", "format");
+    tl_assert_field_error(&r, "reviewer", "required");
     http_resp_cleanup(&r);
     snprintf(path, sizeof path, "/v1/cases/%s/comments", id);
     assert_int_equal(post(path, "[]", &r), 422);
@@ -1833,7 +1791,7 @@ test_records_validation_errors(void **state)
     http_resp_cleanup(&r);
     snprintf(current, sizeof current, "\"%d\"", version + 1);
     assert_int_equal(http_json(&h, "POST", path, stale, CORRECTION, &r), 412);
-    assert_problem(&r, 412, "precondition-failed");
+    tl_assert_problem(&r, 412, "precondition-failed");
     assert_string_equal(r.etag, current);
     http_resp_cleanup(&r);
     assert_int_equal(http_json(&h, "POST", path, "W/\"1\"", CORRECTION, &r), 400);
@@ -1901,21 +1859,21 @@ test_event_samples(void **state)
         json_array_foreach(j_items, i, e)
         {
             char name[256];
-            const char *type = jstr(e, "type");
+            const char *type = tl_str(e, "type");
             assert_true(strncmp(type, prefix, strlen(prefix)) == 0);
             char *data = json_dumps(json_object_get(e, "data"), JSON_INDENT(2));
             char *whole = json_dumps(e, JSON_INDENT(2));
-            snprintf(name, sizeof name, "%s.%s.json", type + strlen(prefix), jstr(e, "id"));
+            snprintf(name, sizeof name, "%s.%s.json", type + strlen(prefix), tl_str(e, "id"));
             write_file(dir, name, data);
-            snprintf(name, sizeof name, "cloudevent.%s.json", jstr(e, "id"));
+            snprintf(name, sizeof name, "cloudevent.%s.json", tl_str(e, "id"));
             write_file(dir, name, whole);
             json_object_set_new(j_types, type + strlen(prefix), json_true());
             free(data);
             free(whole);
             got++;
         }
-        if (jstr(j, "next_after"))
-            snprintf(after, sizeof after, "%s", jstr(j, "next_after"));
+        if (tl_str(j, "next_after"))
+            snprintf(after, sizeof after, "%s", tl_str(j, "next_after"));
         if (json_array_size(j_items) == 0) {
             sleep_ms(100);
             waited++;

@@ -30,6 +30,7 @@
 
 #include "cloudevent.h"
 #include "harness.h"
+#include "testlib.h"
 #include "kafka.h"
 #include "kafka_consumer.h"
 
@@ -42,12 +43,6 @@
 static struct harness h;
 
 /* ---- small helpers ---- */
-
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
 
 static double
 mono_s(void)
@@ -110,8 +105,8 @@ try_create(const char *title, char *id)
     struct http_resp r;
     char *body = harness_case_body(title, "minor");
     long status = http_json(&h, "POST", "/v1/cases", NULL, body, &r);
-    if (status == 201 && jstr(r.j, "id") != NULL)
-        snprintf(id, 37, "%s", jstr(r.j, "id"));
+    if (status == 201 && tl_str(r.j, "id") != NULL)
+        snprintf(id, 37, "%s", tl_str(r.j, "id"));
     else if (status == 201)
         status = -2;
     free(body);
@@ -234,7 +229,7 @@ write_samples(const struct kc_log *log, const struct harness_ids *want, const ch
     json_array_foreach(j_items, i, j_item)
     {
         char *text = json_dumps(j_item, JSON_INDENT(2));
-        snprintf(name, sizeof name, "cloudevent.%s.json", jstr(j_item, "id"));
+        snprintf(name, sizeof name, "cloudevent.%s.json", tl_str(j_item, "id"));
         write_sample(dir, name, text, strlen(text));
         free(text);
     }
@@ -296,14 +291,14 @@ test_relay_publishes_lifecycle_with_headers_and_order(void **state)
         json_t *j_h = json_array_get(j_items, (size_t)next);
         snprintf(seq, sizeof seq, "%d", next + 1);
         snprintf(schema_end, sizeof schema_end, "/%s.json", evt_type_suffix(types[next]));
-        assert_string_equal(ce_id, jstr(j_h, "event_id"));
+        assert_string_equal(ce_id, tl_str(j_h, "event_id"));
         assert_string_equal(kc_header(m, "ce_sequence"), seq);
         assert_string_equal(kc_header(m, "ce_specversion"), "1.0");
         assert_string_equal(kc_header(m, "ce_source"), "urn:capa");
         assert_string_equal(kc_header(m, "ce_type"), types[next]);
         assert_string_equal(kc_header(m, "ce_subject"), subject);
         assert_string_equal(kc_header(m, "ce_partitionkey"), id);
-        assert_string_equal(kc_header(m, "ce_time"), jstr(j_h, "occurred_at"));
+        assert_string_equal(kc_header(m, "ce_time"), tl_str(j_h, "occurred_at"));
         assert_string_equal(kc_header(m, "content-type"), "application/json");
         const char *schema = kc_header(m, "ce_dataschema");
         assert_non_null(schema);
@@ -317,7 +312,7 @@ test_relay_publishes_lifecycle_with_headers_and_order(void **state)
         assert_non_null(j_v);
         assert_true(json_is_object(json_object_get(j_v, "actor")));
         json_t *j_case = json_object_get(j_v, "case");
-        assert_string_equal(jstr(j_case, "id"), id);
+        assert_string_equal(tl_str(j_case, "id"), id);
         assert_int_equal(json_integer_value(json_object_get(j_case, "version")), next + 1);
         json_decref(j_v);
         next++;
@@ -442,7 +437,7 @@ test_relay_survives_all_brokers_down(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM case_events WHERE %s", where);
     assert_true(harness_sql_long(&h, sql) > 0);
     assert_int_equal(http_json(&h, "GET", "/readyz", NULL, NULL, &r), 200);
-    assert_string_equal(jstr(json_object_get(r.j, "checks"), "relay"), "leader");
+    assert_string_equal(tl_str(json_object_get(r.j, "checks"), "relay"), "leader");
     http_resp_cleanup(&r);
     assert_true(metric_now("capa_events_unpublished") > 0);
     /*
@@ -646,7 +641,7 @@ test_relay_carries_trace_context(void **state)
 
     char *body = harness_case_body("Traced from the help desk", "minor");
     assert_int_equal(http_json_with(&h, "POST", "/v1/cases", NULL, body, traced, &r), 201);
-    snprintf(id, sizeof id, "%s", jstr(r.j, "id"));
+    snprintf(id, sizeof id, "%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     free(body);
     snprintf(path, sizeof path, "/v1/cases/%s/comments", id);
@@ -714,10 +709,10 @@ test_relay_carries_trace_context(void **state)
     json_t *j_item, *j_items = feed_items(id, 5);
     json_array_foreach(j_items, i, j_item)
     {
-        long seq = strtol(jstr(j_item, "sequence"), NULL, 10);
+        long seq = strtol(tl_str(j_item, "sequence"), NULL, 10);
         assert_int_equal(seq, (long)i + 1);
-        assert_carried("traceparent", seq, jstr(j_item, "traceparent"), tp[i]);
-        assert_carried("tracestate", seq, jstr(j_item, "tracestate"), ts[i]);
+        assert_carried("traceparent", seq, tl_str(j_item, "traceparent"), tp[i]);
+        assert_carried("tracestate", seq, tl_str(j_item, "tracestate"), ts[i]);
     }
     json_decref(j_items);
 

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "testlib.h"
 #include "kafka.h"
 #include "kafka_consumer.h"
 
@@ -58,12 +59,6 @@ struct proc {
 static struct proc procs[MAX_PROCS];
 
 /* ---- small helpers ---- */
-
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
 
 static double
 mono_s(void)
@@ -392,8 +387,8 @@ kill_writer_main(void *arg)
         snprintf(title, sizeof title, "sigkill %d", i);
         body = harness_case_body(title, "minor");
         w->status[i] = call_retrying(w->port, "POST", "/v1/cases", hd, body, &r, &lost);
-        if (w->status[i] == 201 && jstr(r.j, "id") != NULL)
-            snprintf(w->ids[i], 37, "%s", jstr(r.j, "id"));
+        if (w->status[i] == 201 && tl_str(r.j, "id") != NULL)
+            snprintf(w->ids[i], 37, "%s", tl_str(r.j, "id"));
         http_resp_cleanup(&r);
         free(body);
         if (w->status[i] != 201)
@@ -529,8 +524,8 @@ trio_writer_main(void *arg)
         /* create, then each patch, on the next instance round the ring */
         w->status[i][0] = call(procs[i % 3].port, "POST", "/v1/cases", cd, body, &r);
         free(body);
-        if (w->status[i][0] == 201 && jstr(r.j, "id") != NULL)
-            snprintf(w->ids[i], 37, "%s", jstr(r.j, "id"));
+        if (w->status[i][0] == 201 && tl_str(r.j, "id") != NULL)
+            snprintf(w->ids[i], 37, "%s", tl_str(r.j, "id"));
         http_resp_cleanup(&r);
         if (w->status[i][0] != 201)
             continue;
@@ -637,7 +632,7 @@ test_relay_three_instances_one_publisher_order_kept(void **state)
         char *body = harness_case_body("trio after the leader", "minor");
         const char *cd[] = {"Content-Type: application/json", NULL};
         assert_int_equal(call(procs[survivor].port, "POST", "/v1/cases", cd, body, &r), 201);
-        snprintf(more[i], sizeof more[i], "%s", jstr(r.j, "id"));
+        snprintf(more[i], sizeof more[i], "%s", tl_str(r.j, "id"));
         http_resp_cleanup(&r);
         free(body);
     }

@@ -28,6 +28,7 @@
 
 #include "err.h"
 #include "harness.h"
+#include "testlib.h"
 #include "tjwt.h"
 #include "usecase.h"
 
@@ -144,30 +145,13 @@ post_as(const char *cred, const char *path, const char *body, const char *extra,
     return status;
 }
 
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static void
-assert_problem(const struct http_resp *r, long status, const char *slug)
-{
-    char type[128];
-    snprintf(type, sizeof type, PROBLEMS "%s", slug);
-    if (r->status != status || r->j == NULL || jstr(r->j, "type") == NULL ||
-        strcmp(jstr(r->j, "type"), type) != 0)
-        fail_msg("want %ld %s, got %ld %s", status, slug, r->status, r->body);
-    assert_string_equal(r->content_type, "application/problem+json");
-}
-
 /* The 401 every failed authentication gets: same status, body bytes and challenge. */
 static void
 assert_unauthorized(const struct http_resp *r, const char *what)
 {
     if (r->status != 401)
         fail_msg("%s: want 401, got %ld %s", what, r->status, r->body);
-    assert_problem(r, 401, "unauthorized");
+    tl_assert_problem(r, 401, "unauthorized");
     if (strncmp(r->www_authenticate, "Bearer", 6) != 0)
         fail_msg("%s: WWW-Authenticate is \"%s\"", what, r->www_authenticate);
     if (unauth_body == NULL) {
@@ -187,7 +171,7 @@ assert_forbidden(const struct http_resp *r, unsigned roles, const char *what)
     unsigned named = 0;
     if (r->status != 403)
         fail_msg("%s: want 403, got %ld %s", what, r->status, r->body);
-    assert_problem(r, 403, "forbidden");
+    tl_assert_problem(r, 403, "forbidden");
     json_t *j_roles = json_object_get(r->j, "required_roles");
     if (!json_is_array(j_roles))
         fail_msg("%s: no required_roles in %s", what, r->body);
@@ -245,7 +229,7 @@ create_case_as(const char *cred, const char *title, char id[37])
     char *body = harness_case_body(title, "minor");
     if (post_as(cred, "/v1/cases", body, NULL, &r) != 201)
         fail_msg("POST /v1/cases: %ld %s", r.status, r.body);
-    snprintf(id, 37, "%s", jstr(r.j, "id"));
+    snprintf(id, 37, "%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     free(body);
 }
@@ -260,7 +244,7 @@ add_record_as(const char *cred, const char *id, const char *segment, const char 
     if (post_as(cred, path, body, NULL, &r) != 201)
         fail_msg("POST %s: %ld %s", path, r.status, r.body);
     if (rid != NULL)
-        snprintf(rid, 37, "%s", jstr(r.j, "id"));
+        snprintf(rid, 37, "%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
 }
 
@@ -408,7 +392,7 @@ make_shared_case(void)
     snprintf(q.path, sizeof q.path, "/v1/cases/%s/evidence?filename=export.txt", shared_case);
     q.body = strdup("rule,owner\n1,ops-lead\n");
     assert_int_equal(send_as(h.key, &q, &r), 201);
-    snprintf(shared_records[5].id, 37, "%s", jstr(r.j, "id"));
+    snprintf(shared_records[5].id, 37, "%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     req_cleanup(&q);
     add_record(shared_case, "comments", COMMENT, shared_records[6].id);
@@ -559,7 +543,7 @@ improvement_workflow(void)
     assert_int_equal(get_as(h.key, "/v1/workflows", &r), 200);
     json_array_foreach(json_object_get(r.j, "items"), i, w)
     {
-        if (strcmp(jstr(w, "kind"), "improvement") == 0)
+        if (strcmp(tl_str(w, "kind"), "improvement") == 0)
             text = json_dumps(json_object_get(w, "definition"), JSON_COMPACT);
     }
     http_resp_cleanup(&r);
@@ -650,12 +634,12 @@ test_route_table_is_the_documented_matrix(void **state)
         unsigned roles = 0;
         const struct op *op = NULL;
         for (k = 0; k < N_OPS && op == NULL; k++)
-            if (strcmp(ops[k].method, jstr(e, "method")) == 0 &&
-                strcmp(ops[k].path, jstr(e, "path")) == 0)
+            if (strcmp(ops[k].method, tl_str(e, "method")) == 0 &&
+                strcmp(ops[k].path, tl_str(e, "path")) == 0)
                 op = &ops[k];
         if (op == NULL)
             fail_msg("capad serves %s %s, the documented matrix has no such operation",
-                     jstr(e, "method"), jstr(e, "path"));
+                     tl_str(e, "method"), tl_str(e, "path"));
         json_t *j_roles = json_object_get(e, "roles");
         if (json_is_string(j_roles))
             assert_string_equal(json_string_value(j_roles), "public");
@@ -756,7 +740,7 @@ test_transition_roles_come_from_the_workflow(void **state)
     q.body = strdup("{\"to\":\"rejected\",\"comment\":\"duplicate\"}");
     send_as(role_key[P_CONTRIBUTOR], &q, &r);
     assert_forbidden(&r, APPROVER, "contributor rejecting");
-    if (strstr(jstr(r.j, "detail"), "approver") == NULL)
+    if (strstr(tl_str(r.j, "detail"), "approver") == NULL)
         fail_msg("the refusal does not name the approver: %s", r.body);
     http_resp_cleanup(&r);
     free(q.body);
@@ -786,10 +770,10 @@ test_unknown_paths_need_a_credential(void **state)
     assert_unauthorized(&r, "DELETE /v1/cases");
     http_resp_cleanup(&r);
     get_as(role_key[P_VIEWER], "/v1/no-such-thing", &r);
-    assert_problem(&r, 404, "not-found");
+    tl_assert_problem(&r, 404, "not-found");
     http_resp_cleanup(&r);
     send_as(role_key[P_VIEWER], &q, &r);
-    assert_problem(&r, 405, "method-not-allowed");
+    tl_assert_problem(&r, 405, "method-not-allowed");
     http_resp_cleanup(&r);
 }
 
@@ -983,7 +967,7 @@ assert_segregation(struct http_resp *r, const char *what)
 {
     if (r->status != 403)
         fail_msg("%s: want 403 segregation-of-duties, got %ld %s", what, r->status, r->body);
-    assert_problem(r, 403, "segregation-of-duties");
+    tl_assert_problem(r, 403, "segregation-of-duties");
     http_resp_cleanup(r);
 }
 
@@ -1080,11 +1064,11 @@ test_acting_for_a_person(void **state)
     make_key("jira-sync", REPORTER | CONTRIBUTOR, true, sync);
 
     post_as(plain, "/v1/cases", body, "Capa-On-Behalf-Of: bob", &r);
-    assert_problem(&r, 403, "forbidden");
+    tl_assert_problem(&r, 403, "forbidden");
     http_resp_cleanup(&r);
 
     assert_int_equal(post_as(sync, "/v1/cases", body, "Capa-On-Behalf-Of: bob", &r), 201);
-    snprintf(id, sizeof id, "%s", jstr(r.j, "id"));
+    snprintf(id, sizeof id, "%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     json_t *j_actor = history_actor(id, 1);
     json_t *j_want = json_pack("{s:s, s:s%, s:s, s:s}", "kind", "api_key", "subject", sync + 5,
@@ -1134,16 +1118,16 @@ test_idempotency_keys_per_principal(void **state)
     make_key("idem-b", REPORTER, false, b);
     assert_int_equal(post_as(a, "/v1/cases", body, key, &r), 201);
     assert_string_equal(r.replayed, "");
-    snprintf(first, sizeof first, "%s", jstr(r.j, "id"));
+    snprintf(first, sizeof first, "%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     assert_int_equal(post_as(b, "/v1/cases", body, key, &r), 201);
     assert_string_equal(r.replayed, "");
-    snprintf(second, sizeof second, "%s", jstr(r.j, "id"));
+    snprintf(second, sizeof second, "%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     assert_string_not_equal(first, second);
     assert_int_equal(post_as(a, "/v1/cases", body, key, &r), 201);
     assert_string_equal(r.replayed, "true");
-    assert_string_equal(jstr(r.j, "id"), first);
+    assert_string_equal(tl_str(r.j, "id"), first);
     http_resp_cleanup(&r);
     free(body);
 }
@@ -1171,8 +1155,8 @@ listed(json_t *j_items, const char *key)
     json_t *v;
     json_array_foreach(j_items, i, v)
     {
-        if (strlen(jstr(v, "id")) == APIKEY_ID_LEN &&
-            strncmp(jstr(v, "id"), key + 5, APIKEY_ID_LEN) == 0)
+        if (strlen(tl_str(v, "id")) == APIKEY_ID_LEN &&
+            strncmp(tl_str(v, "id"), key + 5, APIKEY_ID_LEN) == 0)
             return v;
     }
     return NULL;
@@ -1203,15 +1187,15 @@ test_api_key_management(void **state)
 
     assert_int_equal(uc_apikey_list(&h.app, &j_items, &st), ERR_OK);
     assert_true(json_is_null(json_object_get(listed(j_items, k2), "last_used_at")));
-    assert_non_null(jstr(listed(j_items, k1), "revoked_at"));
+    assert_non_null(tl_str(listed(j_items, k1), "revoked_at"));
     json_decref(j_items);
     assert_int_equal(get_as(k2, "/v1/cases", &r), 200);
     http_resp_cleanup(&r);
     assert_int_equal(uc_apikey_list(&h.app, &j_items, &st), ERR_OK);
     json_t *j_k2 = listed(j_items, k2);
-    assert_non_null(jstr(j_k2, "last_used_at"));
+    assert_non_null(tl_str(j_k2, "last_used_at"));
     assert_true(json_is_null(json_object_get(j_k2, "revoked_at")));
-    assert_string_equal(jstr(j_k2, "name"), "ci-bot");
+    assert_string_equal(tl_str(j_k2, "name"), "ci-bot");
     assert_no_secret(j_items);
     json_decref(j_items);
     uc_status_cleanup(&st);

@@ -27,6 +27,7 @@
 #include "embedded.h"
 #include "err.h"
 #include "harness.h"
+#include "testlib.h"
 
 #define POOL_SIZE 2
 #define ACQUIRE_TIMEOUT_MS 200
@@ -36,18 +37,6 @@ static struct harness h;
 /* The second database of the migration tests. */
 static char db2_name[64];
 static char db2_url[600];
-
-static const char *
-jstr(const json_t *j, const char *key)
-{
-    return json_string_value(json_object_get(j, key));
-}
-
-static json_int_t
-jint(const json_t *j, const char *key)
-{
-    return json_integer_value(json_object_get(j, key));
-}
 
 static void
 quiet(void *arg, const char *message)
@@ -313,18 +302,6 @@ teardown_db2(void **state)
 
 /* ---- the pool ---- */
 
-static void
-assert_problem(const struct http_resp *r, long status, const char *slug)
-{
-    char type[128];
-    assert_int_equal(r->status, status);
-    assert_string_equal(r->content_type, "application/problem+json");
-    assert_non_null(r->j);
-    snprintf(type, sizeof type, "https://capa.example.org/problems/%s", slug);
-    assert_string_equal(jstr(r->j, "type"), type);
-    assert_int_equal(jint(r->j, "status"), status);
-}
-
 /* Retry-After as delay-seconds: a positive integer. */
 static void
 assert_retry_after(const struct http_resp *r)
@@ -366,7 +343,7 @@ test_pool_exhausted_answers_503_with_retry_after(void **state)
     long status = http_json(&h, "GET", "/v1/cases", NULL, NULL, &r);
     double waited = now_ms() - t0;
     assert_int_equal(status, 503);
-    assert_problem(&r, 503, "service-unavailable");
+    tl_assert_problem(&r, 503, "service-unavailable");
     assert_retry_after(&r);
     http_resp_cleanup(&r);
     assert_true(waited >= ACQUIRE_TIMEOUT_MS * 0.9);
@@ -375,7 +352,7 @@ test_pool_exhausted_answers_503_with_retry_after(void **state)
     /* a write too, and it writes nothing */
     char *body = harness_case_body("Created while the pool was exhausted", "minor");
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 503);
-    assert_problem(&r, 503, "service-unavailable");
+    tl_assert_problem(&r, 503, "service-unavailable");
     assert_retry_after(&r);
     http_resp_cleanup(&r);
 
@@ -490,13 +467,13 @@ test_pool_reconnects_after_connection_loss(void **state)
     assert_int_equal(kill_backends(), POOL_SIZE);
     char *body = harness_case_body("Written after connection loss", "minor");
     assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 201);
-    snprintf(path, sizeof path, "/v1/cases/%s", jstr(r.j, "id"));
+    snprintf(path, sizeof path, "/v1/cases/%s", tl_str(r.j, "id"));
     http_resp_cleanup(&r);
     /* it was served on a re-opened connection: the old ones are all gone */
     assert_live_pool_backends("1");
     for (int i = 0; i < 3; i++) {
         assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-        assert_string_equal(jstr(r.j, "title"), "Written after connection loss");
+        assert_string_equal(tl_str(r.j, "title"), "Written after connection loss");
         http_resp_cleanup(&r);
         assert_int_equal(http_json(&h, "POST", "/v1/cases", NULL, body, &r), 201);
         http_resp_cleanup(&r);
@@ -520,7 +497,7 @@ test_pool_reconnects_after_connection_loss(void **state)
     open_all_pool_connections();
     assert_int_equal(kill_backends(), POOL_SIZE);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_int_equal(jint(r.j, "version"), 1);
+    assert_int_equal(tl_int(r.j, "version"), 1);
     http_resp_cleanup(&r);
     assert_live_pool_backends("1");
 
@@ -528,11 +505,11 @@ test_pool_reconnects_after_connection_loss(void **state)
     open_all_pool_connections();
     assert_int_equal(kill_backends(), POOL_SIZE);
     assert_int_equal(http_json(&h, "PATCH", path, "\"1\"", "{\"owner\":\"after-loss\"}", &r), 200);
-    assert_int_equal(jint(r.j, "version"), 2);
+    assert_int_equal(tl_int(r.j, "version"), 2);
     http_resp_cleanup(&r);
     assert_live_pool_backends("1");
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    assert_string_equal(jstr(r.j, "owner"), "after-loss");
+    assert_string_equal(tl_str(r.j, "owner"), "after-loss");
     http_resp_cleanup(&r);
 
     /* both slots dead, both busy at once: each request recovers on its own slot */
