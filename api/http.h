@@ -82,6 +82,7 @@ const char *api_path_segment(const struct _u_request *req, int n, char buf[API_I
 struct api_req {
     struct app *app;
     struct uc_origin origin;
+    int kind; /* the record kind of the route (enum rec_kind), -1 when it is about none */
 };
 
 /* The allowed list of an endpoint without query parameters. */

@@ -3,7 +3,7 @@
  *   /v1/cases/{id}/{corrections|actions|reviews|isms-changes|links|comments|approvals}[/{rid}]
  *   /v1/cases/{id}/root-cause, /v1/cases/{id}/reviews/{rid}/verdict,
  *   /v1/cases/{id}/evidence[/{rid}[/content]], /v1/actions, /v1/controls.
- * The kind comes from the path segment after the case.
+ * The kind is the route's (routes.c), in rq->kind.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +13,6 @@
 #include "http.h"
 #include "resources.h"
 #include "upload.h"
-
-/* The kind named by the 4th path segment (/v1/cases/{id}/<segment>/...). */
-static int
-path_kind(const struct _u_request *req)
-{
-    char segment[API_ID_MAX];
-    return rec_kind_from_segment(api_path_segment(req, 3, segment));
-}
 
 /*
  * A write's request: no query parameters, an optional If-Match, an optional
@@ -65,15 +57,12 @@ int
 api_record_create(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
-    int kind = path_kind(req);
 
     api_call_init(&c, req, resp, rq);
-    if (kind < 0)
-        api_problem(resp, ERR_NOT_FOUND, NULL);
-    else if (read_write(&c) == ERR_OK)
-        answer_created(&c, uc_record_create(c.app, c.origin, c.id, (enum rec_kind)kind, c.j_body,
-                                            c.version, c.idempotency_key, &c.j_out, &c.replayed,
-                                            &c.st));
+    if (read_write(&c) == ERR_OK)
+        answer_created(&c, uc_record_create(c.app, c.origin, c.id, (enum rec_kind)rq->kind,
+                                            c.j_body, c.version, c.idempotency_key, &c.j_out,
+                                            &c.replayed, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
@@ -84,14 +73,9 @@ api_record_list(const struct _u_request *req, struct _u_response *resp, const st
 {
     static const char *const params[] = {"cycle", NULL};
     struct api_call c;
-    int kind = path_kind(req);
     long cycle = 0;
 
     api_call_init(&c, req, resp, rq);
-    if (kind < 0) {
-        api_problem(resp, ERR_NOT_FOUND, NULL);
-        goto out;
-    }
     if (api_call_query(&c, params) != ERR_OK)
         goto out;
     const char *text = json_string_value(json_object_get(c.j_params, "cycle"));
@@ -101,8 +85,8 @@ api_record_list(const struct _u_request *req, struct _u_response *resp, const st
         api_problem(resp, ERR_BAD_REQUEST, &c.st);
         goto out;
     }
-    api_call_answer(&c,
-                    uc_record_list(c.app, c.id, (enum rec_kind)kind, (int)cycle, &c.j_out, &c.st));
+    api_call_answer(
+        &c, uc_record_list(c.app, c.id, (enum rec_kind)rq->kind, (int)cycle, &c.j_out, &c.st));
 out:
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
@@ -112,16 +96,13 @@ int
 api_record_get(const struct _u_request *req, struct _u_response *resp, const struct api_req *rq)
 {
     struct api_call c;
-    int kind = path_kind(req);
 
     api_call_init(&c, req, resp, rq);
     /* the root cause is one per case: no record id in its path */
-    const char *record_id = kind == REC_ROOT_CAUSE ? NULL : c.rid;
-    if (kind < 0)
-        api_problem(resp, ERR_NOT_FOUND, NULL);
-    else if (api_call_query(&c, api_no_params) == ERR_OK)
+    const char *record_id = rq->kind == REC_ROOT_CAUSE ? NULL : c.rid;
+    if (api_call_query(&c, api_no_params) == ERR_OK)
         api_call_answer_versioned(
-            &c, uc_record_get(c.app, c.id, (enum rec_kind)kind, record_id, &c.j_out, &c.st));
+            &c, uc_record_get(c.app, c.id, (enum rec_kind)rq->kind, record_id, &c.j_out, &c.st));
     api_call_cleanup(&c);
     return U_CALLBACK_COMPLETE;
 }
@@ -133,10 +114,6 @@ api_record_update(const struct _u_request *req, struct _u_response *resp, const 
     struct api_call c;
 
     api_call_init(&c, req, resp, rq);
-    if (path_kind(req) != REC_ACTION) {
-        api_problem(resp, ERR_NOT_FOUND, NULL);
-        goto out;
-    }
     if (api_call_query(&c, api_no_params) != ERR_OK ||
         api_call_body(&c, API_MEDIA_MERGE_PATCH) != ERR_OK || api_call_if_match(&c) != ERR_OK)
         goto out;

@@ -1,13 +1,9 @@
 /*
- * server.h - the HTTP server: the route table and the ulfius instance.
+ * server.h - the HTTP daemon that serves the route table (routes.h).
  *
  *   api_server_start     bind, register every route, start serving (HTTP or HTTPS)
  *   api_server_stop      stop serving and release the instance
  *   api_server_shutdown  graceful stop: no new connections, drain, then stop
- *
- * Every request passes through one dispatcher that gives it a request id
- * (X-Request-Id, the client's when valid), calls the route's handler, and
- * then logs it and counts it in the request metrics (app->http_metrics).
  */
 #ifndef CAPA_SERVER_H
 #define CAPA_SERVER_H
@@ -17,18 +13,11 @@
 
 #include "app.h"
 #include "http_metrics.h"
+#include "routes.h"
 
 #include <netinet/in.h>
 
-struct api_route;
-
-/* What the dispatcher of one route gets as user_data. route NULL: unmatched. */
 struct api_ratelimit;
-struct api_route_ctx {
-    struct app *app;
-    const struct api_route *route;
-    struct api_ratelimit *limits; /* the server's; NULL: no rate limit */
-};
 
 struct api_server {
     struct _u_instance inst;
@@ -61,11 +50,5 @@ void api_server_stop(struct api_server *srv);
  * (the caller must then not free what they use).
  */
 bool api_server_shutdown(struct api_server *srv, long deadline);
-
-/*
- * The route table as JSON text (caller frees): [{"method", "path", "roles":
- * [...] | "public"}], path in OpenAPI form ({id}). NULL when out of memory.
- */
-char *api_routes_text(void);
 
 #endif

@@ -13,18 +13,17 @@
 
 static const struct {
     const char *name;
-    const char *segment;
     const char *event;
 } kinds[REC__COUNT] = {
-    [REC_CORRECTION] = {"correction", "corrections", "capa.correction.recorded"},
-    [REC_ROOT_CAUSE] = {"root_cause", "root-cause", "capa.rootcause.recorded"},
-    [REC_ACTION] = {"action", "actions", "capa.action.created"},
-    [REC_REVIEW] = {"review", "reviews", "capa.review.scheduled"},
-    [REC_ISMS_CHANGE] = {"isms_change", "isms-changes", "capa.isms_change.recorded"},
-    [REC_LINK] = {"link", "links", "capa.link.added"},
-    [REC_EVIDENCE] = {"evidence", "evidence", "capa.evidence.added"},
-    [REC_COMMENT] = {"comment", "comments", "capa.comment.added"},
-    [REC_APPROVAL] = {"approval", "approvals", "capa.approval.recorded"},
+    [REC_CORRECTION] = {"correction", "capa.correction.recorded"},
+    [REC_ROOT_CAUSE] = {"root_cause", "capa.rootcause.recorded"},
+    [REC_ACTION] = {"action", "capa.action.created"},
+    [REC_REVIEW] = {"review", "capa.review.scheduled"},
+    [REC_ISMS_CHANGE] = {"isms_change", "capa.isms_change.recorded"},
+    [REC_LINK] = {"link", "capa.link.added"},
+    [REC_EVIDENCE] = {"evidence", "capa.evidence.added"},
+    [REC_COMMENT] = {"comment", "capa.comment.added"},
+    [REC_APPROVAL] = {"approval", "capa.approval.recorded"},
 };
 
 const char *
@@ -34,24 +33,9 @@ rec_kind_name(enum rec_kind k)
 }
 
 const char *
-rec_kind_segment(enum rec_kind k)
-{
-    return kinds[k].segment;
-}
-
-const char *
 rec_event_type(enum rec_kind k)
 {
     return kinds[k].event;
-}
-
-int
-rec_kind_from_segment(const char *segment)
-{
-    for (int k = 0; k < REC__COUNT; k++)
-        if (strcmp(kinds[k].segment, segment) == 0)
-            return k;
-    return -1;
 }
 
 /* ---- fields ---- */

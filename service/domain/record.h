@@ -7,7 +7,7 @@
  * object: what is stored, what events carry). Checks that need the database
  * (a linked case or control exists) are the use case's.
  *
- *   rec_kind_name, rec_kind_from_segment, rec_event_type
+ *   rec_kind_name, rec_event_type
  *   rec_validate_create   a create body -> content
  *   rec_validate_update   a merge patch of the content -> new content, event type
  *   rec_action_overdue    whether an action is past due on a date
@@ -57,10 +57,6 @@ int rec_action_status_from_text(const char *s);
 
 /* "correction", "root_cause", ... (the stored kind). */
 const char *rec_kind_name(enum rec_kind k);
-/* The kind whose path segment under /v1/cases/{id}/ this is ("corrections", "root-cause"...), or
- * -1. */
-int rec_kind_from_segment(const char *segment);
-const char *rec_kind_segment(enum rec_kind k);
 
 /* The event type of a create ("capa.correction.recorded", "capa.action.created", ...). */
 const char *rec_event_type(enum rec_kind k);

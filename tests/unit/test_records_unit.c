@@ -394,53 +394,34 @@ root_cause_with(const char *method, json_t *analysis)
 /* ---- kinds ---- */
 
 static void
-test_rec_kind_names_segments_events(void **state)
+test_rec_kind_names_events(void **state)
 {
     (void)state;
     static const char *const names[REC__COUNT] = {"correction", "root_cause",  "action",
                                                   "review",     "isms_change", "link",
                                                   "evidence",   "comment",     "approval"};
-    static const char *const segments[REC__COUNT] = {"corrections", "root-cause",   "actions",
-                                                     "reviews",     "isms-changes", "links",
-                                                     "evidence",    "comments",     "approvals"};
     static const char *const events[REC__COUNT] = {
         "capa.correction.recorded", "capa.rootcause.recorded",   "capa.action.created",
         "capa.review.scheduled",    "capa.isms_change.recorded", "capa.link.added",
         "capa.evidence.added",      "capa.comment.added",        "capa.approval.recorded"};
     for (int k = 0; k < REC__COUNT; k++) {
         assert_string_equal(rec_kind_name((enum rec_kind)k), names[k]);
-        assert_string_equal(rec_kind_segment((enum rec_kind)k), segments[k]);
         assert_string_equal(rec_event_type((enum rec_kind)k), events[k]);
     }
 }
 
+/* names and event types are each unique */
 static void
-test_rec_kind_from_segment_round_trip(void **state)
+test_rec_kind_names_and_events_unique(void **state)
 {
     (void)state;
-    for (int k = 0; k < REC__COUNT; k++) {
-        assert_int_equal(rec_kind_from_segment(rec_kind_segment((enum rec_kind)k)), k);
-        /* segments, names and event types are each unique */
+    for (int k = 0; k < REC__COUNT; k++)
         for (int o = 0; o < k; o++) {
-            assert_string_not_equal(rec_kind_segment((enum rec_kind)k),
-                                    rec_kind_segment((enum rec_kind)o));
             assert_string_not_equal(rec_kind_name((enum rec_kind)k),
                                     rec_kind_name((enum rec_kind)o));
             assert_string_not_equal(rec_event_type((enum rec_kind)k),
                                     rec_event_type((enum rec_kind)o));
         }
-    }
-    assert_int_equal(rec_kind_from_segment("root-cause"), REC_ROOT_CAUSE);
-    assert_int_equal(rec_kind_from_segment("isms-changes"), REC_ISMS_CHANGE);
-    assert_int_equal(rec_kind_from_segment("evidence"), REC_EVIDENCE);
-    /* names are not segments, and matching is exact */
-    assert_int_equal(rec_kind_from_segment("root_cause"), -1);
-    assert_int_equal(rec_kind_from_segment("isms_changes"), -1);
-    assert_int_equal(rec_kind_from_segment("correction"), -1);
-    assert_int_equal(rec_kind_from_segment("Corrections"), -1);
-    assert_int_equal(rec_kind_from_segment("corrections/"), -1);
-    assert_int_equal(rec_kind_from_segment(""), -1);
-    assert_int_equal(rec_kind_from_segment("cases"), -1);
 }
 
 /* ---- rec_validate_create: valid bodies give the canonical content ---- */
@@ -2226,8 +2207,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rec_kind_names_segments_events),
-        cmocka_unit_test(test_rec_kind_from_segment_round_trip),
+        cmocka_unit_test(test_rec_kind_names_events),
+        cmocka_unit_test(test_rec_kind_names_and_events_unique),
         cmocka_unit_test(test_create_correction_canonical),
         cmocka_unit_test(test_create_root_cause_canonical),
         cmocka_unit_test(test_create_action_canonical_starts_open),
