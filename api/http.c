@@ -89,7 +89,7 @@ api_body_json(const struct _u_request *req, struct _u_response *resp, const stru
         api_problem_detail(resp, ERR_BAD_REQUEST, detail);
         return ERR_BAD_REQUEST;
     }
-    if (json_shape_check(*j_body, detail, sizeof detail) != ERR_OK) {
+    if (jshape_check(*j_body, detail, sizeof detail) != ERR_OK) {
         json_decref(*j_body);
         *j_body = NULL;
         api_problem_detail(resp, ERR_BAD_REQUEST, detail);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "access.h"
+#include "tbucket.h"
 #include "mem.h"
 
 #define SLOTS 4096 /* a power of two */
@@ -17,7 +18,7 @@
 
 struct slot {
     char key[KEY_MAX];
-    struct token_bucket bucket;
+    struct tbucket bucket;
 };
 
 struct api_ratelimit {
@@ -78,9 +79,9 @@ api_ratelimit_take(struct api_ratelimit *rl, const char *key)
     if (s == NULL) {
         s = oldest;
         snprintf(s->key, sizeof s->key, "%s", key);
-        s->bucket = (struct token_bucket){0};
+        s->bucket = (struct tbucket){0};
     }
-    double wait = bucket_take(&s->bucket, rl->rate, rl->burst, now);
+    double wait = tbucket_take(&s->bucket, rl->rate, rl->burst, now);
     pthread_mutex_unlock(&rl->lock);
     if (wait <= 0)
         return 0;

@@ -43,15 +43,15 @@
  * operation, and `capad routes` prints it for the check that compares them.
  */
 #define PUBLIC 0u
-#define V ROLE_BIT(WF_ROLE_VIEWER)
-#define R ROLE_BIT(WF_ROLE_REPORTER)
-#define C ROLE_BIT(WF_ROLE_CONTRIBUTOR)
-#define A ROLE_BIT(WF_ROLE_APPROVER)
-#define ADM ROLE_BIT(WF_ROLE_ADMIN)
+#define V ACCESS_ROLE_BIT(WF_ROLE_VIEWER)
+#define R ACCESS_ROLE_BIT(WF_ROLE_REPORTER)
+#define C ACCESS_ROLE_BIT(WF_ROLE_CONTRIBUTOR)
+#define A ACCESS_ROLE_BIT(WF_ROLE_APPROVER)
+#define ADM ACCESS_ROLE_BIT(WF_ROLE_ADMIN)
 /* every role reads */
-#define READ ROLES_ALL
+#define READ ACCESS_ROLES_ALL
 /* any role may ask; the workflow definition says which role each move needs */
-#define WORKFLOW ROLES_ALL
+#define WORKFLOW ACCESS_ROLES_ALL
 
 /* The record kind of a route about records, 0 for the others (rq->kind is then -1). */
 #define REC(kind) ((kind) + 1)
@@ -222,7 +222,8 @@ forbidden(struct _u_response *resp, unsigned needed, unsigned has)
     access_roles_text(needed, need_text, sizeof need_text);
     access_roles_text(has, has_text, sizeof has_text);
     snprintf(st.detail, sizeof st.detail, "this operation needs the role %s; the caller has %s",
-             needed == ROLES_ALL ? "of any capa role" : need_text, has ? has_text : "no role");
+             needed == ACCESS_ROLES_ALL ? "of any capa role" : need_text,
+             has ? has_text : "no role");
     st.j_extra = json_pack("{s:o}", "required_roles", access_roles_json(needed));
     api_problem(resp, ERR_FORBIDDEN, &st);
     uc_status_cleanup(&st);

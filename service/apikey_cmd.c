@@ -13,6 +13,7 @@
 #include "err.h"
 #include "log.h"
 #include "usecase.h"
+#include "apikey.h"
 
 static const char apikey_usage[] =
     "usage: capad apikey create --name NAME --role ROLE [--role ROLE ...] [--delegate]\n"
@@ -41,7 +42,7 @@ add_roles(const char *list, unsigned *roles)
             fprintf(stderr, "capad apikey: %.*s is not a role\n", (int)(n < 64 ? n : 64), p);
             return false;
         }
-        *roles |= ROLE_BIT(r);
+        *roles |= ACCESS_ROLE_BIT(r);
         p += n;
         if (*p == '\0')
             return true;

@@ -1,4 +1,4 @@
-/* access.c - principals, roles, segregation of duties, API key shape, token buckets. */
+/* access.c - principals, roles, segregation of duties, the bearer credential. */
 #include "access.h"
 
 #include <stdio.h>
@@ -13,7 +13,7 @@ access_roles_text(unsigned roles, char *buf, size_t size)
     size_t off = 0;
     buf[0] = '\0';
     for (int r = 0; r < WF_ROLE__COUNT && off < size; r++)
-        if (roles & ROLE_BIT(r))
+        if (roles & ACCESS_ROLE_BIT(r))
             off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? ", " : "",
                                     wf_role_name((enum wf_role)r));
     return buf;
@@ -24,7 +24,7 @@ access_roles_json(unsigned roles)
 {
     json_t *j = json_array();
     for (int r = 0; r < WF_ROLE__COUNT && j; r++)
-        if ((roles & ROLE_BIT(r)) &&
+        if ((roles & ACCESS_ROLE_BIT(r)) &&
             json_array_append_new(j, json_string(wf_role_name((enum wf_role)r))) != 0) {
             json_decref(j);
             return NULL;
@@ -47,7 +47,7 @@ access_roles_from_json(const json_t *j_names, bool *delegate)
         const char *s = json_string_value(v);
         int r = s ? wf_role_from_text(s) : -1;
         if (r >= 0)
-            roles |= ROLE_BIT(r);
+            roles |= ACCESS_ROLE_BIT(r);
         else if (s && strcmp(s, "delegate") == 0)
             *delegate = true;
     }
@@ -170,78 +170,9 @@ access_bearer_token(const char *header, const char **reason)
     n += strspn(t + n, "=");
     if (n == 0 || t[n] != '\0')
         return NULL;
-    if (n > CREDENTIAL_MAX) {
+    if (n > ACCESS_CREDENTIAL_MAX) {
         *reason = "too_long";
         return NULL;
     }
     return t;
-}
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-void
-apikey_format(const unsigned char id[6], const unsigned char secret[32], char out[APIKEY_LEN + 1])
-{
-    char *o = out;
-    memcpy(o, "capa_", 5);
-    o += 5;
-    for (int i = 0; i < 6; i++, o += 2)
-        snprintf(o, 3, "%02x", id[i]);
-    *o++ = '_';
-    /* 32 bytes = 256 bits: 42 full sextets and 4 bits in the 43rd */
-    unsigned acc = 0;
-    int bits = 0;
-    for (int i = 0; i < 32; i++) {
-        acc = (acc << 8) | secret[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            *o++ = b64url[(acc >> bits) & 63];
-        }
-    }
-    *o++ = b64url[(acc << (6 - bits)) & 63];
-    *o = '\0';
-}
-
-bool
-apikey_parse(const char *s, char id[APIKEY_ID_LEN + 1])
-{
-    if (strncmp(s, "capa_", 5) != 0)
-        return false;
-    for (int i = 0; i < APIKEY_ID_LEN; i++)
-        if (!strchr("0123456789abcdef", s[5 + i]) || s[5 + i] == '\0')
-            return false;
-    if (s[5 + APIKEY_ID_LEN] != '_')
-        return false;
-    const char *secret = s + 5 + APIKEY_ID_LEN + 1;
-    size_t n = strspn(secret, b64url);
-    if (n != 43 || secret[n] != '\0')
-        return false;
-    memcpy(id, s + 5, APIKEY_ID_LEN);
-    id[APIKEY_ID_LEN] = '\0';
-    return true;
-}
-
-bool
-apikey_name_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 63 || !strchr("abcdefghijklmnopqrstuvwxyz0123456789", s[0]))
-        return false;
-    return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
-}
-
-double
-bucket_take(struct token_bucket *b, double rate, double burst, double now)
-{
-    double tokens = b->last == 0 ? burst : b->tokens + (now - b->last) * rate;
-    if (tokens > burst)
-        tokens = burst;
-    if (tokens < 1.0) {
-        /* unchanged: waiting refills it */
-        return (1.0 - tokens) / rate;
-    }
-    b->tokens = tokens - 1.0;
-    b->last = now;
-    return 0;
 }

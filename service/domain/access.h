@@ -6,7 +6,7 @@
  *   access_is_person       whether a principal is a person named in a case
  *   access_check_sod       segregation of duties for approvals and verdicts
  *   apikey_*               the shape of capa's API keys
- *   bucket_take            one token-bucket step (rate limiting)
+ *   tbucket_take            one token-bucket step (rate limiting)
  */
 #ifndef CAPA_ACCESS_H
 #define CAPA_ACCESS_H
@@ -16,9 +16,10 @@
 #include <stddef.h>
 
 #include "workflow.h"
+#include "tbucket.h"
 
-#define ROLE_BIT(r) (1u << (r))
-#define ROLES_ALL ((1u << WF_ROLE__COUNT) - 1u)
+#define ACCESS_ROLE_BIT(r) (1u << (r))
+#define ACCESS_ROLES_ALL ((1u << WF_ROLE__COUNT) - 1u)
 
 /*
  * Who acts: recorded on every case-log row. The strings are borrowed (the
@@ -28,7 +29,7 @@ struct principal {
     const char *kind;         /* "api_key" (a service), "user" (a JWT), "system" (capa itself) */
     const char *subject;      /* stable identifier: the key id, the token's sub */
     const char *name;         /* display name (key name, token name claim), may be NULL */
-    unsigned roles;           /* ROLE_BIT set */
+    unsigned roles;           /* ACCESS_ROLE_BIT set */
     bool delegate;            /* may act for a person (Capa-On-Behalf-Of) */
     const char *on_behalf_of; /* the person a delegate acts for, or NULL */
 };
@@ -81,37 +82,11 @@ int access_check_sod(const struct principal *p, const char *what, const json_t *
 
 /*
  * The credential of an Authorization header "Bearer <token>" (scheme
- * case-insensitive, RFC 6750 token characters, at most CREDENTIAL_MAX), or
+ * case-insensitive, RFC 6750 token characters, at most ACCESS_CREDENTIAL_MAX), or
  * NULL with *reason "missing" (header NULL), "too_long" or "malformed".
  * Points into header.
  */
-#define CREDENTIAL_MAX 8192
+#define ACCESS_CREDENTIAL_MAX 8192
 const char *access_bearer_token(const char *header, const char **reason);
-
-/*
- * API keys: "capa_" + 12 lower-case hex digits (the key id, public, shown in
- * listings and logs) + "_" + 43 base64url characters (256 random bits). Only
- * the SHA-256 of the whole key is stored.
- */
-#define APIKEY_ID_LEN 12
-#define APIKEY_LEN (5 + APIKEY_ID_LEN + 1 + 43)
-/* Format a key from 6 random bytes (the id) and 32 random bytes (the secret). */
-void apikey_format(const unsigned char id[6], const unsigned char secret[32],
-                   char out[APIKEY_LEN + 1]);
-/* Whether s has the exact shape of a key; copies its id (NUL-terminated). */
-bool apikey_parse(const char *s, char id[APIKEY_ID_LEN + 1]);
-/* Key names: 1-63 of [a-z0-9._-], starting with a letter or digit. */
-bool apikey_name_valid(const char *s);
-
-/*
- * Token bucket: rate tokens per second, at most burst. Takes one token at
- * time now (seconds, monotonic) and returns 0, or, when none is left, the
- * seconds until one will be (the bucket is then unchanged).
- */
-struct token_bucket {
-    double tokens;
-    double last; /* time of the last update; 0: a new bucket (full) */
-};
-double bucket_take(struct token_bucket *b, double rate, double burst, double now);
 
 #endif

@@ -15,8 +15,8 @@ check(const json_t *j, int depth, char *detail, size_t detail_size)
 
     if (!json_is_object(j) && !json_is_array(j))
         return ERR_OK;
-    if (depth >= JSON_MAX_DEPTH) {
-        snprintf(detail, detail_size, "the body nests deeper than %d levels", JSON_MAX_DEPTH);
+    if (depth >= JSHAPE_MAX_DEPTH) {
+        snprintf(detail, detail_size, "the body nests deeper than %d levels", JSHAPE_MAX_DEPTH);
         return ERR_BAD_REQUEST;
     }
     if (json_is_array(j)) {
@@ -29,8 +29,9 @@ check(const json_t *j, int depth, char *detail, size_t detail_size)
     }
     json_object_foreach((json_t *)j, key, v)
     {
-        if (strlen(key) > JSON_MAX_KEY) {
-            snprintf(detail, detail_size, "the body has a member name over %d bytes", JSON_MAX_KEY);
+        if (strlen(key) > JSHAPE_MAX_KEY) {
+            snprintf(detail, detail_size, "the body has a member name over %d bytes",
+                     JSHAPE_MAX_KEY);
             return ERR_BAD_REQUEST;
         }
         if (check(v, depth + 1, detail, detail_size) != ERR_OK)
@@ -40,7 +41,7 @@ check(const json_t *j, int depth, char *detail, size_t detail_size)
 }
 
 int
-json_shape_check(const json_t *j, char *detail, size_t detail_size)
+jshape_check(const json_t *j, char *detail, size_t detail_size)
 {
     return check(j, 0, detail, detail_size);
 }

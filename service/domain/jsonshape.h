@@ -10,15 +10,15 @@
 #include <stddef.h>
 
 /* No capa body nests deeper than a root-cause fault tree needs. */
-#define JSON_MAX_DEPTH 32
+#define JSHAPE_MAX_DEPTH 32
 /* No member name of a capa body is longer. */
-#define JSON_MAX_KEY 128
+#define JSHAPE_MAX_KEY 128
 
 /*
- * ERR_OK when j nests at most JSON_MAX_DEPTH levels (a scalar is level 0,
+ * ERR_OK when j nests at most JSHAPE_MAX_DEPTH levels (a scalar is level 0,
  * the members of the top object level 1) and every member name is at most
- * JSON_MAX_KEY bytes; ERR_BAD_REQUEST with the reason in detail otherwise.
+ * JSHAPE_MAX_KEY bytes; ERR_BAD_REQUEST with the reason in detail otherwise.
  */
-int json_shape_check(const json_t *j, char *detail, size_t detail_size);
+int jshape_check(const json_t *j, char *detail, size_t detail_size);
 
 #endif

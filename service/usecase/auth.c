@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "tx.h"
 #include "usecase.h"
+#include "apikey.h"
 
 static void
 identity_set(struct uc_identity *id, const char *kind, const char *subject, const char *name,
@@ -127,7 +128,7 @@ authenticate_key(struct app *app, const char *token, struct uc_identity *id, con
     x.id = key_id;
     x.hash = hash;
     if (!cache_get(app->key_cache, hash, &x.row)) {
-        int rc = uc_run_read(app, key_read, &x);
+        int rc = tx_read(app, key_read, &x);
         if (rc == ERR_NOT_FOUND) {
             *reason = "unknown_key";
             return ERR_UNAUTHORIZED;
@@ -299,7 +300,7 @@ uc_apikey_create(struct app *app, const char *name, unsigned roles, bool delegat
                  "digit");
         return ERR_INVALID;
     }
-    if ((roles & ROLES_ALL) == 0) {
+    if ((roles & ACCESS_ROLES_ALL) == 0) {
         snprintf(st->detail, sizeof st->detail, "a key needs at least one role");
         return ERR_INVALID;
     }
@@ -316,7 +317,7 @@ uc_apikey_create(struct app *app, const char *name, unsigned roles, bool delegat
     memcpy(x.row.id, key + 5, APIKEY_ID_LEN);
     snprintf(x.row.name, sizeof x.row.name, "%s", name);
     x.hash = hash;
-    rc = uc_run_tx(app, create_tx, &x);
+    rc = tx_run(app, create_tx, &x);
     if (rc == ERR_CONFLICT)
         snprintf(st->detail, sizeof st->detail,
                  "an active key is named %s (revoke it first, or choose another name)", name);
@@ -332,7 +333,7 @@ int
 uc_apikey_list(struct app *app, json_t **j_items, struct uc_status *st)
 {
     (void)st;
-    return uc_read_json(app, store_apikey_list, j_items);
+    return tx_read_json(app, store_apikey_list, j_items);
 }
 
 struct revoke_ctx {
@@ -352,7 +353,7 @@ uc_apikey_revoke(struct app *app, const char *id_or_name, json_t **j_key, struct
 {
     struct revoke_ctx x = {.id_or_name = id_or_name};
     *j_key = NULL;
-    int rc = uc_run_tx(app, revoke_tx, &x);
+    int rc = tx_run(app, revoke_tx, &x);
     if (rc == ERR_OK)
         cache_forget(app->key_cache, x.row.id);
     if (rc == ERR_NOT_FOUND)

@@ -44,7 +44,7 @@ canonical(const json_t *j)
 }
 
 json_t *
-uc_actor_json(const struct principal *p)
+tx_actor_json(const struct principal *p)
 {
     /* the Actor schema: name always there (null when unknown), on_behalf_of only when given */
     return json_pack("{s:s, s:s, s:s?, s:s*}", "kind", p->kind, "subject", p->subject, "name",
@@ -52,16 +52,16 @@ uc_actor_json(const struct principal *p)
 }
 
 char *
-uc_actor_text(const struct principal *p)
+tx_actor_text(const struct principal *p)
 {
-    json_t *j = uc_actor_json(p);
+    json_t *j = tx_actor_json(p);
     char *text = j ? canonical(j) : NULL;
     json_decref(j);
     return text;
 }
 
 int
-uc_idem_init(struct uc_idem *idem, const char *key, const struct uc_origin *origin, const char *op,
+tx_idem_init(struct tx_idem *idem, const char *key, const struct uc_origin *origin, const char *op,
              const json_t *j_request)
 {
     json_t *j = NULL;
@@ -99,7 +99,7 @@ answer_row(const struct log_row *row, void *arg)
 }
 
 int
-uc_idem_begin(struct store_conn *c, const struct uc_idem *idem, const char *case_id,
+tx_idem_begin(struct store_conn *c, const struct tx_idem *idem, const char *case_id,
               const char *member, json_t **j_replay, struct uc_status *st)
 {
     struct idem_claim was;
@@ -137,7 +137,7 @@ uc_idem_begin(struct store_conn *c, const struct uc_idem *idem, const char *case
 }
 
 int
-uc_idem_end(struct store_conn *c, const struct uc_idem *idem, int sequence)
+tx_idem_end(struct store_conn *c, const struct tx_idem *idem, int sequence)
 {
     return idem->key ? store_idem_answered(c, idem->owner, idem->key, sequence) : ERR_OK;
 }
@@ -148,12 +148,12 @@ uc_idem_end(struct store_conn *c, const struct uc_idem *idem, int sequence)
  * rec is added as "case".
  */
 int
-uc_append_event(struct store_conn *c, const struct case_record *rec, const char *type,
+tx_append_event(struct store_conn *c, const struct case_record *rec, const char *type,
                 const json_t *j_change, const struct uc_origin *origin)
 {
     char event_id[CHAIN_UUID_LEN], prev[CHAIN_HEX_LEN], hash[CHAIN_HEX_LEN];
     json_t *j_data = j_change ? json_deep_copy(j_change) : json_object();
-    char *data = NULL, *actor_json = uc_actor_text(origin->who);
+    char *data = NULL, *actor_json = tx_actor_text(origin->who);
     int rc = ERR_INTERNAL;
 
     if (j_data == NULL || actor_json == NULL ||
@@ -186,7 +186,7 @@ out:
 }
 
 int
-uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def)
+tx_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **def)
 {
     json_t *j_def = NULL, *j_errors = json_array();
     int version, rc = store_workflow_by_id(c, workflow_id, &version, &j_def);
@@ -200,7 +200,7 @@ uc_load_workflow(struct store_conn *c, int workflow_id, struct wf_definition **d
 }
 
 int
-uc_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out)
+tx_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_facts *out)
 {
     struct wf_record_fact *rows = NULL;
     int n = 0;
@@ -212,7 +212,7 @@ uc_case_facts(struct store_conn *c, const struct case_record *rec, struct wf_fac
 }
 
 int
-uc_check_open(const struct wf_definition *def, const struct case_record *rec, struct uc_status *st)
+tx_check_open(const struct wf_definition *def, const struct case_record *rec, struct uc_status *st)
 {
     char how[160];
     int s = wf_state_find(def, rec->status);
@@ -228,7 +228,7 @@ uc_check_open(const struct wf_definition *def, const struct case_record *rec, st
 }
 
 int
-uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
+tx_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
               const json_t *j_change, const struct uc_origin *origin)
 {
     int rc = store_now(c, rec->updated_at);
@@ -237,7 +237,7 @@ uc_case_touch(struct store_conn *c, struct case_record *rec, const char *type,
     rec->version++;
     if ((rc = store_case_update(c, rec, rec->version - 1)) != ERR_OK)
         return rc;
-    return uc_append_event(c, rec, type, j_change, origin);
+    return tx_append_event(c, rec, type, j_change, origin);
 }
 
 /*
@@ -261,7 +261,7 @@ due_dates(struct case_record *rec, const struct wf_definition *def, json_t *j_er
 
 struct create_ctx {
     const struct uc_origin *origin;
-    struct uc_idem idem;
+    struct tx_idem idem;
     struct case_record *rec;
     json_t *j_replay; /* a retry's answer: the case as the first request answered */
     struct uc_status *st;
@@ -283,7 +283,7 @@ create_tx(struct store_conn *c, void *arg)
     if ((rc = chain_uuid_v4(rec->id)) != ERR_OK)
         goto out;
     /* a retry of a request that already succeeded is answered as it was answered */
-    if ((rc = uc_idem_begin(c, &x->idem, rec->id, "case", &x->j_replay, x->st)) != ERR_OK ||
+    if ((rc = tx_idem_begin(c, &x->idem, rec->id, "case", &x->j_replay, x->st)) != ERR_OK ||
         x->j_replay != NULL)
         goto out;
     if ((rc = store_workflow_current(c, rec->kind, &rec->workflow_id, &rec->workflow_version,
@@ -324,9 +324,9 @@ create_tx(struct store_conn *c, void *arg)
     rec->cycle = 1;
     if ((rc = store_case_insert(c, rec)) != ERR_OK)
         goto out;
-    if ((rc = uc_append_event(c, rec, "capa.case.created", NULL, x->origin)) != ERR_OK)
+    if ((rc = tx_append_event(c, rec, "capa.case.created", NULL, x->origin)) != ERR_OK)
         goto out;
-    rc = uc_idem_end(c, &x->idem, rec->version);
+    rc = tx_idem_end(c, &x->idem, rec->version);
 out:
     wf_definition_free(def);
     json_decref(j_def);
@@ -345,9 +345,9 @@ uc_case_create(struct app *app, const struct uc_origin *origin, const json_t *j_
     *j_replay = NULL;
     if ((rc = case_input_decode(j_body, out, st->j_errors)) != ERR_OK)
         return rc;
-    if ((rc = uc_idem_init(&x.idem, idempotency_key, origin, NULL, j_body)) != ERR_OK)
+    if ((rc = tx_idem_init(&x.idem, idempotency_key, origin, NULL, j_body)) != ERR_OK)
         return rc;
-    rc = uc_run_tx(app, create_tx, &x);
+    rc = tx_run(app, create_tx, &x);
     *j_replay = x.j_replay;
     return rc;
 }
@@ -381,7 +381,7 @@ uc_case_get(struct app *app, const char *id_or_key, struct case_record *out, jso
     struct get_ctx x = {.id_or_key = id_or_key, .rec = out};
     (void)st;
     *j_readiness = NULL;
-    int rc = uc_run_read(app, get_read, &x);
+    int rc = tx_read(app, get_read, &x);
     if (rc == ERR_OK && (*j_readiness = wf_readiness_json(&x.facts)) == NULL)
         rc = ERR_INTERNAL;
     return rc;
@@ -414,7 +414,7 @@ uc_case_list(struct app *app, const json_t *j_params, json_t **j_page, struct uc
     *j_page = NULL;
     if ((rc = case_query_parse(j_params, &q, st->j_errors)) != ERR_OK)
         goto out;
-    if ((rc = uc_run_read(app, list_read, &x)) != ERR_OK)
+    if ((rc = tx_read(app, list_read, &x)) != ERR_OK)
         goto out;
     j_items = json_array();
     for (int i = 0; i < x.page.n; i++)
@@ -445,7 +445,7 @@ struct update_ctx {
 };
 
 int
-uc_check_version(const struct case_record *rec, int if_match, struct uc_status *st)
+tx_check_version(const struct case_record *rec, int if_match, struct uc_status *st)
 {
     if (if_match <= 0 || rec->version == if_match)
         return ERR_OK;
@@ -457,12 +457,12 @@ uc_check_version(const struct case_record *rec, int if_match, struct uc_status *
 }
 
 int
-uc_lock_case(struct store_conn *c, const char *id_or_key, int if_match, struct case_record *rec,
+tx_lock_case(struct store_conn *c, const char *id_or_key, int if_match, struct case_record *rec,
              struct uc_status *st)
 {
     case_record_cleanup(rec);
     int rc = store_case_select(c, id_or_key, true, rec);
-    return rc == ERR_OK ? uc_check_version(rec, if_match, st) : rc;
+    return rc == ERR_OK ? tx_check_version(rec, if_match, st) : rc;
 }
 
 static int
@@ -476,10 +476,10 @@ update_tx(struct store_conn *c, void *arg)
     int rc;
 
     json_array_clear(x->st->j_errors);
-    if ((rc = uc_lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
+    if ((rc = tx_lock_case(c, x->id_or_key, x->if_match, rec, x->st)) != ERR_OK)
         goto out;
-    if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK ||
-        (rc = uc_check_open(def, rec, x->st)) != ERR_OK)
+    if ((rc = tx_load_workflow(c, rec->workflow_id, &def)) != ERR_OK ||
+        (rc = tx_check_open(def, rec, x->st)) != ERR_OK)
         goto out;
     if ((rc = case_patch(rec, x->j_patch, &j_diff, x->st->j_errors)) != ERR_OK)
         goto out;
@@ -493,7 +493,7 @@ update_tx(struct store_conn *c, void *arg)
         (rc = due_dates(rec, def, x->st->j_errors)) != ERR_OK)
         goto out;
     j_change = json_pack("{s:O}", "changes", j_diff);
-    rc = uc_case_touch(c, rec, "capa.case.updated", j_change, x->origin);
+    rc = tx_case_touch(c, rec, "capa.case.updated", j_change, x->origin);
 out:
     wf_definition_free(def);
     json_decref(j_diff);
@@ -511,7 +511,7 @@ uc_case_update(struct app *app, const struct uc_origin *origin, const char *id_o
                            .j_patch = j_patch,
                            .rec = out,
                            .st = st};
-    return uc_run_tx(app, update_tx, &x);
+    return tx_run(app, update_tx, &x);
 }
 
 /* ---- transition ---- */
@@ -522,7 +522,7 @@ struct transition_ctx {
     int if_match;
     const char *to;
     const char *comment;
-    struct uc_idem idem;
+    struct tx_idem idem;
     struct case_record *rec;
     json_t *j_replay;
     struct uc_status *st;
@@ -564,7 +564,7 @@ refusal(const struct wf_definition *def, const struct case_record *rec, const ch
 }
 
 int
-uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
+tx_case_move(struct store_conn *c, struct case_record *rec, const struct wf_state *target,
              const char *comment, bool new_cycle, const struct uc_origin *origin)
 {
     char from[CASE_STATUS_LEN];
@@ -595,7 +595,7 @@ uc_case_move(struct store_conn *c, struct case_record *rec, const struct wf_stat
         rec->reopened_count++;
     }
     rc =
-        j_change ? uc_case_touch(c, rec, "capa.case.transitioned", j_change, origin) : ERR_INTERNAL;
+        j_change ? tx_case_touch(c, rec, "capa.case.transitioned", j_change, origin) : ERR_INTERNAL;
     json_decref(j_change);
     return rc;
 }
@@ -613,13 +613,13 @@ transition_tx(struct store_conn *c, void *arg)
     json_decref(x->j_replay);
     x->j_replay = NULL;
     /* a retry answers as the move did, though the case has moved on since */
-    if ((rc = uc_lock_case(c, x->id_or_key, 0, rec, x->st)) != ERR_OK ||
-        (rc = uc_idem_begin(c, &x->idem, rec->id, "case", &x->j_replay, x->st)) != ERR_OK ||
-        x->j_replay != NULL || (rc = uc_check_version(rec, x->if_match, x->st)) != ERR_OK)
+    if ((rc = tx_lock_case(c, x->id_or_key, 0, rec, x->st)) != ERR_OK ||
+        (rc = tx_idem_begin(c, &x->idem, rec->id, "case", &x->j_replay, x->st)) != ERR_OK ||
+        x->j_replay != NULL || (rc = tx_check_version(rec, x->if_match, x->st)) != ERR_OK)
         goto out;
-    if ((rc = uc_load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
+    if ((rc = tx_load_workflow(c, rec->workflow_id, &def)) != ERR_OK)
         goto out;
-    if ((rc = uc_case_facts(c, rec, &facts)) != ERR_OK)
+    if ((rc = tx_case_facts(c, rec, &facts)) != ERR_OK)
         goto out;
     facts.comment_given = !blank(x->comment);
     rc = wf_check(def, rec->status, x->to, &facts, &check);
@@ -648,10 +648,10 @@ transition_tx(struct store_conn *c, void *arg)
     if (rc != ERR_OK)
         goto out;
 
-    if ((rc = uc_case_move(c, rec, &def->states[check.transition->to], x->comment,
+    if ((rc = tx_case_move(c, rec, &def->states[check.transition->to], x->comment,
                            check.transition->reopen, x->origin)) != ERR_OK)
         goto out;
-    rc = uc_idem_end(c, &x->idem, rec->version);
+    rc = tx_idem_end(c, &x->idem, rec->version);
 out:
     wf_definition_free(def);
     return rc;
@@ -674,9 +674,9 @@ uc_case_transition(struct app *app, const struct uc_origin *origin, const char *
     if (rc != ERR_OK)
         return rc;
     snprintf(op, sizeof op, "case.transition %s", id_or_key);
-    if ((rc = uc_idem_init(&x.idem, idempotency_key, origin, op, j_body)) != ERR_OK)
+    if ((rc = tx_idem_init(&x.idem, idempotency_key, origin, op, j_body)) != ERR_OK)
         return rc;
-    rc = uc_run_tx(app, transition_tx, &x);
+    rc = tx_run(app, transition_tx, &x);
     *j_replay = x.j_replay;
     return rc;
 }
@@ -699,9 +699,9 @@ options_read(struct store_conn *c, void *arg)
     x->j_out = NULL;
     if ((rc = store_case_select(c, x->id_or_key, false, &rec)) != ERR_OK)
         goto out;
-    if ((rc = uc_load_workflow(c, rec.workflow_id, &def)) != ERR_OK)
+    if ((rc = tx_load_workflow(c, rec.workflow_id, &def)) != ERR_OK)
         goto out;
-    if ((rc = uc_case_facts(c, &rec, &facts)) != ERR_OK)
+    if ((rc = tx_case_facts(c, &rec, &facts)) != ERR_OK)
         goto out;
     /* a comment can always be given with the request: do not count it as missing */
     facts.comment_given = true;
@@ -719,7 +719,7 @@ uc_case_transitions(struct app *app, const char *id_or_key, json_t **j_out, stru
 {
     struct options_ctx x = {.id_or_key = id_or_key};
     (void)st;
-    int rc = uc_run_read(app, options_read, &x);
+    int rc = tx_read(app, options_read, &x);
     *j_out = x.j_out;
     return rc;
 }
@@ -781,7 +781,7 @@ uc_case_history(struct app *app, const char *id_or_key, int after, int limit, js
         .id_or_key = id_or_key, .after = after, .limit = limit, .j_items = json_array()};
     (void)st;
     *j_page = NULL;
-    int rc = uc_run_read(app, history_read, &x);
+    int rc = tx_read(app, history_read, &x);
     if (rc == ERR_OK) {
         bool more = (int)json_array_size(x.j_items) > limit;
         if (more)
@@ -857,7 +857,7 @@ uc_case_verify(struct app *app, const char *id_or_key, json_t **j_result, struct
     struct verify_ctx x = {.id_or_key = id_or_key};
     (void)st;
     *j_result = NULL;
-    int rc = uc_run_read(app, verify_read, &x);
+    int rc = tx_read(app, verify_read, &x);
     if (rc == ERR_OK) {
         bool valid = x.reason == NULL;
         *j_result =

@@ -124,7 +124,7 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
         rc = ERR_BAD_REQUEST;
         goto out;
     }
-    if ((rc = uc_run_read(app, feed_read, &x)) != ERR_OK)
+    if ((rc = tx_read(app, feed_read, &x)) != ERR_OK)
         goto out;
     json_t *j_last = json_array_get(x.j_items, json_array_size(x.j_items) - 1);
     /* where to go on from: the last event, else where this page started */

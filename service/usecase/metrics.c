@@ -75,7 +75,7 @@ uc_metrics_text(struct app *app)
     fprintf(f, "capa_relay_delivery_latency_seconds_count %lld\n", rs.latency_count);
 
     /* the backlog is the database's: shown only when it answers */
-    if (uc_run_read(app, backlog_read, &bl) == ERR_OK) {
+    if (tx_read(app, backlog_read, &bl) == ERR_OK) {
         metric(f, "capa_events_unpublished", "gauge", "Case-log events not yet published.");
         fprintf(f, "capa_events_unpublished %lld\n", bl.unpublished);
         metric(f, "capa_events_oldest_unpublished_age_seconds", "gauge",
@@ -86,7 +86,7 @@ uc_metrics_text(struct app *app)
         fprintf(f, "capa_events_failed %lld\n", bl.failed);
     }
     json_t *j_counts = NULL;
-    if (uc_read_json(app, store_case_status_counts, &j_counts) == ERR_OK) {
+    if (tx_read_json(app, store_case_status_counts, &j_counts) == ERR_OK) {
         const char *status;
         json_t *v;
         metric(f, "capa_cases", "gauge", "Cases by workflow status.");

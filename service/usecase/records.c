@@ -52,7 +52,7 @@ touch_with_record(struct store_conn *c, struct case_record *rec, const char *typ
     if (j_change != NULL) {
         if (j_changes != NULL)
             json_object_set(j_change, "changes", (json_t *)j_changes);
-        rc = uc_case_touch(c, rec, type, j_change, origin);
+        rc = tx_case_touch(c, rec, type, j_change, origin);
     }
     if (rc == ERR_OK && j_record != NULL)
         *j_record = json_incref(j_rec);
@@ -63,15 +63,15 @@ touch_with_record(struct store_conn *c, struct case_record *rec, const char *typ
 
 /*
  * The case's workflow, and whether the record may change now: on a closed
- * case only comments and links (uc_check_open). *def is the caller's to free.
+ * case only comments and links (tx_check_open). *def is the caller's to free.
  */
 static int
 load_open(struct store_conn *c, const struct case_record *rec, enum rec_kind kind,
           struct wf_definition **def, struct uc_status *st)
 {
-    int rc = uc_load_workflow(c, rec->workflow_id, def);
+    int rc = tx_load_workflow(c, rec->workflow_id, def);
     if (rc == ERR_OK && !rec_kind_writable_when_closed(kind))
-        rc = uc_check_open(*def, rec, st);
+        rc = tx_check_open(*def, rec, st);
     return rc;
 }
 
@@ -118,7 +118,7 @@ check_approval(struct store_conn *c, const struct wf_definition *def, const stru
     const char *step = def->steps[i].name;
     int rc;
 
-    if ((rc = uc_case_facts(c, rec, &facts)) != ERR_OK)
+    if ((rc = tx_case_facts(c, rec, &facts)) != ERR_OK)
         return rc;
     if (wf_approval_check(def, rec->status, &facts, i, &check) == ERR_OK)
         return ERR_OK;
@@ -165,7 +165,7 @@ check_verdict(struct store_conn *c, const struct wf_definition *def, const struc
                  review->cycle, rec->cycle);
         return ERR_VERDICT_ORDER;
     }
-    if ((rc = uc_case_facts(c, rec, &facts)) != ERR_OK)
+    if ((rc = tx_case_facts(c, rec, &facts)) != ERR_OK)
         return rc;
     return wf_verdict_check(def, rec->status, &facts, st->detail, sizeof st->detail);
 }
@@ -227,7 +227,7 @@ struct create_ctx {
     const json_t *j_body;  /* a record from JSON: validated in the transaction */
     const json_t *content; /* evidence: its metadata, already checked */
     int case_if_match;
-    struct uc_idem idem;
+    struct tx_idem idem;
     json_t *j_record;
     bool replayed;
     struct uc_status *st;
@@ -243,7 +243,7 @@ insert_record(struct store_conn *c, struct create_ctx *x, const json_t *content,
 {
     int rc;
     r->j_data = json_deep_copy(content);
-    r->j_created_by = uc_actor_json(x->origin->who);
+    r->j_created_by = tx_actor_json(x->origin->who);
     r->kind = x->kind;
     r->cycle = rec->cycle;
     snprintf(r->case_id, sizeof r->case_id, "%s", rec->id);
@@ -286,12 +286,12 @@ create_tx(struct store_conn *c, void *arg)
     x->j_record = NULL;
     json_array_clear(x->st->j_errors);
     /* a retry answers as the first request was answered, whatever the case's version now */
-    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK ||
-        (rc = uc_idem_begin(c, &x->idem, rec.id, "record", &x->j_record, x->st)) != ERR_OK)
+    if ((rc = tx_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK ||
+        (rc = tx_idem_begin(c, &x->idem, rec.id, "record", &x->j_record, x->st)) != ERR_OK)
         goto out;
     if ((x->replayed = x->j_record != NULL))
         goto out;
-    if ((rc = uc_check_version(&rec, x->case_if_match, x->st)) != ERR_OK ||
+    if ((rc = tx_check_version(&rec, x->case_if_match, x->st)) != ERR_OK ||
         (rc = load_open(c, &rec, x->kind, &def, x->st)) != ERR_OK)
         goto out;
     if (x->j_body != NULL) {
@@ -312,7 +312,7 @@ create_tx(struct store_conn *c, void *arg)
         (rc = touch_with_record(c, &rec, rec_event_type(x->kind), &r, NULL, x->origin,
                                 &x->j_record)) != ERR_OK)
         goto out;
-    rc = uc_idem_end(c, &x->idem, rec.version);
+    rc = tx_idem_end(c, &x->idem, rec.version);
 out:
     json_decref(j_content);
     wf_definition_free(def);
@@ -344,9 +344,9 @@ uc_record_create(struct app *app, const struct uc_origin *origin, const char *ca
                            .case_if_match = case_if_match,
                            .st = st};
     record_op(op, sizeof op, "record.create", kind, case_ref, NULL);
-    int rc = uc_idem_init(&x.idem, idempotency_key, origin, op, j_body);
+    int rc = tx_idem_init(&x.idem, idempotency_key, origin, op, j_body);
     if (rc == ERR_OK)
-        rc = uc_run_tx(app, create_tx, &x);
+        rc = tx_run(app, create_tx, &x);
     *j_record = x.j_record;
     *replayed = x.replayed;
     return rc;
@@ -362,7 +362,7 @@ struct update_ctx {
     int record_if_match;   /* 0: none (root cause put) */
     const json_t *j_patch;
     bool create_if_missing; /* root cause put */
-    struct uc_idem idem;    /* verdicts */
+    struct tx_idem idem;    /* verdicts */
     json_t *j_record;
     bool replayed;
     struct uc_status *st;
@@ -385,12 +385,12 @@ reopen_after_verdict(struct store_conn *c, struct case_record *rec, const struct
                                      "after", rec->cycle + 1);
         rec->cycle++;
         rec->reopened_count++;
-        int rc = j_change ? uc_case_touch(c, rec, "capa.case.updated", j_change, &by_system)
+        int rc = j_change ? tx_case_touch(c, rec, "capa.case.updated", j_change, &by_system)
                           : ERR_INTERNAL;
         json_decref(j_change);
         return rc;
     }
-    return uc_case_move(c, rec, &def->states[target],
+    return tx_case_move(c, rec, &def->states[target],
                         "an effectiveness review found the actions not effective", true,
                         &by_system);
 }
@@ -422,7 +422,7 @@ add_doer(json_t *content, const char *event_type, const struct principal *who)
                          : strcmp(event_type, "capa.review.recorded") == 0  ? "performed_by"
                                                                             : NULL;
     if (member != NULL)
-        json_object_set_new(content, member, uc_actor_json(who));
+        json_object_set_new(content, member, tx_actor_json(who));
 }
 
 /* The first record of its kind in this cycle (a root cause of a new cycle): a create. */
@@ -457,8 +457,8 @@ update_tx(struct store_conn *c, void *arg)
     json_decref(x->j_record);
     x->j_record = NULL;
     json_array_clear(x->st->j_errors);
-    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK ||
-        (rc = uc_idem_begin(c, &x->idem, rec.id, "record", &x->j_record, x->st)) != ERR_OK)
+    if ((rc = tx_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK ||
+        (rc = tx_idem_begin(c, &x->idem, rec.id, "record", &x->j_record, x->st)) != ERR_OK)
         goto out;
     if ((x->replayed = x->j_record != NULL))
         goto out;
@@ -504,7 +504,7 @@ update_tx(struct store_conn *c, void *arg)
     json_decref(r.j_data);
     r.j_data = json_incref(content);
     json_decref(r.j_updated_by);
-    r.j_updated_by = uc_actor_json(x->origin->who);
+    r.j_updated_by = tx_actor_json(x->origin->who);
     r.version++;
     if ((rc = store_now(c, r.updated_at)) || (rc = store_record_update(c, &r, r.version - 1)))
         goto out;
@@ -516,7 +516,7 @@ update_tx(struct store_conn *c, void *arg)
     if (x->kind == REC_REVIEW && verdict && strcmp(verdict, "not_effective") == 0 &&
         (rc = reopen_after_verdict(c, &rec, def, x->origin)) != ERR_OK)
         goto out;
-    rc = uc_idem_end(c, &x->idem, answer);
+    rc = tx_idem_end(c, &x->idem, answer);
 out:
     json_decref(content);
     json_decref(j_changes);
@@ -541,9 +541,9 @@ uc_record_update(struct app *app, const struct uc_origin *origin, const char *ca
                            .j_patch = j_patch,
                            .st = st};
     record_op(op, sizeof op, "record.update", kind, case_ref, record_id);
-    int rc = uc_idem_init(&x.idem, idempotency_key, origin, op, j_patch);
+    int rc = tx_idem_init(&x.idem, idempotency_key, origin, op, j_patch);
     if (rc == ERR_OK)
-        rc = uc_run_tx(app, update_tx, &x);
+        rc = tx_run(app, update_tx, &x);
     *j_record = x.j_record;
     *replayed = x.replayed;
     return rc;
@@ -560,7 +560,7 @@ uc_root_cause_put(struct app *app, const struct uc_origin *origin, const char *c
                            .j_patch = j_body,
                            .create_if_missing = true,
                            .st = st};
-    int rc = uc_run_tx(app, update_tx, &x);
+    int rc = tx_run(app, update_tx, &x);
     *j_record = x.j_record;
     return rc;
 }
@@ -582,7 +582,7 @@ remove_tx(struct store_conn *c, void *arg)
     struct record_row r = {0};
     int rc;
 
-    if ((rc = uc_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK)
+    if ((rc = tx_lock_case(c, x->case_ref, 0, &rec, x->st)) != ERR_OK)
         goto out;
     if ((rc = store_record_select(c, rec.id, REC_LINK, x->link_id, true, &r)) != ERR_OK)
         goto out;
@@ -592,7 +592,7 @@ remove_tx(struct store_conn *c, void *arg)
         goto out;
     }
     json_decref(r.j_updated_by);
-    r.j_updated_by = uc_actor_json(x->origin->who);
+    r.j_updated_by = tx_actor_json(x->origin->who);
     r.version++;
     if ((rc = store_now(c, r.updated_at)) != ERR_OK)
         goto out;
@@ -611,7 +611,7 @@ uc_link_remove(struct app *app, const struct uc_origin *origin, const char *case
                const char *link_id, struct uc_status *st)
 {
     struct remove_ctx x = {.origin = origin, .case_ref = case_ref, .link_id = link_id, .st = st};
-    return uc_run_tx(app, remove_tx, &x);
+    return tx_run(app, remove_tx, &x);
 }
 
 /* ---- reads ---- */
@@ -660,7 +660,7 @@ uc_record_list(struct app *app, const char *case_ref, enum rec_kind kind, int cy
 {
     struct read_ctx x = {.case_ref = case_ref, .kind = kind, .cycle = cycle};
     (void)st;
-    int rc = uc_run_read(app, list_read, &x);
+    int rc = tx_read(app, list_read, &x);
     *j_out = rc == ERR_OK ? json_pack("{s:O}", "items", x.j_out) : NULL;
     json_decref(x.j_out);
     return rc == ERR_OK && *j_out == NULL ? ERR_INTERNAL : rc;
@@ -695,7 +695,7 @@ uc_record_get(struct app *app, const char *case_ref, enum rec_kind kind, const c
 {
     struct read_ctx x = {.case_ref = case_ref, .kind = kind, .record_id = record_id};
     (void)st;
-    int rc = uc_run_read(app, get_read, &x);
+    int rc = tx_read(app, get_read, &x);
     *j_record = x.j_out;
     return rc;
 }
@@ -741,8 +741,8 @@ uc_evidence_add(struct app *app, const struct uc_origin *origin, const char *cas
     x.content = content;
     /* the request is the file (by its hash) and what names it */
     record_op(op, sizeof op, "record.create", REC_EVIDENCE, case_ref, NULL);
-    if ((rc = uc_idem_init(&x.idem, idempotency_key, origin, op, content)) == ERR_OK)
-        rc = uc_run_tx(app, create_tx, &x);
+    if ((rc = tx_idem_init(&x.idem, idempotency_key, origin, op, content)) == ERR_OK)
+        rc = tx_run(app, create_tx, &x);
     *j_record = x.j_record;
     *replayed = x.replayed;
     json_decref(content);
@@ -756,7 +756,7 @@ uc_evidence_content(struct app *app, const char *case_ref, const char *evidence_
     struct read_ctx x = {
         .case_ref = case_ref, .kind = REC_EVIDENCE, .record_id = evidence_id, .want_bytes = true};
     (void)st;
-    int rc = uc_run_read(app, get_read, &x);
+    int rc = tx_read(app, get_read, &x);
     *bytes = rc == ERR_OK ? x.bytes : NULL;
     *len = rc == ERR_OK ? x.len : 0;
     *j_record = x.j_out;
@@ -776,7 +776,7 @@ uc_controls_list(struct app *app, json_t **j_out, struct uc_status *st)
     json_t *j_items = NULL;
     (void)st;
     *j_out = NULL;
-    int rc = uc_read_json(app, store_controls_list, &j_items);
+    int rc = tx_read_json(app, store_controls_list, &j_items);
     if (rc == ERR_OK && (*j_out = json_pack("{s:o}", "items", j_items)) == NULL)
         rc = ERR_INTERNAL;
     return rc;
@@ -894,7 +894,7 @@ uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct
     }
     /* one more than the page tells whether another follows */
     x.q.limit++;
-    if ((rc = uc_run_read(app, actions_read, &x)) != ERR_OK)
+    if ((rc = tx_read(app, actions_read, &x)) != ERR_OK)
         goto out;
     bool more = (int)json_array_size(x.j_items) == x.q.limit;
     if (more) {

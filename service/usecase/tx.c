@@ -23,7 +23,7 @@ uc_pool_open(struct app *app, int size, const char *application_name)
 }
 
 int
-uc_run_tx(struct app *app, uc_fn fn, void *ctx)
+tx_run(struct app *app, tx_fn fn, void *ctx)
 {
     struct store_conn *c = NULL;
     int rc = store_pool_acquire(app->pool, &c);
@@ -49,7 +49,7 @@ uc_run_tx(struct app *app, uc_fn fn, void *ctx)
 }
 
 int
-uc_run_read(struct app *app, uc_fn fn, void *ctx)
+tx_read(struct app *app, tx_fn fn, void *ctx)
 {
     int rc = ERR_UNAVAILABLE;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -66,7 +66,7 @@ uc_run_read(struct app *app, uc_fn fn, void *ctx)
 }
 
 struct json_read {
-    uc_json_read_fn read;
+    tx_json_read_fn read;
     json_t *j_out;
 };
 
@@ -80,10 +80,10 @@ json_read(struct store_conn *c, void *arg)
 }
 
 int
-uc_read_json(struct app *app, uc_json_read_fn read, json_t **j_out)
+tx_read_json(struct app *app, tx_json_read_fn read, json_t **j_out)
 {
     struct json_read x = {.read = read};
-    int rc = uc_run_read(app, json_read, &x);
+    int rc = tx_read(app, json_read, &x);
     if (rc != ERR_OK) {
         json_decref(x.j_out);
         x.j_out = NULL;

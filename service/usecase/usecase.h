@@ -20,6 +20,7 @@
 #include <stdbool.h>
 
 #include "access.h"
+#include "apikey.h"
 #include "app.h"
 #include "case.h"
 #include "query.h"

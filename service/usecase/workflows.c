@@ -13,7 +13,7 @@ uc_workflow_list(struct app *app, json_t **j_out, struct uc_status *st)
     json_t *j_items = NULL;
     (void)st;
     *j_out = NULL;
-    int rc = uc_read_json(app, store_workflow_list, &j_items);
+    int rc = tx_read_json(app, store_workflow_list, &j_items);
     if (rc == ERR_OK && (*j_out = json_pack("{s:o}", "items", j_items)) == NULL)
         rc = ERR_INTERNAL;
     return rc;
@@ -54,7 +54,7 @@ uc_workflow_put(struct app *app, const char *kind, const json_t *j_definition, j
     }
     wf_definition_free(def);
     struct put_ctx x = {.kind = (enum case_kind)k, .j_definition = j_definition};
-    rc = uc_run_tx(app, put_tx, &x);
+    rc = tx_run(app, put_tx, &x);
     if (rc == ERR_OK)
         log_info("workflow %s version %d stored", kind,
                  (int)json_integer_value(json_object_get(x.j_out, "version")));

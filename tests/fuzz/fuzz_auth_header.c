@@ -2,18 +2,19 @@
  * fuzz_auth_header.c - what the auth step reads of a request before any
  * lookup: the Authorization header (access_bearer_token), an API key's shape
  * (apikey_parse), a Capa-On-Behalf-Of person (access_is_person), and the
- * bounds of a JSON body (json_shape_check).
+ * bounds of a JSON body (jshape_check).
  *
  * The input is a header value up to a NUL. Properties: a token returned lies
  * inside the header and holds only RFC 6750 token characters, at most
- * CREDENTIAL_MAX of them; a key apikey_parse accepts formats back to itself
- * from its id and secret bytes' text; json_shape_check agrees with a depth
+ * ACCESS_CREDENTIAL_MAX of them; a key apikey_parse accepts formats back to itself
+ * from its id and secret bytes' text; jshape_check agrees with a depth
  * count of its own.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
+#include "apikey.h"
 #include "err.h"
 #include "fuzz.h"
 #include "jsonshape.h"
@@ -52,7 +53,7 @@ long_key(const json_t *j)
         json_array_foreach(j, i, v) if (long_key(v)) return true;
     if (json_is_object(j))
         json_object_foreach((json_t *)j, k,
-                            v) if (strlen(k) > JSON_MAX_KEY || long_key(v)) return true;
+                            v) if (strlen(k) > JSHAPE_MAX_KEY || long_key(v)) return true;
     return false;
 }
 
@@ -66,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (token != NULL) {
         size_t n = strlen(token);
         FUZZ_CHECK(token > header && token + n == header + strlen(header));
-        FUZZ_CHECK(n > 0 && n <= CREDENTIAL_MAX);
+        FUZZ_CHECK(n > 0 && n <= ACCESS_CREDENTIAL_MAX);
         FUZZ_CHECK(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                                  "0123456789-._~+/=") == n);
     } else {
@@ -90,8 +91,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *j = fuzz_json_body(data, size);
     if (j != NULL) {
         char detail[128];
-        int rc = json_shape_check(j, detail, sizeof detail);
-        bool ok = depth_of(j) <= JSON_MAX_DEPTH && !long_key(j);
+        int rc = jshape_check(j, detail, sizeof detail);
+        bool ok = depth_of(j) <= JSHAPE_MAX_DEPTH && !long_key(j);
         FUZZ_CHECK((rc == ERR_OK) == ok);
         json_decref(j);
     }

@@ -30,6 +30,7 @@
 #include "relay.h"
 #include "store.h"
 #include "usecase.h"
+#include "apikey.h"
 
 static void
 die(const char *what, const char *why)
@@ -142,7 +143,7 @@ harness_start(struct harness *h, const char *name)
     }
     h->serving = true;
     /* every request carries the key of a principal with every role unless told otherwise */
-    harness_apikey(h, "harness", ROLES_ALL, false, h->key);
+    harness_apikey(h, "harness", ACCESS_ROLES_ALL, false, h->key);
     memcpy(h->bearer, h->key, sizeof h->bearer);
     curl_global_init(CURL_GLOBAL_ALL);
     return 0;
@@ -240,9 +241,9 @@ record_sample(const struct harness *h, const char *method, const char *path,
     char file[1024];
     if (dir == NULL || *dir == '\0')
         return;
-    json_t *j = json_pack("{s:s, s:s%, s:i, s:s, s:O?}", "method", method, "path", path,
-                          strcspn(path, "?"), "status", (int)r->status, "content_type",
-                          r->content_type, "body", r->j);
+    json_t *j =
+        json_pack("{s:s, s:s%, s:i, s:s, s:O?}", "method", method, "path", path, strcspn(path, "?"),
+                  "status", (int)r->status, "content_type", r->content_type, "body", r->j);
     char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
     snprintf(file, sizeof file, "%s/%s.jsonl", dir, h->db_name);
     pthread_mutex_lock(&lock);

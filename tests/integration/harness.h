@@ -20,6 +20,7 @@
 #include <stdbool.h>
 
 #include "access.h"
+#include "apikey.h"
 #include "app.h"
 #include "server.h"
 
@@ -81,7 +82,7 @@ long http_do(const struct harness *h, const char *method, const char *path,
 /* A loopback TCP port nothing listens on now (the kernel's choice). */
 unsigned harness_free_port(void);
 
-/* Create an API key with roles (ROLE_BIT set) into key; the test fails when it cannot. */
+/* Create an API key with roles (ACCESS_ROLE_BIT set) into key; the test fails when it cannot. */
 void harness_apikey(struct harness *h, const char *name, unsigned roles, bool delegate,
                     char key[APIKEY_LEN + 1]);
 

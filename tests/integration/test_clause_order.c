@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "testlib.h"
+#include "apikey.h"
 
 static struct harness h;
 static char approver[APIKEY_LEN + 1];    /* approver: approvals, verdicts, closing */
@@ -48,8 +49,9 @@ setup(void **state)
 {
     (void)state;
     harness_start(&h, "clause_order");
-    harness_apikey(&h, "order-approver", ROLE_BIT(WF_ROLE_APPROVER), false, approver);
-    harness_apikey(&h, "order-contributor", ROLE_BIT(WF_ROLE_CONTRIBUTOR), false, contributor);
+    harness_apikey(&h, "order-approver", ACCESS_ROLE_BIT(WF_ROLE_APPROVER), false, approver);
+    harness_apikey(&h, "order-contributor", ACCESS_ROLE_BIT(WF_ROLE_CONTRIBUTOR), false,
+                   contributor);
     tl_today(&h, today);
     return 0;
 }

@@ -47,6 +47,7 @@
 
 #include "harness.h"
 #include "jsonshape.h"
+#include "apikey.h"
 
 #define MAX_BODY 65536      /* CAPA_MAX_BODY_BYTES of this test */
 #define EVIDENCE_MAX 131072 /* CAPA_EVIDENCE_MAX_BYTES of this test */
@@ -607,7 +608,7 @@ fixture_record(const char *segment, const char *body, char id[37])
     /* segregation of duties: the harness key raised the case, another principal approves */
     char approver[APIKEY_LEN + 1];
     if (strcmp(segment, "approvals") == 0) {
-        harness_apikey(&h, "hostile-approver", ROLE_BIT(WF_ROLE_APPROVER), false, approver);
+        harness_apikey(&h, "hostile-approver", ACCESS_ROLE_BIT(WF_ROLE_APPROVER), false, approver);
         memcpy(h.bearer, approver, sizeof h.bearer);
     }
     must(http_json(&h, "POST", path, NULL, body, &r), 201, segment, &r);
@@ -622,7 +623,7 @@ fixture_as_approver(const char *method, const char *path, const char *body, long
 {
     struct http_resp r;
     char approver[APIKEY_LEN + 1];
-    harness_apikey(&h, "hostile-judge", ROLE_BIT(WF_ROLE_APPROVER), false, approver);
+    harness_apikey(&h, "hostile-judge", ACCESS_ROLE_BIT(WF_ROLE_APPROVER), false, approver);
     memcpy(h.bearer, approver, sizeof h.bearer);
     must(http_json(&h, method, path, NULL, body, &r), want, path, &r);
     memcpy(h.bearer, h.key, sizeof h.bearer);
@@ -807,7 +808,7 @@ test_hostile_json_syntax(void **state)
         snprintf(what, sizeof what, "%s: objects 10000 deep", spec->what);
         send_json(what, spec->method, spec->path, spec->if_match, deep, 400);
         free(deep);
-        /* 2 000 levels: parsed, then refused by the depth bound (JSON_MAX_DEPTH), 400 */
+        /* 2 000 levels: parsed, then refused by the depth bound (JSHAPE_MAX_DEPTH), 400 */
         char *inner = nested("[", "]", 2000, ""), *body = NULL;
         if (sample(b, 0, 2)) {
             body = body_with(spec, first_member(spec), inner);
@@ -1075,14 +1076,14 @@ test_hostile_members(void **state)
             free(member);
         }
     }
-    /* a member name over JSON_MAX_KEY bytes, anywhere: 400 before any validator */
+    /* a member name over JSHAPE_MAX_KEY bytes, anywhere: 400 before any validator */
     for (size_t b = 0; b < N_BODIES; b++) {
-        char name[JSON_MAX_KEY + 2], *body = NULL;
-        memset(name, 'n', JSON_MAX_KEY + 1);
-        name[JSON_MAX_KEY + 1] = '\0';
+        char name[JSHAPE_MAX_KEY + 2], *body = NULL;
+        memset(name, 'n', JSHAPE_MAX_KEY + 1);
+        name[JSHAPE_MAX_KEY + 1] = '\0';
         assert_true(asprintf(&body, "{\"%s\":1,%s", name, base_of(&bodies[b]) + 1) > 0);
         snprintf(what, sizeof what, "%s: a member name of %d bytes", bodies[b].what,
-                 JSON_MAX_KEY + 1);
+                 JSHAPE_MAX_KEY + 1);
         send_json(what, bodies[b].method, bodies[b].path, bodies[b].if_match, body, 400);
         free(body);
     }
@@ -1096,7 +1097,7 @@ test_hostile_members(void **state)
         size_t o = 0;
         if (w == 1)
             cut[o++] = 'a';
-        /* 120 bytes: within JSON_MAX_KEY, and cut by every error message that quotes it */
+        /* 120 bytes: within JSHAPE_MAX_KEY, and cut by every error message that quotes it */
         for (size_t i = 0; i < 60; i++, o += 2)
             memcpy(cut + o, "\xc3\xa9", 2);
         cut[o] = '\0';

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "apikey.h"
 
 #define RPS 5
 #define BURST 5
@@ -64,8 +65,8 @@ test_rate_limit_per_principal(void **state)
     (void)state;
     struct http_resp r;
     char a[APIKEY_LEN + 1], b[APIKEY_LEN + 1];
-    harness_apikey(&h, "busy-client", ROLE_BIT(WF_ROLE_VIEWER), false, a);
-    harness_apikey(&h, "quiet-client", ROLE_BIT(WF_ROLE_VIEWER), false, b);
+    harness_apikey(&h, "busy-client", ACCESS_ROLE_BIT(WF_ROLE_VIEWER), false, a);
+    harness_apikey(&h, "quiet-client", ACCESS_ROLE_BIT(WF_ROLE_VIEWER), false, b);
 
     /*
      * BURST requests pass; the next one must be refused when all BURST + 1

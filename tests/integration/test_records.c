@@ -27,6 +27,7 @@
 #include "harness.h"
 #include "testlib.h"
 #include "iso27001.h"
+#include "apikey.h"
 
 #define MIB (1024 * 1024)
 #define EVIDENCE_MAX (6 * MIB)
@@ -1905,7 +1906,7 @@ setup(void **state)
     snprintf(limit, sizeof limit, "%d", EVIDENCE_MAX);
     setenv("CAPA_EVIDENCE_MAX_BYTES", limit, 1);
     int rc = harness_start(&h, "records");
-    harness_apikey(&h, "quality-approver", ROLE_BIT(WF_ROLE_APPROVER), false, approver_key);
+    harness_apikey(&h, "quality-approver", ACCESS_ROLE_BIT(WF_ROLE_APPROVER), false, approver_key);
     return rc;
 }
 

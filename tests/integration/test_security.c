@@ -31,6 +31,7 @@
 #include "testlib.h"
 #include "tjwt.h"
 #include "usecase.h"
+#include "apikey.h"
 
 #define PROBLEMS "https://capa.example.org/problems/"
 #define ISS "https://idp.example.org/realms/capa"
@@ -194,7 +195,7 @@ make_key(const char *name, unsigned roles, bool delegate, char key[APIKEY_LEN + 
     unsigned bits = 0;
     for (int k = 0; k < N_ROLES; k++)
         if (roles & (1u << k))
-            bits |= ROLE_BIT(wf_role_from_text(role_names[k]));
+            bits |= ACCESS_ROLE_BIT(wf_role_from_text(role_names[k]));
     harness_apikey(&h, name, bits, delegate, key);
 }
 

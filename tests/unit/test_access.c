@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "access.h"
+#include "tbucket.h"
+#include "apikey.h"
 #include "err.h"
 #include "jsonshape.h"
 
@@ -34,13 +36,13 @@ test_bearer_token(void **state)
             fail_msg("accepted \"%s\"", bad[i]);
         assert_string_equal(reason, "malformed");
     }
-    char long_header[CREDENTIAL_MAX + 16];
+    char long_header[ACCESS_CREDENTIAL_MAX + 16];
     memcpy(long_header, "Bearer ", 7);
-    memset(long_header + 7, 'a', CREDENTIAL_MAX + 1);
-    long_header[7 + CREDENTIAL_MAX + 1] = '\0';
+    memset(long_header + 7, 'a', ACCESS_CREDENTIAL_MAX + 1);
+    long_header[7 + ACCESS_CREDENTIAL_MAX + 1] = '\0';
     assert_null(access_bearer_token(long_header, &reason));
     assert_string_equal(reason, "too_long");
-    long_header[7 + CREDENTIAL_MAX] = '\0';
+    long_header[7 + ACCESS_CREDENTIAL_MAX] = '\0';
     assert_non_null(access_bearer_token(long_header, &reason));
 }
 
@@ -113,11 +115,11 @@ test_roles(void **state)
     bool delegate = true;
     json_t *j = json_pack("[s, s, s, s, i]", "approver", "offline_access", "viewer", "delegate", 3);
     unsigned roles = access_roles_from_json(j, &delegate);
-    assert_int_equal(roles, ROLE_BIT(WF_ROLE_APPROVER) | ROLE_BIT(WF_ROLE_VIEWER));
+    assert_int_equal(roles, ACCESS_ROLE_BIT(WF_ROLE_APPROVER) | ACCESS_ROLE_BIT(WF_ROLE_VIEWER));
     assert_true(delegate);
     assert_string_equal(access_roles_text(roles, buf, sizeof buf), "viewer, approver");
     assert_string_equal(access_roles_text(0, buf, sizeof buf), "");
-    assert_string_equal(access_roles_text(ROLES_ALL, buf, sizeof buf),
+    assert_string_equal(access_roles_text(ACCESS_ROLES_ALL, buf, sizeof buf),
                         "viewer, reporter, contributor, approver, admin");
     json_decref(j);
     j = json_string("admin"); /* not an array */
@@ -263,20 +265,20 @@ static void
 test_token_bucket(void **state)
 {
     (void)state;
-    struct token_bucket b = {0};
+    struct tbucket b = {0};
     /* a new bucket is full: burst requests at once */
     for (int i = 0; i < 3; i++)
-        assert_true(bucket_take(&b, 2.0, 3.0, 100.0) == 0);
-    double wait = bucket_take(&b, 2.0, 3.0, 100.0);
+        assert_true(tbucket_take(&b, 2.0, 3.0, 100.0) == 0);
+    double wait = tbucket_take(&b, 2.0, 3.0, 100.0);
     assert_true(wait > 0.49 && wait <= 0.5);
     /* refused requests do not drain it further */
-    assert_true(bucket_take(&b, 2.0, 3.0, 100.1) > 0);
-    assert_true(bucket_take(&b, 2.0, 3.0, 100.5) == 0);
-    assert_true(bucket_take(&b, 2.0, 3.0, 100.5) > 0);
+    assert_true(tbucket_take(&b, 2.0, 3.0, 100.1) > 0);
+    assert_true(tbucket_take(&b, 2.0, 3.0, 100.5) == 0);
+    assert_true(tbucket_take(&b, 2.0, 3.0, 100.5) > 0);
     /* it refills to burst, not beyond */
     for (int i = 0; i < 3; i++)
-        assert_true(bucket_take(&b, 2.0, 3.0, 1000.0) == 0);
-    assert_true(bucket_take(&b, 2.0, 3.0, 1000.0) > 0);
+        assert_true(tbucket_take(&b, 2.0, 3.0, 1000.0) == 0);
+    assert_true(tbucket_take(&b, 2.0, 3.0, 1000.0) > 0);
 }
 
 static json_t *
@@ -293,28 +295,28 @@ test_json_shape(void **state)
 {
     (void)state;
     char detail[128];
-    json_t *j = nested(JSON_MAX_DEPTH);
-    assert_int_equal(json_shape_check(j, detail, sizeof detail), ERR_OK);
+    json_t *j = nested(JSHAPE_MAX_DEPTH);
+    assert_int_equal(jshape_check(j, detail, sizeof detail), ERR_OK);
     json_decref(j);
-    j = nested(JSON_MAX_DEPTH + 1);
-    assert_int_equal(json_shape_check(j, detail, sizeof detail), ERR_BAD_REQUEST);
+    j = nested(JSHAPE_MAX_DEPTH + 1);
+    assert_int_equal(jshape_check(j, detail, sizeof detail), ERR_BAD_REQUEST);
     assert_non_null(strstr(detail, "deeper"));
     json_decref(j);
 
-    char key[JSON_MAX_KEY + 2];
-    memset(key, 'k', JSON_MAX_KEY);
-    key[JSON_MAX_KEY] = '\0';
+    char key[JSHAPE_MAX_KEY + 2];
+    memset(key, 'k', JSHAPE_MAX_KEY);
+    key[JSHAPE_MAX_KEY] = '\0';
     j = json_pack("{s:{s:i}}", "a", key, 1);
-    assert_int_equal(json_shape_check(j, detail, sizeof detail), ERR_OK);
+    assert_int_equal(jshape_check(j, detail, sizeof detail), ERR_OK);
     json_decref(j);
-    key[JSON_MAX_KEY] = 'k';
-    key[JSON_MAX_KEY + 1] = '\0';
+    key[JSHAPE_MAX_KEY] = 'k';
+    key[JSHAPE_MAX_KEY + 1] = '\0';
     j = json_pack("{s:[{s:i}]}", "a", key, 1);
-    assert_int_equal(json_shape_check(j, detail, sizeof detail), ERR_BAD_REQUEST);
+    assert_int_equal(jshape_check(j, detail, sizeof detail), ERR_BAD_REQUEST);
     assert_non_null(strstr(detail, "member name"));
     json_decref(j);
     j = json_integer(1);
-    assert_int_equal(json_shape_check(j, detail, sizeof detail), ERR_OK);
+    assert_int_equal(jshape_check(j, detail, sizeof detail), ERR_OK);
     json_decref(j);
 }
 
