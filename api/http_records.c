@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "err.h"
+#include "field.h"
 #include "http.h"
 #include "resources.h"
+#include "sha256.h"
 #include "upload.h"
 
 /*
@@ -80,7 +82,7 @@ api_record_list(const struct _u_request *req, struct _u_response *resp, const st
         goto out;
     const char *text = json_string_value(json_object_get(c.j_params, "cycle"));
     if (text != NULL && !case_query_int(text, 1, 1000000, &cycle)) {
-        case_error_add(c.st.j_errors, "cycle", "invalid", "must be an integer from 1 to 1000000");
+        field_error_add(c.st.j_errors, "cycle", "invalid", "must be an integer from 1 to 1000000");
         snprintf(c.st.detail, sizeof c.st.detail, "see errors for each query parameter");
         api_problem(resp, ERR_BAD_REQUEST, &c.st);
         goto out;
@@ -217,14 +219,14 @@ multipart_file(struct api_call *c, const char *boundary, struct upload_file *f)
             snprintf(f->supersedes, sizeof f->supersedes, "%.*s", (int)p->len,
                      (const char *)p->data);
         } else {
-            case_error_add(c->st.j_errors, p->name, "unknown",
-                           "is not a part of an evidence upload: send one file, and "
-                           "optionally supersedes");
+            field_error_add(c->st.j_errors, p->name, "unknown",
+                            "is not a part of an evidence upload: send one file, and "
+                            "optionally supersedes");
         }
     }
     if (files != 1)
-        case_error_add(c->st.j_errors, "file", files ? "too_many" : "required",
-                       "an evidence upload has exactly one file part");
+        field_error_add(c->st.j_errors, "file", files ? "too_many" : "required",
+                        "an evidence upload has exactly one file part");
     if (json_array_size(c->st.j_errors) > 0) {
         api_problem(c->resp, ERR_INVALID, &c->st);
         return ERR_INVALID;
@@ -276,8 +278,8 @@ check_digests(struct api_call *c)
         }
         for (int k = 0; k < UPLOAD_SHA256_LEN; k++)
             snprintf(want_hex + 2 * k, 3, "%02x", want[k]);
-        if (chain_sha256_hex(c->req->binary_body ? c->req->binary_body : "",
-                             c->req->binary_body_length, got) != ERR_OK) {
+        if (sha256_hex(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
+                       got) != ERR_OK) {
             api_problem(c->resp, ERR_INTERNAL, NULL);
             return ERR_INTERNAL;
         }
@@ -285,7 +287,7 @@ check_digests(struct api_call *c)
             snprintf(detail, sizeof detail,
                      "the body's sha-256 is %.64s, not the %.64s it says: nothing was stored", got,
                      want_hex);
-            case_error_add(c->st.j_errors, fields[i], "mismatch", detail);
+            field_error_add(c->st.j_errors, fields[i], "mismatch", detail);
             api_problem(c->resp, ERR_INVALID, &c->st);
             return ERR_INVALID;
         }
@@ -342,7 +344,7 @@ api_evidence_add(const struct _u_request *req, struct _u_response *resp, const s
         goto out;
     }
     if (f.len == 0) {
-        case_error_add(c.st.j_errors, "file", "empty", "an evidence file must not be empty");
+        field_error_add(c.st.j_errors, "file", "empty", "an evidence file must not be empty");
         api_problem(resp, ERR_INVALID, &c.st);
         goto out;
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "err.h"
+#include "field.h"
 #include "http.h"
 
 #define PROBLEM_BASE "https://capa.example.org/problems/"
@@ -38,7 +39,7 @@ api_problem(struct _u_response *resp, int err, const struct uc_status *st)
     if (detail != NULL) {
         /* a detail may quote the request, cut inside a UTF-8 sequence: json_pack refuses that */
         snprintf(detail_text, sizeof detail_text, "%s", detail);
-        case_utf8_repair(detail_text);
+        field_utf8_repair(detail_text);
         detail = detail_text;
     }
     json_t *j = json_pack("{s:s, s:s, s:i, s:s?}", "type", type, "title", problems[err].title,

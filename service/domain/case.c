@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "field.h"
 #include "iso27001.h"
 #include "mem.h"
 #include "mergepatch.h"
@@ -87,70 +88,6 @@ case_record_cleanup(struct case_record *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 when there is none. */
-static size_t
-utf8_sequence(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        n = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (c == 0xe0)
-        lo = 0xa0; /* overlong */
-    else if (c == 0xed)
-        hi = 0x9f; /* surrogates */
-    else if (c == 0xf0)
-        lo = 0x90; /* overlong */
-    else if (c == 0xf4)
-        hi = 0x8f; /* past U+10FFFF */
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return n;
-}
-
-void
-case_utf8_repair(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-    while (*p) {
-        size_t n = utf8_sequence(p);
-        if (n == 0)
-            *p++ = '?';
-        else
-            p += n;
-    }
-}
-
-void
-case_error_add(json_t *j_errors, const char *field, const char *code, const char *detail)
-{
-    if (j_errors == NULL)
-        return;
-    char *f = mem_strdup(field ? field : ""), *d = mem_strdup(detail ? detail : "");
-    case_utf8_repair(f);
-    case_utf8_repair(d);
-    json_t *j = json_pack("{s:s, s:s, s:s}", "field", f, "code", code, "detail", d);
-    /* code is one of ours; should it still fail, the error must not be lost */
-    json_array_append_new(j_errors, j ? j
-                                      : json_pack("{s:s, s:s, s:s}", "field", f, "code", "invalid",
-                                                  "detail", "is not valid"));
-    free(f);
-    free(d);
-}
-
 /* Number of code points in valid UTF-8 (jansson guarantees validity). */
 static size_t
 utf8_length(const char *s)
@@ -192,25 +129,25 @@ case_text_field(const json_t *j, const char *field, size_t max, bool multiline, 
 {
     char detail[128];
     if (!json_is_string(j)) {
-        case_error_add(j_errors, field, "type", "must be a string");
+        field_error_add(j_errors, field, "type", "must be a string");
         return NULL;
     }
     const char *s = json_string_value(j);
     if (json_string_length(j) != strlen(s)) {
-        case_error_add(j_errors, field, "format", "must not contain NUL characters");
+        field_error_add(j_errors, field, "format", "must not contain NUL characters");
         return NULL;
     }
     if (has_control(s, multiline)) {
-        case_error_add(j_errors, field, "format", "must not contain control characters");
+        field_error_add(j_errors, field, "format", "must not contain control characters");
         return NULL;
     }
     if (required && only_blank(s)) {
-        case_error_add(j_errors, field, "required", "must not be empty");
+        field_error_add(j_errors, field, "required", "must not be empty");
         return NULL;
     }
     if (utf8_length(s) > max) {
         snprintf(detail, sizeof detail, "must be at most %zu characters", max);
-        case_error_add(j_errors, field, "too_long", detail);
+        field_error_add(j_errors, field, "too_long", detail);
         return NULL;
     }
     return s;
@@ -227,7 +164,7 @@ enum_field(const json_t *j, const char *field, const char *const *texts, int n, 
         for (int i = 0; i < n && off < sizeof detail; i++)
             off += (size_t)snprintf(detail + off, sizeof detail - off, "%s %s", i ? "," : "",
                                     texts[i]);
-        case_error_add(j_errors, field, json_is_string(j) ? "enum" : "type", detail);
+        field_error_add(j_errors, field, json_is_string(j) ? "enum" : "type", detail);
     }
     return v;
 }
@@ -288,29 +225,29 @@ string_list_field(const json_t *j, const char *field, bool (*valid)(const char *
     bool ok = true;
 
     if (!json_is_array(j)) {
-        case_error_add(j_errors, field, "type", "must be an array of strings");
+        field_error_add(j_errors, field, "type", "must be an array of strings");
         return NULL;
     }
     if (json_array_size(j) > CASE_LIST_MAX) {
-        case_error_add(j_errors, field, "too_many", "must have at most 50 items");
+        field_error_add(j_errors, field, "too_many", "must have at most 50 items");
         return NULL;
     }
     json_array_foreach(j, i, item)
     {
         snprintf(name, sizeof name, "%s[%zu]", field, i);
         if (!json_is_string(item) || json_string_length(item) != strlen(json_string_value(item))) {
-            case_error_add(j_errors, name, "type", "must be a string");
+            field_error_add(j_errors, name, "type", "must be a string");
             ok = false;
             continue;
         }
         if (!valid(json_string_value(item))) {
-            case_error_add(j_errors, name, "format", format_detail);
+            field_error_add(j_errors, name, "format", format_detail);
             ok = false;
             continue;
         }
         for (size_t k = 0; k < i; k++) {
             if (json_equal(json_array_get(j, k), item)) {
-                case_error_add(j_errors, name, "duplicate", "appears more than once");
+                field_error_add(j_errors, name, "duplicate", "appears more than once");
                 ok = false;
                 break;
             }
@@ -350,20 +287,20 @@ case_person_decode(const json_t *j, const char *field, json_t *j_errors)
         if (strcmp(key, "kind") == 0) {
             const char *kind = json_string_value(v);
             if (kind == NULL || (strcmp(kind, "user") != 0 && strcmp(kind, "api_key") != 0))
-                case_error_add(j_errors, name, "enum", "must be one of: user, api_key");
+                field_error_add(j_errors, name, "enum", "must be one of: user, api_key");
         } else if (strcmp(key, "subject") == 0) {
             case_text_field(v, name, 255, false, true, j_errors);
         } else if (strcmp(key, "name") == 0) {
             case_text_field(v, name, CASE_PERSON_MAX, false, true, j_errors);
         } else {
-            case_error_add(j_errors, name, "unknown", "is not a member of a principal");
+            field_error_add(j_errors, name, "unknown", "is not a member of a principal");
         }
     }
     static const char *const required[] = {"kind", "subject"};
     for (size_t i = 0; i < 2; i++) {
         if (json_object_get(j, required[i]) == NULL) {
             snprintf(name, sizeof name, "%s.%s", field, required[i]);
-            case_error_add(j_errors, name, "required", "is required of a principal");
+            field_error_add(j_errors, name, "required", "is required of a principal");
         }
     }
     return (int)json_array_size(j_errors) > n_errors ? NULL : json_deep_copy(j);
@@ -378,11 +315,11 @@ case_external_refs_decode(const json_t *j, json_t *j_errors)
     bool ok = true;
 
     if (!json_is_array(j)) {
-        case_error_add(j_errors, "external_refs", "type", "must be an array of objects");
+        field_error_add(j_errors, "external_refs", "type", "must be an array of objects");
         return NULL;
     }
     if (json_array_size(j) > CASE_LIST_MAX) {
-        case_error_add(j_errors, "external_refs", "too_many", "must have at most 50 items");
+        field_error_add(j_errors, "external_refs", "too_many", "must have at most 50 items");
         return NULL;
     }
     json_array_foreach(j, i, item)
@@ -391,7 +328,7 @@ case_external_refs_decode(const json_t *j, json_t *j_errors)
         json_t *v;
         if (!json_is_object(item)) {
             snprintf(name, sizeof name, "external_refs[%zu]", i);
-            case_error_add(j_errors, name, "type", "must be an object");
+            field_error_add(j_errors, name, "type", "must be an object");
             ok = false;
             continue;
         }
@@ -403,8 +340,8 @@ case_external_refs_decode(const json_t *j, json_t *j_errors)
                 if (s == NULL)
                     ok = false;
                 else if (!system_valid(s)) {
-                    case_error_add(j_errors, name, "format",
-                                   "must be lower-case letters, digits, '-', '_', '.' or ':'");
+                    field_error_add(j_errors, name, "format",
+                                    "must be lower-case letters, digits, '-', '_', '.' or ':'");
                     ok = false;
                 }
             } else if (strcmp(key, "key") == 0) {
@@ -414,11 +351,11 @@ case_external_refs_decode(const json_t *j, json_t *j_errors)
                 if (s == NULL)
                     ok = false;
                 else if (!url_valid(s)) {
-                    case_error_add(j_errors, name, "format", "must be an http or https URL");
+                    field_error_add(j_errors, name, "format", "must be an http or https URL");
                     ok = false;
                 }
             } else {
-                case_error_add(j_errors, name, "unknown", "is not a field of an external ref");
+                field_error_add(j_errors, name, "unknown", "is not a field of an external ref");
                 ok = false;
             }
         }
@@ -426,7 +363,7 @@ case_external_refs_decode(const json_t *j, json_t *j_errors)
         for (size_t r = 0; r < 2; r++) {
             if (json_object_get(item, required[r]) == NULL) {
                 snprintf(name, sizeof name, "external_refs[%zu].%s", i, required[r]);
-                case_error_add(j_errors, name, "required", "is required");
+                field_error_add(j_errors, name, "required", "is required");
                 ok = false;
             }
         }
@@ -435,7 +372,7 @@ case_external_refs_decode(const json_t *j, json_t *j_errors)
             if (json_equal(json_object_get(o, "system"), json_object_get(item, "system")) &&
                 json_equal(json_object_get(o, "key"), json_object_get(item, "key"))) {
                 snprintf(name, sizeof name, "external_refs[%zu]", i);
-                case_error_add(j_errors, name, "duplicate", "system and key appear twice");
+                field_error_add(j_errors, name, "duplicate", "system and key appear twice");
                 ok = false;
             }
         }
@@ -501,9 +438,9 @@ check_refs_known(const json_t *j_refs, const json_t *j_kept, json_t *j_errors)
         if (known)
             continue;
         snprintf(name, sizeof name, "clause_refs[%zu]", i);
-        case_error_add(j_errors, name, "unknown",
-                       "is neither a clause of ISO/IEC 27001:2022 (4 to 10 and their "
-                       "sub-clauses) nor an Annex A control (see /v1/controls)");
+        field_error_add(j_errors, name, "unknown",
+                        "is neither a clause of ISO/IEC 27001:2022 (4 to 10 and their "
+                        "sub-clauses) nor an Annex A control (see /v1/controls)");
     }
 }
 
@@ -518,7 +455,7 @@ decode_editable(const json_t *j, struct case_record *rec, const json_t *j_kept_r
 
     s = (v = json_object_get(j, "title"))
             ? case_text_field(v, "title", CASE_TITLE_MAX, false, true, j_errors)
-            : (case_error_add(j_errors, "title", "required", "is required"), NULL);
+            : (field_error_add(j_errors, "title", "required", "is required"), NULL);
     rec->title = dup_or_null(s);
 
     v = json_object_get(j, "description");
@@ -529,39 +466,39 @@ decode_editable(const json_t *j, struct case_record *rec, const json_t *j_kept_r
         int src = enum_field(v, "source", source_texts, CASE_SRC__COUNT, j_errors);
         rec->source = src < 0 ? 0 : (enum case_source)src;
     } else {
-        case_error_add(j_errors, "source", "required", "is required");
+        field_error_add(j_errors, "source", "required", "is required");
     }
 
     v = json_object_get(j, "severity");
     if (v == NULL && rec->kind == CASE_KIND_IMPROVEMENT) {
         rec->severity = CASE_SEV_NONE;
     } else if (v == NULL) {
-        case_error_add(j_errors, "severity", "required", "is required");
+        field_error_add(j_errors, "severity", "required", "is required");
     } else {
         int sev = enum_field(v, "severity", severity_texts, CASE_SEV__COUNT, j_errors);
         if (sev >= 0 && !case_severity_allowed(rec->kind, (enum case_severity)sev)) {
-            case_error_add(j_errors, "severity", "enum",
-                           rec->kind == CASE_KIND_IMPROVEMENT
-                               ? "must be none for an improvement"
-                               : "must be one of: major, minor, observation");
+            field_error_add(j_errors, "severity", "enum",
+                            rec->kind == CASE_KIND_IMPROVEMENT
+                                ? "must be none for an improvement"
+                                : "must be one of: major, minor, observation");
             sev = -1;
         }
         rec->severity = sev < 0 ? 0 : (enum case_severity)sev;
     }
 
     if ((v = json_object_get(j, "detected_at")) == NULL)
-        case_error_add(j_errors, "detected_at", "required", "is required");
+        field_error_add(j_errors, "detected_at", "required", "is required");
     else if (!json_is_string(v) || json_string_length(v) != strlen(json_string_value(v)) ||
              dtime_parse(json_string_value(v), rec->detected_at) != ERR_OK)
-        case_error_add(j_errors, "detected_at", "format",
-                       "must be an RFC 3339 date-time, e.g. 2026-11-29T08:30:00Z");
+        field_error_add(j_errors, "detected_at", "format",
+                        "must be an RFC 3339 date-time, e.g. 2026-11-29T08:30:00Z");
     else if (strcmp(rec->detected_at, CASE_DETECTED_AT_MAX) > 0) /* canonical text sorts */
-        case_error_add(j_errors, "detected_at", "range",
-                       "must be no later than 9989-12-31T23:59:59Z, so that its due dates exist");
+        field_error_add(j_errors, "detected_at", "range",
+                        "must be no later than 9989-12-31T23:59:59Z, so that its due dates exist");
 
     s = (v = json_object_get(j, "reported_by"))
             ? case_text_field(v, "reported_by", CASE_PERSON_MAX, false, true, j_errors)
-            : (case_error_add(j_errors, "reported_by", "required", "is required"), NULL);
+            : (field_error_add(j_errors, "reported_by", "required", "is required"), NULL);
     rec->reported_by = dup_or_null(s);
 
     v = json_object_get(j, "owner");
@@ -604,10 +541,10 @@ check_members(const json_t *j, const char *const *allowed, json_t *j_errors)
         if (case_in_list(allowed, key))
             continue;
         if (case_in_list(read_only_fields, key))
-            case_error_add(j_errors, key, "read_only",
-                           "is set by the service and cannot be written");
+            field_error_add(j_errors, key, "read_only",
+                            "is set by the service and cannot be written");
         else
-            case_error_add(j_errors, key, "unknown", "is not a field of a case");
+            field_error_add(j_errors, key, "unknown", "is not a field of a case");
     }
 }
 
@@ -621,12 +558,12 @@ case_input_decode(const json_t *j_body, struct case_record *rec, json_t *j_error
     int n_errors = (int)json_array_size(j_errors);
 
     if (!json_is_object(j_body)) {
-        case_error_add(j_errors, "", "type", "the request body must be a JSON object");
+        field_error_add(j_errors, "", "type", "the request body must be a JSON object");
         return ERR_INVALID;
     }
     check_members(j_body, create_fields, j_errors);
     if ((v = json_object_get(j_body, "kind")) == NULL) {
-        case_error_add(j_errors, "kind", "required", "is required");
+        field_error_add(j_errors, "kind", "required", "is required");
         rec->kind = CASE_KIND_NONCONFORMITY;
     } else {
         int k = enum_field(v, "kind", kind_texts, CASE_KIND__COUNT, j_errors);
@@ -707,7 +644,7 @@ case_patch(struct case_record *rec, const json_t *j_patch, json_t **j_diff, json
 
     *j_diff = NULL;
     if (!json_is_object(j_patch)) {
-        case_error_add(j_errors, "", "type", "a merge patch of a case must be a JSON object");
+        field_error_add(j_errors, "", "type", "a merge patch of a case must be a JSON object");
         goto out;
     }
     check_members(j_patch, editable_fields, j_errors);
@@ -833,6 +770,6 @@ case_check_detected(const struct case_record *c, const char *now, json_t *j_erro
              "must not be in the future: the service's clock says %.27s (%d minutes of skew "
              "allowed)",
              now, CASE_CLOCK_SKEW_S / 60);
-    case_error_add(j_errors, "detected_at", "future", detail);
+    field_error_add(j_errors, "detected_at", "future", detail);
     return ERR_INVALID;
 }

@@ -12,8 +12,6 @@
  *   case_key_format         NC-YYYY-NNNN / OFI-YYYY-NNNN
  *   case_key_valid          whether text has the form of a case key
  *   case_due_dates          contain-by and close-by from the SLA
- *   case_error_add          append a per-field error (see below)
- *   case_utf8_repair        make text safe for a JSON string
  *
  * Validation failures are reported as per-field entries appended to a JSON
  * array j_errors: {"field": "...", "code": "...", "detail": "..."}.
@@ -26,6 +24,7 @@
 
 #include "chain.h"
 #include "dtime.h"
+#include "uuid.h"
 
 enum case_kind { CASE_KIND_NONCONFORMITY, CASE_KIND_IMPROVEMENT, CASE_KIND__COUNT };
 
@@ -81,7 +80,7 @@ bool case_severity_allowed(enum case_kind k, enum case_severity s);
  * owned references. Text timestamps are canonical dtime text, "" when unset.
  */
 struct case_record {
-    char id[CHAIN_UUID_LEN];
+    char id[UUID_LEN];
     char key[CASE_KEY_LEN];
     enum case_kind kind;
     int workflow_id;
@@ -198,20 +197,5 @@ json_t *case_person_decode(const json_t *j, const char *field, json_t *j_errors)
  * reference to a copy, or NULL after recording errors.
  */
 json_t *case_external_refs_decode(const json_t *j, json_t *j_errors);
-
-/*
- * Append one per-field error to j_errors (which may be NULL: then nothing).
- * field and detail may quote the request and be cut by snprintf inside a
- * UTF-8 sequence: bytes that are not valid UTF-8 are replaced by '?', so the
- * error is always recorded (a lost error would let invalid input through).
- */
-void case_error_add(json_t *j_errors, const char *field, const char *code, const char *detail);
-
-/*
- * Replace, in place, every byte of s that is not part of a valid UTF-8
- * sequence (as jansson defines it: no overlong forms, surrogates or code
- * points past U+10FFFF) by '?'. The length does not change.
- */
-void case_utf8_repair(char *s);
 
 #endif

@@ -9,19 +9,10 @@
 
 #include "err.h"
 #include "hex.h"
+#include "sha256.h"
 
 const char chain_genesis[CHAIN_HEX_LEN] =
     "0000000000000000000000000000000000000000000000000000000000000000";
-
-int
-chain_sha256_hex(const void *buf, size_t len, char out[CHAIN_HEX_LEN])
-{
-    unsigned char digest[32];
-    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, digest) != 0)
-        return ERR_INTERNAL;
-    hex_encode(digest, sizeof digest, out);
-    return ERR_OK;
-}
 
 /*
  * The fields are joined with a unit separator (0x1f), a byte that cannot occur
@@ -55,35 +46,4 @@ chain_hash(const char *prev_hash, const struct chain_entry *e, char out[CHAIN_HE
     gnutls_hash_deinit(h, digest);
     hex_encode(digest, sizeof digest, out);
     return ERR_OK;
-}
-
-int
-chain_uuid_v4(char out[CHAIN_UUID_LEN])
-{
-    unsigned char b[16];
-    if (gnutls_rnd(GNUTLS_RND_NONCE, b, sizeof b) != 0)
-        return ERR_INTERNAL;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    snprintf(out, CHAIN_UUID_LEN,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
-    return ERR_OK;
-}
-
-bool
-chain_is_uuid(const char *s)
-{
-    if (s == NULL || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
 }

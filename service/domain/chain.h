@@ -1,13 +1,11 @@
 /*
- * chain.h - the case log's hash chain, and random identifiers.
+ * chain.h - the case log's hash chain.
  *
  * Each case-log row carries hash = SHA-256 over the previous row's hash (of the
  * same case) and the row's own content, so that altering, removing or
  * reordering history is detectable by recomputing the chain.
  *
  *   chain_hash        hash of one row given its predecessor's hash
- *   chain_sha256_hex  SHA-256 of a buffer, lower-case hex
- *   chain_uuid_v4     a random UUID (version 4)
  */
 #ifndef CAPA_CHAIN_H
 #define CAPA_CHAIN_H
@@ -15,8 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CHAIN_HEX_LEN 65 /* 64 hex digits and NUL */
-#define CHAIN_UUID_LEN 37
+#include "sha256.h"
+
+#define CHAIN_HEX_LEN SHA256_HEX_LEN
 
 /* The hash that precedes the first row of every case. */
 extern const char chain_genesis[CHAIN_HEX_LEN];
@@ -34,10 +33,5 @@ struct chain_entry {
 
 /* Fill out with the row's hash. Returns 0, or ERR_INTERNAL if hashing fails. */
 int chain_hash(const char *prev_hash, const struct chain_entry *e, char out[CHAIN_HEX_LEN]);
-int chain_sha256_hex(const void *buf, size_t len, char out[CHAIN_HEX_LEN]);
-/* Returns 0, or ERR_INTERNAL if the random generator fails. */
-int chain_uuid_v4(char out[CHAIN_UUID_LEN]);
-/* True when s is a UUID in canonical lower- or upper-case text form. */
-bool chain_is_uuid(const char *s);
 
 #endif

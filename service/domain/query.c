@@ -9,8 +9,10 @@
 #include "case.h"
 #include "chain.h"
 #include "err.h"
+#include "field.h"
 #include "hex.h"
 #include "mem.h"
+#include "uuid.h"
 
 static const char *const sort_texts[] = {"-created_at", "created_at", "due_date"};
 
@@ -68,7 +70,7 @@ list_param(const char *name, const char *value, int (*from_text)(const char *),
                      "%.64s is not a valid value (a comma-separated list "
                      "of at most 20)",
                      tok);
-            case_error_add(j_errors, name, "invalid", detail);
+            field_error_add(j_errors, name, "invalid", detail);
             json_decref(j_list);
             j_list = NULL;
             break;
@@ -76,7 +78,7 @@ list_param(const char *name, const char *value, int (*from_text)(const char *),
         json_array_append_new(j_list, json_string(tok));
     }
     if (j_list != NULL && json_array_size(j_list) == 0) {
-        case_error_add(j_errors, name, "invalid", "must not be empty");
+        field_error_add(j_errors, name, "invalid", "must not be empty");
         json_decref(j_list);
         j_list = NULL;
     }
@@ -91,12 +93,12 @@ text_param(const char *name, const char *value, size_t max, json_t *j_errors)
     if (n == 0 || n > max) {
         char detail[96];
         snprintf(detail, sizeof detail, "must be 1 to %zu characters", max);
-        case_error_add(j_errors, name, "invalid", detail);
+        field_error_add(j_errors, name, "invalid", detail);
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         if ((unsigned char)value[i] < 0x20) {
-            case_error_add(j_errors, name, "invalid", "must not contain control characters");
+            field_error_add(j_errors, name, "invalid", "must not contain control characters");
             return NULL;
         }
     }
@@ -107,8 +109,8 @@ static void
 date_param(const char *name, const char *value, char out[DTIME_LEN], json_t *j_errors)
 {
     if (dtime_parse_date(value, out) != ERR_OK)
-        case_error_add(j_errors, name, "invalid",
-                       "must be an RFC 3339 date-time or a date (YYYY-MM-DD)");
+        field_error_add(j_errors, name, "invalid",
+                        "must be an RFC 3339 date-time or a date (YYYY-MM-DD)");
 }
 
 static bool
@@ -170,22 +172,22 @@ parse_one(const char *name, const char *value, struct case_query *q, json_t *j_e
         if (tag_like(value))
             q->tag = mem_strdup(value);
         else
-            case_error_add(j_errors, name, "invalid", "is not a valid tag");
+            field_error_add(j_errors, name, "invalid", "is not a valid tag");
     } else if (strcmp(name, "clause_ref") == 0) {
         if (clause_like(value))
             q->clause_ref = mem_strdup(value);
         else
-            case_error_add(j_errors, name, "invalid", "is not a valid clause reference");
+            field_error_add(j_errors, name, "invalid", "is not a valid clause reference");
     } else if (strcmp(name, "control") == 0) {
         if (strncmp(value, "A.", 2) == 0 && clause_like(value))
             q->control = mem_strdup(value);
         else
-            case_error_add(j_errors, name, "invalid", "is not an Annex A control such as A.8.8");
+            field_error_add(j_errors, name, "invalid", "is not an Annex A control such as A.8.8");
     } else if (strcmp(name, "has_recurrence") == 0) {
         if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0)
             q->has_recurrence = strcmp(value, "true") == 0;
         else
-            case_error_add(j_errors, name, "invalid", "must be true or false");
+            field_error_add(j_errors, name, "invalid", "must be true or false");
     } else if (strcmp(name, "q") == 0) {
         q->text = text_param(name, value, QUERY_TEXT_MAX, j_errors);
     } else if (strcmp(name, "overdue") == 0) {
@@ -194,7 +196,7 @@ parse_one(const char *name, const char *value, struct case_query *q, json_t *j_e
         else if (strcmp(value, "false") == 0)
             q->overdue = 0;
         else
-            case_error_add(j_errors, name, "invalid", "must be true or false");
+            field_error_add(j_errors, name, "invalid", "must be true or false");
     } else if (strcmp(name, "created_after") == 0) {
         date_param(name, value, q->created_after, j_errors);
     } else if (strcmp(name, "created_before") == 0) {
@@ -209,23 +211,23 @@ parse_one(const char *name, const char *value, struct case_query *q, json_t *j_e
             if (strcmp(value, sort_texts[i]) == 0)
                 s = i;
         if (s < 0)
-            case_error_add(j_errors, name, "invalid",
-                           "must be one of: -created_at, created_at, due_date");
+            field_error_add(j_errors, name, "invalid",
+                            "must be one of: -created_at, created_at, due_date");
         else
             q->sort = (enum case_sort)s;
     } else if (strcmp(name, "limit") == 0) {
         long v;
         if (!case_query_int(value, 1, QUERY_LIMIT_MAX, &v))
-            case_error_add(j_errors, name, "invalid", "must be an integer from 1 to 200");
+            field_error_add(j_errors, name, "invalid", "must be an integer from 1 to 200");
         else
             q->limit = (int)v;
     } else if (strcmp(name, "cursor") == 0) {
         if (cursor_decode(value, &q->after) != ERR_OK)
-            case_error_add(j_errors, name, "invalid", "is not a cursor this service issued");
+            field_error_add(j_errors, name, "invalid", "is not a cursor this service issued");
         else
             q->has_cursor = true;
     } else {
-        case_error_add(j_errors, name, "unknown", "is not a query parameter of this endpoint");
+        field_error_add(j_errors, name, "unknown", "is not a query parameter of this endpoint");
     }
 }
 
@@ -243,7 +245,7 @@ case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_errors)
     json_object_foreach((json_t *)j_params, name, value)
     {
         if (!json_is_string(value))
-            case_error_add(j_errors, name, "invalid", "must be text");
+            field_error_add(j_errors, name, "invalid", "must be text");
         else
             parse_one(name, json_string_value(value), q, j_errors);
     }
@@ -252,10 +254,9 @@ case_query_parse(const json_t *j_params, struct case_query *q, json_t *j_errors)
         bool key_ok = q->sort == CASE_SORT_DUE_ASC && strcmp(q->after.key, "infinity") == 0
                           ? true
                           : dtime_parse(q->after.key, canon) == ERR_OK;
-        if (strcmp(q->after.sort, sort_texts[q->sort]) != 0 || !key_ok ||
-            !chain_is_uuid(q->after.id))
-            case_error_add(j_errors, "cursor", "invalid",
-                           "belongs to another sort order or is damaged");
+        if (strcmp(q->after.sort, sort_texts[q->sort]) != 0 || !key_ok || !uuid_valid(q->after.id))
+            field_error_add(j_errors, "cursor", "invalid",
+                            "belongs to another sort order or is damaged");
     }
     return (int)json_array_size(j_errors) > n_errors ? ERR_BAD_REQUEST : ERR_OK;
 }

@@ -8,8 +8,10 @@
 #include "chain.h"
 #include "dtime.h"
 #include "err.h"
+#include "field.h"
 #include "iso27001.h"
 #include "mergepatch.h"
+#include "uuid.h"
 
 static const struct {
     const char *name;
@@ -127,18 +129,18 @@ check_time(const struct field *f, const char *s, const struct rec_when *when, js
     if ((f->flags & FF_PAST) && !case_time_past(s, when->now)) {
         snprintf(detail, sizeof detail, "must not be in the future: the service's clock says %.27s",
                  when->now);
-        case_error_add(j_errors, f->name, "future", detail);
+        field_error_add(j_errors, f->name, "future", detail);
         return false;
     }
     if ((f->flags & FF_PAST) && strcmp(s, when->detected_at) < 0) {
         snprintf(detail, sizeof detail, "must not be before the case was detected (%.27s)",
                  when->detected_at);
-        case_error_add(j_errors, f->name, "before_detection", detail);
+        field_error_add(j_errors, f->name, "before_detection", detail);
         return false;
     }
     if ((f->flags & FF_FROM_TODAY) && strncmp(s, when->now, 10) < 0) {
         snprintf(detail, sizeof detail, "must be today (%.10s, UTC) or later", when->now);
-        case_error_add(j_errors, f->name, "past", detail);
+        field_error_add(j_errors, f->name, "past", detail);
         return false;
     }
     return true;
@@ -169,18 +171,18 @@ decode_field(const struct field *f, const json_t *v, const json_t *was, const st
         size_t i;
         json_t *item;
         if (!json_is_array(v) || json_array_size(v) > 50) {
-            case_error_add(j_errors, f->name, "type", "must be an array of at most 50 ids");
+            field_error_add(j_errors, f->name, "type", "must be an array of at most 50 ids");
             return false;
         }
         json_array_foreach(v, i, item)
         {
-            if (!chain_is_uuid(json_string_value(item))) {
-                case_error_add(j_errors, f->name, "format", "every item must be a UUID");
+            if (!uuid_valid(json_string_value(item))) {
+                field_error_add(j_errors, f->name, "format", "every item must be a UUID");
                 return false;
             }
             for (size_t k = 0; k < i; k++) {
                 if (json_equal(json_array_get(v, k), item)) {
-                    case_error_add(j_errors, f->name, "duplicate", "an id appears twice");
+                    field_error_add(j_errors, f->name, "duplicate", "an id appears twice");
                     return false;
                 }
             }
@@ -196,46 +198,46 @@ decode_field(const struct field *f, const json_t *v, const json_t *was, const st
     switch (f->type) {
     case F_DATETIME:
         if (dtime_parse(s, canon) != ERR_OK) {
-            case_error_add(j_errors, f->name, "format", "must be an RFC 3339 date-time");
+            field_error_add(j_errors, f->name, "format", "must be an RFC 3339 date-time");
             return false;
         }
         s = canon;
         break;
     case F_DATE:
         if (!date_valid(s)) {
-            case_error_add(j_errors, f->name, "format", "must be a date YYYY-MM-DD");
+            field_error_add(j_errors, f->name, "format", "must be a date YYYY-MM-DD");
             return false;
         }
         break;
     case F_ENUM:
         if (!in_values(f->values, s)) {
             enum_detail(f->values, detail, sizeof detail);
-            case_error_add(j_errors, f->name, "enum", detail);
+            field_error_add(j_errors, f->name, "enum", detail);
             return false;
         }
         break;
     case F_NAME:
         if (!name_valid(s)) {
-            case_error_add(j_errors, f->name, "format",
-                           "must be 1 to 63 lower-case letters, digits or '_'");
+            field_error_add(j_errors, f->name, "format",
+                            "must be 1 to 63 lower-case letters, digits or '_'");
             return false;
         }
         break;
     case F_CASE_REF:
-        if (!chain_is_uuid(s) && !case_key_valid(s)) {
-            case_error_add(j_errors, f->name, "format", "must be a case id or key");
+        if (!uuid_valid(s) && !case_key_valid(s)) {
+            field_error_add(j_errors, f->name, "format", "must be a case id or key");
             return false;
         }
         break;
     case F_CONTROL:
         if (!control_valid(s)) {
-            case_error_add(j_errors, f->name, "format",
-                           "must be an ISO/IEC 27001:2022 Annex A control such as A.8.8");
+            field_error_add(j_errors, f->name, "format",
+                            "must be an ISO/IEC 27001:2022 Annex A control such as A.8.8");
             return false;
         }
         if (!iso_control_known(s)) {
-            case_error_add(j_errors, f->name, "unknown",
-                           "is not an ISO/IEC 27001:2022 Annex A control (see /v1/controls)");
+            field_error_add(j_errors, f->name, "unknown",
+                            "is not an ISO/IEC 27001:2022 Annex A control (see /v1/controls)");
             return false;
         }
         break;
@@ -267,7 +269,7 @@ decode_fields(const json_t *j, const struct field *fields, const json_t *current
     json_t *v;
 
     if (!json_is_object(j)) {
-        case_error_add(j_errors, "", "type", "the request body must be a JSON object");
+        field_error_add(j_errors, "", "type", "the request body must be a JSON object");
         return out;
     }
     json_object_foreach((json_t *)j, key, v)
@@ -277,16 +279,16 @@ decode_fields(const json_t *j, const struct field *fields, const json_t *current
             f++;
         const json_t *was = f->name ? json_object_get(current, f->name) : NULL;
         if (f->name == NULL)
-            case_error_add(j_errors, key, "unknown", "is not a member of this record");
+            field_error_add(j_errors, key, "unknown", "is not a member of this record");
         else if ((f->flags & FF_SERVER) && (was == NULL || !json_equal(was, v)))
-            case_error_add(j_errors, key, "read_only", "is set by the service");
+            field_error_add(j_errors, key, "read_only", "is set by the service");
         else if (!json_is_null(v))
             decode_field(f, v, was, when, out, j_errors);
     }
     for (const struct field *f = fields; f->name; f++) {
         const json_t *given = json_object_get(j, f->name);
         if (f->required && (given == NULL || json_is_null(given)))
-            case_error_add(j_errors, f->name, "required", "is required");
+            field_error_add(j_errors, f->name, "required", "is required");
     }
     return out;
 }
@@ -415,7 +417,7 @@ text_list(const json_t *v, const char *field, size_t max, json_t *j_errors)
     json_t *item;
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > max) {
         snprintf(name, sizeof name, "must be an array of 1 to %zu texts", max);
-        case_error_add(j_errors, field, "type", name);
+        field_error_add(j_errors, field, "type", name);
         return false;
     }
     json_array_foreach(v, i, item)
@@ -440,16 +442,16 @@ check_analysis(const char *method, const json_t *a, json_t *j_errors)
     if (strcmp(method, "five_whys") == 0) {
         /* an ordered chain of why/because pairs */
         if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 10) {
-            case_error_add(j_errors, "analysis", "type",
-                           "five_whys: an array of 1 to 10 {\"why\", \"because\"} steps");
+            field_error_add(j_errors, "analysis", "type",
+                            "five_whys: an array of 1 to 10 {\"why\", \"because\"} steps");
             return;
         }
         json_array_foreach(a, i, item)
         {
             snprintf(name, sizeof name, "analysis[%zu]", i);
             if (!json_is_object(item) || json_object_size(item) != 2) {
-                case_error_add(j_errors, name, "type",
-                               "must be {\"why\": text, \"because\": text}");
+                field_error_add(j_errors, name, "type",
+                                "must be {\"why\": text, \"because\": text}");
                 continue;
             }
             snprintf(name, sizeof name, "analysis[%zu].why", i);
@@ -462,16 +464,16 @@ check_analysis(const char *method, const json_t *a, json_t *j_errors)
     } else if (strcmp(method, "fishbone") == 0) {
         /* categories, each with its causes */
         if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 12) {
-            case_error_add(j_errors, "analysis", "type",
-                           "fishbone: an array of 1 to 12 {\"category\", \"causes\": [...]}");
+            field_error_add(j_errors, "analysis", "type",
+                            "fishbone: an array of 1 to 12 {\"category\", \"causes\": [...]}");
             return;
         }
         json_array_foreach(a, i, item)
         {
             snprintf(name, sizeof name, "analysis[%zu]", i);
             if (!json_is_object(item) || json_object_size(item) != 2) {
-                case_error_add(j_errors, name, "type",
-                               "must be {\"category\": text, \"causes\": [text, ...]}");
+                field_error_add(j_errors, name, "type",
+                                "must be {\"category\": text, \"causes\": [text, ...]}");
                 continue;
             }
             snprintf(name, sizeof name, "analysis[%zu].category", i);
@@ -481,8 +483,8 @@ check_analysis(const char *method, const json_t *a, json_t *j_errors)
         }
     } else if (strcmp(method, "fault_tree") == 0) {
         if (!json_is_object(a) || json_object_size(a) != 2) {
-            case_error_add(j_errors, "analysis", "type",
-                           "fault_tree: {\"top_event\": text, \"causes\": [text, ...]}");
+            field_error_add(j_errors, "analysis", "type",
+                            "fault_tree: {\"top_event\": text, \"causes\": [text, ...]}");
             return;
         }
         case_text_field(json_object_get(a, "top_event"), "analysis.top_event", REC_SHORT_MAX, true,
@@ -503,20 +505,20 @@ check_content(enum rec_kind k, const json_t *c, json_t *j_errors)
         if (str(c, "similar_exist") && strcmp(str(c, "similar_exist"), "yes") == 0 &&
             str(c, "similar_where") == NULL &&
             json_array_size(json_object_get(c, "similar_cases")) == 0)
-            case_error_add(j_errors, "similar_where", "required",
-                           "where similar nonconformities exist or could occur is required when "
-                           "similar_exist is yes (or give similar_cases)");
+            field_error_add(j_errors, "similar_where", "required",
+                            "where similar nonconformities exist or could occur is required when "
+                            "similar_exist is yes (or give similar_cases)");
         break;
     case REC_ACTION: {
         const json_t *refs = json_object_get(c, "external_refs");
         json_decref(refs ? case_external_refs_decode(refs, j_errors) : NULL);
         const char *status = str(c, "status");
         if (status && strcmp(status, "done") == 0 && str(c, "completion_note") == NULL)
-            case_error_add(j_errors, "completion_note", "required",
-                           "a completion note is required to mark an action done");
+            field_error_add(j_errors, "completion_note", "required",
+                            "a completion note is required to mark an action done");
         if (status && strcmp(status, "cancelled") == 0 && str(c, "reason") == NULL)
-            case_error_add(j_errors, "reason", "required",
-                           "a reason is required to cancel an action");
+            field_error_add(j_errors, "reason", "required",
+                            "a reason is required to cancel an action");
         break;
     }
     case REC_ISMS_CHANGE:
@@ -524,38 +526,39 @@ check_content(enum rec_kind k, const json_t *c, json_t *j_errors)
             const char *need[] = {"type", "reference", "description"};
             for (int i = 0; i < 3; i++)
                 if (str(c, need[i]) == NULL)
-                    case_error_add(j_errors, need[i], "required", "is required for an ISMS change");
+                    field_error_add(j_errors, need[i], "required",
+                                    "is required for an ISMS change");
             if (str(c, "justification"))
-                case_error_add(j_errors, "justification", "unexpected",
-                               "belongs to a none_needed decision");
+                field_error_add(j_errors, "justification", "unexpected",
+                                "belongs to a none_needed decision");
         } else if (str(c, "decision")) {
             if (str(c, "justification") == NULL)
-                case_error_add(j_errors, "justification", "required",
-                               "a decision that no ISMS change is needed must be justified");
+                field_error_add(j_errors, "justification", "required",
+                                "a decision that no ISMS change is needed must be justified");
             const char *none[] = {"type", "reference", "description"};
             for (int i = 0; i < 3; i++)
                 if (str(c, none[i]))
-                    case_error_add(j_errors, none[i], "unexpected",
-                                   "belongs to an ISMS change, not to a none_needed decision");
+                    field_error_add(j_errors, none[i], "unexpected",
+                                    "belongs to an ISMS change, not to a none_needed decision");
         }
         break;
     case REC_LINK: {
         const char *type = str(c, "type");
         bool control = type && strcmp(type, "control") == 0;
         if (type && control && str(c, "control") == NULL)
-            case_error_add(j_errors, "control", "required", "is required for a control link");
+            field_error_add(j_errors, "control", "required", "is required for a control link");
         if (type && !control && str(c, "target_case") == NULL)
-            case_error_add(j_errors, "target_case", "required", "is required for a case link");
+            field_error_add(j_errors, "target_case", "required", "is required for a case link");
         if (type && control && str(c, "target_case"))
-            case_error_add(j_errors, "target_case", "unexpected", "a control link names no case");
+            field_error_add(j_errors, "target_case", "unexpected", "a control link names no case");
         if (type && !control && str(c, "control"))
-            case_error_add(j_errors, "control", "unexpected", "a case link names no control");
+            field_error_add(j_errors, "control", "unexpected", "a case link names no control");
         break;
     }
     case REC_APPROVAL:
         if (str(c, "decision") && strcmp(str(c, "decision"), "reject") == 0 &&
             str(c, "comment") == NULL)
-            case_error_add(j_errors, "comment", "required", "a rejection needs a comment");
+            field_error_add(j_errors, "comment", "required", "a rejection needs a comment");
         break;
     default:
         break;
@@ -569,7 +572,7 @@ rec_validate_create(enum rec_kind k, const json_t *j_body, const struct rec_when
     int n_errors = (int)json_array_size(j_errors);
     *content = NULL;
     if (create_fields[k] == NULL) {
-        case_error_add(j_errors, "", "unsupported", "this record is not created from JSON");
+        field_error_add(j_errors, "", "unsupported", "this record is not created from JSON");
         return ERR_INVALID;
     }
     json_t *c = decode_fields(j_body, create_fields[k], NULL, when, j_errors);
@@ -577,8 +580,8 @@ rec_validate_create(enum rec_kind k, const json_t *j_body, const struct rec_when
         /* an action starts open; its status moves by update only */
         if (json_object_get(c, "status") || json_object_get(c, "completion_note") ||
             json_object_get(c, "completed_at") || json_object_get(c, "reason"))
-            case_error_add(j_errors, "status", "read_only",
-                           "an action is created open; its status changes by an update");
+            field_error_add(j_errors, "status", "read_only",
+                            "an action is created open; its status changes by an update");
         json_object_set_new(c, "status", json_string("open"));
     }
     if ((int)json_array_size(j_errors) == n_errors)
@@ -610,19 +613,19 @@ action_update(const json_t *current, json_t *c, const struct rec_when *when, jso
     bool finished = from && (strcmp(from, "done") == 0 || strcmp(from, "cancelled") == 0);
 
     if (to == NULL) {
-        case_error_add(j_errors, "status", "required", "an action always has a status");
+        field_error_add(j_errors, "status", "required", "an action always has a status");
         return "capa.action.updated";
     }
     if (!action_move_allowed(from, to)) {
         char detail[128];
         snprintf(detail, sizeof detail, "an action that is %s cannot become %s", from, to);
-        case_error_add(j_errors, "status", "transition", detail);
+        field_error_add(j_errors, "status", "transition", detail);
         return "capa.action.updated";
     }
     if (finished) {
         if (!json_equal(current, c))
-            case_error_add(j_errors, "status", "closed",
-                           "a done or cancelled action cannot change");
+            field_error_add(j_errors, "status", "closed",
+                            "a done or cancelled action cannot change");
         return "capa.action.updated";
     }
     if (strcmp(to, "done") == 0) {
@@ -631,8 +634,8 @@ action_update(const json_t *current, json_t *c, const struct rec_when *when, jso
         return "capa.action.completed";
     }
     if (json_object_get(c, "completed_at") != NULL)
-        case_error_add(j_errors, "completed_at", "unexpected",
-                       "is given with the change of status to done");
+        field_error_add(j_errors, "completed_at", "unexpected",
+                        "is given with the change of status to done");
     if (strcmp(to, "cancelled") == 0) {
         json_object_set_new(c, "cancelled_at", json_string(when->now));
         return "capa.action.cancelled";
@@ -654,10 +657,10 @@ verdict_update(const json_t *current, json_t *v, const struct rec_when *when, js
                  "the verdict comes before the review's scheduled date %.10s: say why it is "
                  "given early",
                  scheduled);
-        case_error_add(j_errors, "early_reason", "required", detail);
+        field_error_add(j_errors, "early_reason", "required", detail);
     } else if (!early && str(v, "early_reason") != NULL) {
-        case_error_add(j_errors, "early_reason", "unexpected",
-                       "belongs to a verdict given before the scheduled date");
+        field_error_add(j_errors, "early_reason", "unexpected",
+                        "belongs to a verdict given before the scheduled date");
     }
 }
 
@@ -672,7 +675,7 @@ rec_validate_update(enum rec_kind k, const json_t *current, const json_t *j_patc
     *content = NULL;
     *event_type = NULL;
     if (!json_is_object(j_patch)) {
-        case_error_add(j_errors, "", "type", "the request body must be a JSON object");
+        field_error_add(j_errors, "", "type", "the request body must be a JSON object");
         return ERR_INVALID;
     }
     switch (k) {
@@ -684,8 +687,8 @@ rec_validate_update(enum rec_kind k, const json_t *current, const json_t *j_patc
     case REC_REVIEW:
         *event_type = "capa.review.recorded";
         if (json_object_get(current, "verdict") != NULL) {
-            case_error_add(j_errors, "verdict", "recorded",
-                           "this review's verdict is recorded; schedule a new review");
+            field_error_add(j_errors, "verdict", "recorded",
+                            "this review's verdict is recorded; schedule a new review");
             break;
         }
         c = decode_fields(j_patch, verdict_fields, NULL, when, j_errors);

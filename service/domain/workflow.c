@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "field.h"
 #include "mem.h"
 
 struct guard_entry {
@@ -234,7 +235,7 @@ add_error(json_t *j_errors, const char *field, const char *code, const char *fmt
     va_start(ap, fmt);
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
-    case_error_add(j_errors, field, code, detail);
+    field_error_add(j_errors, field, code, detail);
 }
 
 static bool
@@ -890,7 +891,7 @@ wf_request_decode(const json_t *j, char to[WF_NAME_MAX], const char **comment, j
     to[0] = '\0';
     *comment = NULL;
     if (!json_is_object(j)) {
-        case_error_add(j_errors, "", "type", "the request body must be a JSON object");
+        field_error_add(j_errors, "", "type", "the request body must be a JSON object");
         return ERR_INVALID;
     }
     json_object_foreach((json_t *)j, key, v)
@@ -898,9 +899,9 @@ wf_request_decode(const json_t *j, char to[WF_NAME_MAX], const char **comment, j
         if (strcmp(key, "to") == 0) {
             const char *s = json_string_value(v);
             if (s == NULL || json_string_length(v) != strlen(s) || !name_valid(s))
-                case_error_add(j_errors, "to", "format",
-                               "must be the name of a state: 1 to 63 lower-case letters, "
-                               "digits or '_'");
+                field_error_add(j_errors, "to", "format",
+                                "must be the name of a state: 1 to 63 lower-case letters, "
+                                "digits or '_'");
             else
                 snprintf(to, WF_NAME_MAX, "%s", s);
         } else if (strcmp(key, "comment") == 0) {
@@ -913,7 +914,7 @@ wf_request_decode(const json_t *j, char to[WF_NAME_MAX], const char **comment, j
         }
     }
     if (json_object_get(j, "to") == NULL)
-        case_error_add(j_errors, "to", "required", "is required");
+        field_error_add(j_errors, "to", "required", "is required");
     return (int)json_array_size(j_errors) > n_errors ? ERR_INVALID : ERR_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "uuid.h"
 
 #define CASE_COLUMNS                                                                               \
     "c.id, c.key, c.kind, c.workflow_id, w.version, c.status, c.title, c.description, "            \
@@ -361,7 +362,7 @@ select_case_row(struct store_conn *c, const char *id_or_key, const char *by_id, 
                 struct case_record *rec, PGresult **res)
 {
     const char *params[] = {id_or_key};
-    bool is_id = chain_is_uuid(id_or_key);
+    bool is_id = uuid_valid(id_or_key);
 
     *res = NULL;
     if (!is_id && !case_key_valid(id_or_key))
@@ -659,7 +660,7 @@ store_idem_claim(struct store_conn *c, const char *principal, const char *key,
         goto out;
     }
     existing->same_request = strcmp(PQgetvalue(res, 0, 0), request_hash) == 0;
-    copy_text(existing->case_id, CHAIN_UUID_LEN, PQgetvalue(res, 0, 1));
+    copy_text(existing->case_id, UUID_LEN, PQgetvalue(res, 0, 1));
     existing->sequence = atoi(PQgetvalue(res, 0, 2));
     rc = ERR_CONFLICT;
 out:

@@ -16,6 +16,7 @@
 #include "embedded.h"
 #include "err.h"
 #include "log.h"
+#include "sha256.h"
 
 /* pg_advisory_lock key: "capa" in ASCII */
 #define MIGRATION_LOCK_KEY "1667330145"
@@ -78,7 +79,7 @@ store_migrations_status(struct store_conn *c, struct store_migrations_status *ou
             char sum[CHAIN_HEX_LEN];
             if (migration_version(capa_migrations[i].name) != version)
                 continue;
-            chain_sha256_hex(capa_migrations[i].data, capa_migrations[i].size, sum);
+            sha256_hex(capa_migrations[i].data, capa_migrations[i].size, sum);
             matched = strcmp(sum, checksum) == 0;
         }
         if (matched)
@@ -117,7 +118,7 @@ apply_one(struct store_conn *c, const struct embedded_file *m)
     int rc;
 
     snprintf(version, sizeof version, "%d", migration_version(m->name));
-    chain_sha256_hex(m->data, m->size, sum);
+    sha256_hex(m->data, m->size, sum);
     if ((rc = db_exec(c, "BEGIN", 0, NULL, NULL)) != ERR_OK)
         return rc;
     /* a migration is a fixed file compiled into the binary, several statements long */

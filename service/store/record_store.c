@@ -7,6 +7,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "uuid.h"
 
 #define RECORD_COLUMNS                                                                             \
     "r.id, r.case_id, r.kind, r.number, r.data::text, r.version, capa_ts(r.created_at), "          \
@@ -114,7 +115,7 @@ store_record_select(struct store_conn *c, const char *case_id, enum rec_kind kin
                     const char *record_id, bool for_update, struct record_row *out)
 {
     const char *params[] = {case_id, rec_kind_name(kind), record_id};
-    if (!chain_is_uuid(record_id))
+    if (!uuid_valid(record_id))
         return ERR_NOT_FOUND;
     return select_one(c,
                       for_update ? "SELECT " RECORD_COLUMNS " FROM case_records r "

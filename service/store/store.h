@@ -29,6 +29,7 @@
 #include "query.h"
 #include "record.h"
 #include "trace.h"
+#include "uuid.h"
 #include "workflow.h"
 
 struct store_pool;
@@ -190,7 +191,7 @@ int store_log_scan(struct store_conn *c, const char *case_id, int after, int lim
  * request hash is the same.
  */
 struct idem_claim {
-    char case_id[CHAIN_UUID_LEN];
+    char case_id[UUID_LEN];
     int sequence;
     bool same_request;
 };
@@ -265,8 +266,8 @@ int store_case_select_with_facts(struct store_conn *c, const char *id_or_key,
  * members are owned references, clean up with store_record_cleanup.
  */
 struct record_row {
-    char id[CHAIN_UUID_LEN];
-    char case_id[CHAIN_UUID_LEN];
+    char id[UUID_LEN];
+    char case_id[UUID_LEN];
     enum rec_kind kind;
     int number;
     json_t *j_data;

@@ -21,6 +21,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "mem.h"
+#include "sha256.h"
 #include "tx.h"
 #include "usecase.h"
 #include "apikey.h"
@@ -123,7 +124,7 @@ authenticate_key(struct app *app, const char *token, struct uc_identity *id, con
         *reason = "malformed_key";
         return ERR_UNAUTHORIZED;
     }
-    if (chain_sha256_hex(token, strlen(token), hash) != ERR_OK)
+    if (sha256_hex(token, strlen(token), hash) != ERR_OK)
         return ERR_INTERNAL;
     x.id = key_id;
     x.hash = hash;
@@ -310,7 +311,7 @@ uc_apikey_create(struct app *app, const char *name, unsigned roles, bool delegat
         return ERR_INTERNAL;
     apikey_format(id, secret, key);
     memset(secret, 0, sizeof secret);
-    if (chain_sha256_hex(key, strlen(key), hash) != ERR_OK) {
+    if (sha256_hex(key, strlen(key), hash) != ERR_OK) {
         rc = ERR_INTERNAL;
         goto out;
     }

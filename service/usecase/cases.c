@@ -11,9 +11,12 @@
 #include <string.h>
 
 #include "err.h"
+#include "field.h"
 #include "log.h"
+#include "sha256.h"
 #include "tx.h"
 #include "usecase.h"
+#include "uuid.h"
 #include "workflow.h"
 
 void
@@ -77,7 +80,7 @@ tx_idem_init(struct tx_idem *idem, const char *key, const struct uc_origin *orig
     snprintf(idem->owner, sizeof idem->owner, "%s:%s", origin->who->kind, origin->who->subject);
     /* the same request is the same JSON value, however its text was laid out */
     if ((text = canonical(op ? j : j_request)) != NULL)
-        rc = chain_sha256_hex(text, strlen(text), idem->hash);
+        rc = sha256_hex(text, strlen(text), idem->hash);
     free(text);
     json_decref(j);
     return rc;
@@ -151,7 +154,7 @@ int
 tx_append_event(struct store_conn *c, const struct case_record *rec, const char *type,
                 const json_t *j_change, const struct uc_origin *origin)
 {
-    char event_id[CHAIN_UUID_LEN], prev[CHAIN_HEX_LEN], hash[CHAIN_HEX_LEN];
+    char event_id[UUID_LEN], prev[CHAIN_HEX_LEN], hash[CHAIN_HEX_LEN];
     json_t *j_data = j_change ? json_deep_copy(j_change) : json_object();
     char *data = NULL, *actor_json = tx_actor_text(origin->who);
     int rc = ERR_INTERNAL;
@@ -159,7 +162,7 @@ tx_append_event(struct store_conn *c, const struct case_record *rec, const char 
     if (j_data == NULL || actor_json == NULL ||
         json_object_set_new(j_data, "case", case_to_json(rec)) != 0)
         goto out;
-    if ((data = canonical(j_data)) == NULL || chain_uuid_v4(event_id) != ERR_OK)
+    if ((data = canonical(j_data)) == NULL || uuid_v4(event_id) != ERR_OK)
         goto out;
     if (rec->version == 1)
         memcpy(prev, chain_genesis, CHAIN_HEX_LEN);
@@ -252,8 +255,8 @@ due_dates(struct case_record *rec, const struct wf_definition *def, json_t *j_er
     wf_sla_days(def, rec->severity, &contain_days, &close_days);
     if (case_due_dates(rec, contain_days, close_days) == ERR_OK)
         return ERR_OK;
-    case_error_add(j_errors, "detected_at", "range",
-                   "is too late: the due dates it gives would fall after 9999-12-31");
+    field_error_add(j_errors, "detected_at", "range",
+                    "is too late: the due dates it gives would fall after 9999-12-31");
     return ERR_INVALID;
 }
 
@@ -280,7 +283,7 @@ create_tx(struct store_conn *c, void *arg)
     json_decref(x->j_replay);
     x->j_replay = NULL;
     json_array_clear(x->st->j_errors);
-    if ((rc = chain_uuid_v4(rec->id)) != ERR_OK)
+    if ((rc = uuid_v4(rec->id)) != ERR_OK)
         goto out;
     /* a retry of a request that already succeeded is answered as it was answered */
     if ((rc = tx_idem_begin(c, &x->idem, rec->id, "case", &x->j_replay, x->st)) != ERR_OK ||

@@ -8,9 +8,11 @@
 
 #include "chain.h"
 #include "err.h"
+#include "field.h"
 #include "relay.h"
 #include "tx.h"
 #include "usecase.h"
+#include "uuid.h"
 
 #define FEED_LIMIT_MAX 1000
 #define FEED_LIMIT_DEFAULT 100
@@ -90,13 +92,13 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
         if (strcmp(name, "after") == 0) {
             after = s;
             if (!parse_position(s, x.after_txid, x.after_position))
-                case_error_add(st->j_errors, name, "invalid",
-                               "must be a feed position \"<txid>.<position>\" from next_after or "
-                               "an event's feedposition");
+                field_error_add(st->j_errors, name, "invalid",
+                                "must be a feed position \"<txid>.<position>\" from next_after or "
+                                "an event's feedposition");
         } else if (strcmp(name, "limit") == 0) {
             long n;
             if (!case_query_int(s, 1, FEED_LIMIT_MAX, &n))
-                case_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 1000");
+                field_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 1000");
             else
                 x.limit = (int)n;
         } else if (strcmp(name, "type") == 0) {
@@ -105,18 +107,18 @@ uc_events_list(struct app *app, const json_t *j_params, json_t **j_page, struct 
             if (strncmp(s, cfg->event_type_prefix, n) != 0 || strlen(s + n) == 0 ||
                 strlen(s + n) > 100 ||
                 strspn(s + n, "abcdefghijklmnopqrstuvwxyz._") != strlen(s + n))
-                case_error_add(st->j_errors, name, "invalid",
-                               "must be an event type of this service, e.g. capa.case.created");
+                field_error_add(st->j_errors, name, "invalid",
+                                "must be an event type of this service, e.g. capa.case.created");
             else
                 snprintf(x.type_stored, sizeof x.type_stored, "capa.%s", s + n);
         } else if (strcmp(name, "case_id") == 0) {
-            if (!chain_is_uuid(s))
-                case_error_add(st->j_errors, name, "invalid", "must be a case id (UUID)");
+            if (!uuid_valid(s))
+                field_error_add(st->j_errors, name, "invalid", "must be a case id (UUID)");
             else
                 x.case_id = s;
         } else {
-            case_error_add(st->j_errors, name, "unknown",
-                           "is not a query parameter of this endpoint");
+            field_error_add(st->j_errors, name, "unknown",
+                            "is not a query parameter of this endpoint");
         }
     }
     if (json_array_size(st->j_errors) > 0) {

@@ -11,10 +11,13 @@
 #include "cursor.h"
 #include "dtime.h"
 #include "err.h"
+#include "field.h"
 #include "log.h"
 #include "mem.h"
+#include "sha256.h"
 #include "tx.h"
 #include "usecase.h"
+#include "uuid.h"
 #include "workflow.h"
 
 static const struct principal system_actor = {.kind = "system", .subject = "capa"};
@@ -100,7 +103,7 @@ approval_step(const struct wf_definition *def, const struct case_record *rec, co
     else
         snprintf(detail, sizeof detail, "must be a step of this case's workflow: %s",
                  wf_steps_text(def, steps, sizeof steps));
-    case_error_add(st->j_errors, "step", "unknown", detail);
+    field_error_add(st->j_errors, "step", "unknown", detail);
     return ERR_INVALID;
 }
 
@@ -181,10 +184,10 @@ resolve_link(struct store_conn *c, const struct case_record *rec, json_t *conten
     struct case_record other = {0};
     int rc = store_case_select(c, target, false, &other);
     if (rc == ERR_NOT_FOUND) {
-        case_error_add(st->j_errors, "target_case", "unknown", "no case has this id or key");
+        field_error_add(st->j_errors, "target_case", "unknown", "no case has this id or key");
         rc = ERR_INVALID;
     } else if (rc == ERR_OK && strcmp(other.id, rec->id) == 0) {
-        case_error_add(st->j_errors, "target_case", "self", "a case cannot be linked to itself");
+        field_error_add(st->j_errors, "target_case", "self", "a case cannot be linked to itself");
         rc = ERR_INVALID;
     } else if (rc == ERR_OK) {
         json_object_del(content, "target_case");
@@ -247,7 +250,7 @@ insert_record(struct store_conn *c, struct create_ctx *x, const json_t *content,
     r->kind = x->kind;
     r->cycle = rec->cycle;
     snprintf(r->case_id, sizeof r->case_id, "%s", rec->id);
-    if (r->j_data == NULL || r->j_created_by == NULL || chain_uuid_v4(r->id) != ERR_OK)
+    if (r->j_data == NULL || r->j_created_by == NULL || uuid_v4(r->id) != ERR_OK)
         return ERR_INTERNAL;
     if (x->kind == REC_LINK && (rc = resolve_link(c, rec, r->j_data, x->st)) != ERR_OK)
         return rc;
@@ -256,8 +259,8 @@ insert_record(struct store_conn *c, struct create_ctx *x, const json_t *content,
         rc = store_record_select(c, rec->id, REC_EVIDENCE, x->supersedes, false, &old);
         store_record_cleanup(&old);
         if (rc == ERR_NOT_FOUND) {
-            case_error_add(x->st->j_errors, "supersedes", "unknown",
-                           "is not an evidence record of this case");
+            field_error_add(x->st->j_errors, "supersedes", "unknown",
+                            "is not an evidence record of this case");
             return ERR_INVALID;
         }
         if (rc != ERR_OK)
@@ -723,15 +726,15 @@ uc_evidence_add(struct app *app, const struct uc_origin *origin, const char *cas
 
     *j_record = NULL;
     if (!rec_filename_valid(filename))
-        case_error_add(st->j_errors, "filename", "format",
-                       "must be 1 to 255 bytes without '/', '\\\\' or control characters");
+        field_error_add(st->j_errors, "filename", "format",
+                        "must be 1 to 255 bytes without '/', '\\\\' or control characters");
     if (!rec_media_type_valid(media_type))
-        case_error_add(st->j_errors, "media_type", "format", "must be a media type type/subtype");
-    if (supersedes != NULL && !chain_is_uuid(supersedes))
-        case_error_add(st->j_errors, "supersedes", "format", "must be an evidence id");
+        field_error_add(st->j_errors, "media_type", "format", "must be a media type type/subtype");
+    if (supersedes != NULL && !uuid_valid(supersedes))
+        field_error_add(st->j_errors, "supersedes", "format", "must be an evidence id");
     if (json_array_size(st->j_errors) > 0)
         return ERR_INVALID;
-    if (chain_sha256_hex(bytes, len, sha) != ERR_OK)
+    if (sha256_hex(bytes, len, sha) != ERR_OK)
         return ERR_INTERNAL;
     content =
         json_pack("{s:s, s:s, s:I, s:s, s:s?}", "filename", filename, "media_type", media_type,
@@ -848,13 +851,13 @@ uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct
             for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
                 if (strcmp(t, "open") && strcmp(t, "in_progress") && strcmp(t, "done") &&
                     strcmp(t, "cancelled"))
-                    case_error_add(st->j_errors, name, "invalid",
-                                   "must be a comma list of open, in_progress, done, cancelled");
+                    field_error_add(st->j_errors, name, "invalid",
+                                    "must be a comma list of open, in_progress, done, cancelled");
                 json_array_append_new(x.q.j_status, json_string(t));
             }
             free(copy);
             if (json_array_size(x.q.j_status) == 0)
-                case_error_add(st->j_errors, name, "invalid", "must not be empty");
+                field_error_add(st->j_errors, name, "invalid", "must not be empty");
         } else if (strcmp(name, "overdue") == 0 &&
                    (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
             x.q.overdue = strcmp(s, "true") == 0;
@@ -865,13 +868,13 @@ uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct
         } else if (strcmp(name, "limit") == 0) {
             long n;
             if (!case_query_int(s, 1, 200, &n))
-                case_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 200");
+                field_error_add(st->j_errors, name, "invalid", "must be an integer from 1 to 200");
             else
                 x.q.limit = (int)n;
         } else if (strcmp(name, "cursor") == 0) {
             if (cursor_decode(s, &after) != ERR_OK || strcmp(after.sort, "actions") != 0 ||
-                !iso_date(after.key) || !chain_is_uuid(after.id)) {
-                case_error_add(st->j_errors, name, "invalid", "is not a cursor of this list");
+                !iso_date(after.key) || !uuid_valid(after.id)) {
+                field_error_add(st->j_errors, name, "invalid", "is not a cursor of this list");
             } else {
                 x.last = after;
                 x.q.after_due = x.last.key;
@@ -879,12 +882,12 @@ uc_actions_list(struct app *app, const json_t *j_params, json_t **j_page, struct
             }
         } else if (strcmp(name, "assignee") == 0 || strcmp(name, "overdue") == 0 ||
                    strcmp(name, "due_before") == 0 || strcmp(name, "due_after") == 0) {
-            case_error_add(st->j_errors, name, "invalid",
-                           "assignee: 1 to 200 characters; overdue: true or false; dates: "
-                           "YYYY-MM-DD");
+            field_error_add(st->j_errors, name, "invalid",
+                            "assignee: 1 to 200 characters; overdue: true or false; dates: "
+                            "YYYY-MM-DD");
         } else {
-            case_error_add(st->j_errors, name, "unknown",
-                           "is not a query parameter of this endpoint");
+            field_error_add(st->j_errors, name, "unknown",
+                            "is not a query parameter of this endpoint");
         }
     }
     if (json_array_size(st->j_errors) > 0) {

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mem.h"
 #include "store.h"
+#include "uuid.h"
 
 const double relay_latency_bounds[RELAY_LATENCY_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                             0.1,   0.25,   0.5,   1,    5,     30};
@@ -38,7 +39,7 @@ struct round;
 struct slot {
     struct round *rd;
     long long position;
-    char case_id[CHAIN_UUID_LEN];
+    char case_id[UUID_LEN];
     double occurred_s; /* epoch seconds of the writing transaction */
     enum slot_result result;
     char reason[128];

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "field.h"
 #include "log.h"
 #include "tx.h"
 #include "usecase.h"
@@ -48,7 +49,7 @@ uc_workflow_put(struct app *app, const char *kind, const json_t *j_definition, j
     if ((rc = wf_definition_parse(j_definition, &def, st->j_errors)) != ERR_OK)
         return rc;
     if (def->kind != (enum case_kind)k) {
-        case_error_add(st->j_errors, "kind", "mismatch", "must be the kind named in the path");
+        field_error_add(st->j_errors, "kind", "mismatch", "must be the kind named in the path");
         wf_definition_free(def);
         return ERR_INVALID;
     }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "sha256.h"
 #include "testlib.h"
 
 #define FILE_BYTES (1536 * 1024 + 7) /* larger than any read buffer on the way */
@@ -66,15 +67,6 @@ binary_file(size_t len, uint64_t seed)
 }
 
 static void
-sha256_hex(const void *data, size_t len, char out[65])
-{
-    unsigned char d[32];
-    assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d), 0);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
-static void
 sha256_b64(const void *data, size_t len, char out[64])
 {
     unsigned char d[32];
@@ -108,7 +100,7 @@ assert_download(const char *rid, const void *data, size_t len, const char *media
     assert_int_equal(r.body_len, len);
     assert_memory_equal(r.body, data, len);
     assert_string_equal(r.content_type, media_type);
-    sha256_hex(data, len, sha);
+    tl_sha256_hex(data, len, sha);
     char etag[70];
     snprintf(etag, sizeof etag, "\"%s\"", sha);
     assert_string_equal(r.etag, etag);
@@ -204,7 +196,7 @@ test_multipart_stores_the_file_not_the_envelope(void **state)
     struct part p = {"file", "report.pdf", "application/pdf", file, FILE_BYTES};
 
     assert_int_equal(post_multipart(&p, 1, NULL, &j), 201);
-    sha256_hex(file, FILE_BYTES, sha);
+    tl_sha256_hex(file, FILE_BYTES, sha);
     assert_string_equal(tl_str(j, "sha256"), sha);
     assert_int_equal(tl_int(j, "size"), FILE_BYTES);
     assert_string_equal(tl_str(j, "filename"), "report.pdf");
@@ -310,7 +302,7 @@ test_curl_command_line_upload(void **state)
     json_t *j = json_load_file(out_path, 0, NULL);
     assert_non_null(j);
     char sha[65];
-    sha256_hex(file, 300 * 1024, sha);
+    tl_sha256_hex(file, 300 * 1024, sha);
     assert_string_equal(tl_str(j, "sha256"), sha);
     assert_string_equal(tl_str(j, "filename"), "scan report.pdf");
     assert_string_equal(tl_str(j, "media_type"), "application/pdf");

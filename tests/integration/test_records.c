@@ -25,6 +25,7 @@
 #include <gnutls/gnutls.h>
 
 #include "harness.h"
+#include "sha256.h"
 #include "testlib.h"
 #include "iso27001.h"
 #include "apikey.h"
@@ -928,15 +929,6 @@ pseudo_random_bytes(size_t len, uint64_t seed)
     return (char *)b;
 }
 
-static void
-sha256_hex(const void *bytes, size_t len, char out[65])
-{
-    unsigned char digest[32];
-    assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, bytes, len, digest), 0);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-}
-
 static long
 upload(const char *case_id, const char *query, const char *media_type, const char *bytes,
        size_t len, struct http_resp *r)
@@ -1034,7 +1026,7 @@ test_evidence_round_trip_and_limits(void **state)
     bytes[len - 1] = (char)0xFF;
     assert_non_null(memchr(bytes + 1, 0, len - 2));
     assert_non_null(memchr(bytes + 1, 0xFF, len - 2));
-    sha256_hex(bytes, len, sha);
+    tl_sha256_hex(bytes, len, sha);
 
     assert_int_equal(upload(id, "?filename=dump.bin", "application/octet-stream", bytes, len, &r),
                      201);

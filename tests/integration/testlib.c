@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
 #include <cmocka.h>
 
 const char *
@@ -205,4 +208,13 @@ tl_log_line(const char *text, const char *request_id, const char *msg_prefix)
         line += n + (line[n] == '\n');
     }
     return NULL;
+}
+
+void
+tl_sha256_hex(const void *bytes, size_t len, char out[65])
+{
+    unsigned char digest[32];
+    assert_int_equal(gnutls_hash_fast(GNUTLS_DIG_SHA256, bytes, len, digest), 0);
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
 }

@@ -17,6 +17,7 @@
  *   tl_today                the database's date today (UTC), YYYY-MM-DD
  *   tl_stderr_begin/_end    what this process (the server in it) writes to stderr
  *   tl_log_line             the log line of a request id and a message
+ *   tl_sha256_hex           SHA-256 in hex, computed apart from the service's code
  */
 #ifndef CAPA_TESTLIB_H
 #define CAPA_TESTLIB_H
@@ -72,5 +73,8 @@ char *tl_stderr_end(struct tl_capture *c);
  * "msg" starts with msg_prefix (new reference), or NULL.
  */
 json_t *tl_log_line(const char *text, const char *request_id, const char *msg_prefix);
+
+/* The SHA-256 of len bytes as 64 lower-case hex digits and a NUL (GnuTLS, not capa's code). */
+void tl_sha256_hex(const void *bytes, size_t len, char out[65]);
 
 #endif

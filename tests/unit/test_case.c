@@ -11,6 +11,7 @@
 
 #include "case.h"
 #include "err.h"
+#include "field.h"
 
 /* A valid nonconformity with every optional field set. */
 static const char nc_body_text[] =
@@ -232,15 +233,15 @@ test_case_severity_allowed_by_kind(void **state)
     assert_false(case_severity_allowed(CASE_KIND_IMPROVEMENT, CASE_SEV_OBSERVATION));
 }
 
-/* --- case_error_add, case_record_cleanup ------------------------------------------------ */
+/* --- field_error_add, case_record_cleanup ------------------------------------------------ */
 
 static void
-test_case_error_add_appends_entry(void **state)
+test_field_error_add_appends_entry(void **state)
 {
     (void)state;
     json_t *j_errors = json_array();
-    case_error_add(j_errors, "title", "required", "is required");
-    case_error_add(NULL, "title", "required", "is required"); /* no-op */
+    field_error_add(j_errors, "title", "required", "is required");
+    field_error_add(NULL, "title", "required", "is required"); /* no-op */
     assert_int_equal(json_array_size(j_errors), 1);
     json_t *want =
         load("[{\"field\": \"title\", \"code\": \"required\", \"detail\": \"is required\"}]");
@@ -254,12 +255,12 @@ test_case_error_add_appends_entry(void **state)
  * is recorded with '?' for each byte that is not valid UTF-8, not dropped.
  */
 static void
-test_case_error_add_keeps_error_cut_inside_character(void **state)
+test_field_error_add_keeps_error_cut_inside_character(void **state)
 {
     (void)state;
     json_t *j_errors = json_array();
-    case_error_add(j_errors, "external_refs[0].caf\xc3", "unknown", "caf\xc3 is unknown\xe2\x82");
-    case_error_add(j_errors, "sla_days.\xf0\x9f\x98", "unknown_severity", "x\xed\xa0\x80y");
+    field_error_add(j_errors, "external_refs[0].caf\xc3", "unknown", "caf\xc3 is unknown\xe2\x82");
+    field_error_add(j_errors, "sla_days.\xf0\x9f\x98", "unknown_severity", "x\xed\xa0\x80y");
     json_t *want = load("[{\"field\": \"external_refs[0].caf?\", \"code\": \"unknown\","
                         "  \"detail\": \"caf? is unknown??\"},"
                         " {\"field\": \"sla_days.???\", \"code\": \"unknown_severity\","
@@ -387,7 +388,7 @@ test_case_input_decode_existing_errors_not_counted(void **state)
     struct case_record rec = {0};
     json_t *body = nc_body();
     json_t *j_errors = json_array();
-    case_error_add(j_errors, "other", "code", "from an earlier check");
+    field_error_add(j_errors, "other", "code", "from an earlier check");
     assert_int_equal(case_input_decode(body, &rec, j_errors), ERR_OK);
     assert_int_equal(json_array_size(j_errors), 1);
     case_record_cleanup(&rec);
@@ -1493,11 +1494,11 @@ test_case_external_refs_decode_cut_member_name_still_refused(void **state)
 }
 
 static void
-test_case_error_add_repairs_invalid_utf8(void **state)
+test_field_error_add_repairs_invalid_utf8(void **state)
 {
     (void)state;
     json_t *j_errors = json_array();
-    case_error_add(j_errors, "ab\xc3", "unknown", "\xff bad \xed\xa0\x80 \xc3\xa9");
+    field_error_add(j_errors, "ab\xc3", "unknown", "\xff bad \xed\xa0\x80 \xc3\xa9");
     assert_int_equal(json_array_size(j_errors), 1);
     json_t *e = json_array_get(j_errors, 0);
     assert_string_equal(json_string_value(json_object_get(e, "field")), "ab?");
@@ -1512,11 +1513,11 @@ test_case_utf8_repair_keeps_valid_text(void **state)
     char valid[] = "plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
     char copy[sizeof valid];
     memcpy(copy, valid, sizeof valid);
-    case_utf8_repair(copy);
+    field_utf8_repair(copy);
     assert_string_equal(copy, valid);
     /* overlong, surrogate, past U+10FFFF, truncated, lone continuation */
     char bad[] = "\xc0\xaf|\xe0\x80\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xe2\x82|\x80";
-    case_utf8_repair(bad);
+    field_utf8_repair(bad);
     assert_string_equal(bad, "??|???|???|????|??|?");
 }
 
@@ -1528,8 +1529,8 @@ main(void)
         cmocka_unit_test(test_case_severity_from_text_round_trip),
         cmocka_unit_test(test_case_source_from_text_round_trip),
         cmocka_unit_test(test_case_severity_allowed_by_kind),
-        cmocka_unit_test(test_case_error_add_appends_entry),
-        cmocka_unit_test(test_case_error_add_keeps_error_cut_inside_character),
+        cmocka_unit_test(test_field_error_add_appends_entry),
+        cmocka_unit_test(test_field_error_add_keeps_error_cut_inside_character),
         cmocka_unit_test(test_case_record_cleanup_zeroes_record),
         cmocka_unit_test(test_case_input_decode_valid_nonconformity),
         cmocka_unit_test(test_case_input_decode_valid_improvement_defaults),
@@ -1600,7 +1601,7 @@ main(void)
         cmocka_unit_test(test_case_next_due_follows_progress),
         cmocka_unit_test(test_case_next_due_no_containment_deadline),
         cmocka_unit_test(test_case_external_refs_decode_cut_member_name_still_refused),
-        cmocka_unit_test(test_case_error_add_repairs_invalid_utf8),
+        cmocka_unit_test(test_field_error_add_repairs_invalid_utf8),
         cmocka_unit_test(test_case_utf8_repair_keeps_valid_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

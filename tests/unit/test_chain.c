@@ -11,6 +11,8 @@
 
 #include "chain.h"
 #include "err.h"
+#include "sha256.h"
+#include "uuid.h"
 
 static const char hex_digits[] = "0123456789abcdef";
 
@@ -33,14 +35,14 @@ static void
 expect_sha256(const char *input, const char *want)
 {
     char out[CHAIN_HEX_LEN];
-    assert_int_equal(chain_sha256_hex(input, strlen(input), out), ERR_OK);
+    assert_int_equal(sha256_hex(input, strlen(input), out), ERR_OK);
     assert_string_equal(out, want);
 }
 
-/* --- chain_sha256_hex ------------------------------------------------------------------- */
+/* --- sha256_hex ------------------------------------------------------------------- */
 
 static void
-test_chain_sha256_hex_known_vectors(void **state)
+test_sha256_hex_known_vectors(void **state)
 {
     (void)state;
     /* FIPS 180-2 / NIST examples */
@@ -51,12 +53,12 @@ test_chain_sha256_hex_known_vectors(void **state)
 }
 
 static void
-test_chain_sha256_hex_binary_input_uses_length(void **state)
+test_sha256_hex_binary_input_uses_length(void **state)
 {
     (void)state;
     char with_nul[CHAIN_HEX_LEN], prefix[CHAIN_HEX_LEN];
-    assert_int_equal(chain_sha256_hex("abc\0def", 7, with_nul), ERR_OK);
-    assert_int_equal(chain_sha256_hex("abc", 3, prefix), ERR_OK);
+    assert_int_equal(sha256_hex("abc\0def", 7, with_nul), ERR_OK);
+    assert_int_equal(sha256_hex("abc", 3, prefix), ERR_OK);
     assert_string_not_equal(with_nul, prefix);
     assert_int_equal(strlen(with_nul), CHAIN_HEX_LEN - 1);
     assert_int_equal(strspn(with_nul, hex_digits), CHAIN_HEX_LEN - 1);
@@ -93,12 +95,12 @@ test_chain_hash_equals_sha256_of_joined_fields(void **state)
     (void)state;
     struct chain_entry e = sample_entry();
     char prev[CHAIN_HEX_LEN], joined[1024], want[CHAIN_HEX_LEN], got[CHAIN_HEX_LEN];
-    assert_int_equal(chain_sha256_hex("previous", 8, prev), ERR_OK);
+    assert_int_equal(sha256_hex("previous", 8, prev), ERR_OK);
     e.sequence = 17;
     int n = snprintf(joined, sizeof joined, "%s\x1f%s\x1f%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s", prev,
                      e.event_id, e.case_id, e.sequence, e.type, e.actor, e.occurred_at, e.data);
     assert_true(n > 0 && (size_t)n < sizeof joined);
-    assert_int_equal(chain_sha256_hex(joined, (size_t)n, want), ERR_OK);
+    assert_int_equal(sha256_hex(joined, (size_t)n, want), ERR_OK);
     assert_int_equal(chain_hash(prev, &e, got), ERR_OK);
     assert_string_equal(got, want);
 }
@@ -203,7 +205,7 @@ test_chain_hash_chain_detects_altered_history(void **state)
     assert_string_not_equal(h2, h2x);
 }
 
-/* --- chain_uuid_v4 ---------------------------------------------------------------------- */
+/* --- uuid_v4 ---------------------------------------------------------------------- */
 
 static int
 compare_uuid(const void *a, const void *b)
@@ -212,12 +214,12 @@ compare_uuid(const void *a, const void *b)
 }
 
 static void
-test_chain_uuid_v4_format(void **state)
+test_uuid_v4_format(void **state)
 {
     (void)state;
     for (int n = 0; n < 200; n++) {
-        char u[CHAIN_UUID_LEN];
-        assert_int_equal(chain_uuid_v4(u), ERR_OK);
+        char u[UUID_LEN];
+        assert_int_equal(uuid_v4(u), ERR_OK);
         assert_int_equal(strlen(u), 36);
         for (int i = 0; i < 36; i++) {
             if (i == 8 || i == 13 || i == 18 || i == 23)
@@ -227,20 +229,20 @@ test_chain_uuid_v4_format(void **state)
         }
         assert_int_equal(u[14], '4');           /* version 4 */
         assert_non_null(strchr("89ab", u[19])); /* RFC 4122 variant */
-        assert_true(chain_is_uuid(u));
+        assert_true(uuid_valid(u));
     }
 }
 
 static void
-test_chain_uuid_v4_unique(void **state)
+test_uuid_v4_unique(void **state)
 {
     (void)state;
     enum { N = 5000 };
-    char(*ids)[CHAIN_UUID_LEN] = calloc(N, CHAIN_UUID_LEN);
+    char(*ids)[UUID_LEN] = calloc(N, UUID_LEN);
     assert_non_null(ids);
     for (int i = 0; i < N; i++)
-        assert_int_equal(chain_uuid_v4(ids[i]), ERR_OK);
-    qsort(ids, N, CHAIN_UUID_LEN, compare_uuid);
+        assert_int_equal(uuid_v4(ids[i]), ERR_OK);
+    qsort(ids, N, UUID_LEN, compare_uuid);
     for (int i = 1; i < N; i++)
         if (strcmp(ids[i - 1], ids[i]) == 0) {
             free(ids);
@@ -250,14 +252,14 @@ test_chain_uuid_v4_unique(void **state)
 }
 
 static void
-test_chain_uuid_v4_random_bits_vary(void **state)
+test_uuid_v4_random_bits_vary(void **state)
 {
     (void)state;
     /* every non-fixed hex position takes more than one value over many draws */
     char seen[36][16] = {{0}};
     for (int n = 0; n < 500; n++) {
-        char u[CHAIN_UUID_LEN];
-        assert_int_equal(chain_uuid_v4(u), ERR_OK);
+        char u[UUID_LEN];
+        assert_int_equal(uuid_v4(u), ERR_OK);
         for (int i = 0; i < 36; i++) {
             const char *p = strchr(hex_digits, u[i]);
             if (p != NULL && u[i] != '\0')
@@ -277,38 +279,38 @@ test_chain_uuid_v4_random_bits_vary(void **state)
     }
 }
 
-/* --- chain_is_uuid ---------------------------------------------------------------------- */
+/* --- uuid_valid ---------------------------------------------------------------------- */
 
 static void
 test_chain_is_uuid_accepts_canonical_forms(void **state)
 {
     (void)state;
-    assert_true(chain_is_uuid("0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d"));
-    assert_true(chain_is_uuid("0B8E2F3C-5D61-4A7B-8C9D-1E2F3A4B5C6D"));
-    assert_true(chain_is_uuid("00000000-0000-0000-0000-000000000000"));
+    assert_true(uuid_valid("0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d"));
+    assert_true(uuid_valid("0B8E2F3C-5D61-4A7B-8C9D-1E2F3A4B5C6D"));
+    assert_true(uuid_valid("00000000-0000-0000-0000-000000000000"));
 }
 
 static void
 test_chain_is_uuid_rejects_bad_forms(void **state)
 {
     (void)state;
-    assert_false(chain_is_uuid(NULL));
-    assert_false(chain_is_uuid(""));
-    assert_false(chain_is_uuid("0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6"));   /* 35 chars */
-    assert_false(chain_is_uuid("0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d0")); /* 37 chars */
-    assert_false(chain_is_uuid("0b8e2f3c5d614a7b8c9d1e2f3a4b5c6d"));      /* no hyphens */
-    assert_false(chain_is_uuid("0b8e2f3c-5d61-4a7b-8c9d1-e2f3a4b5c6d"));  /* hyphen moved */
-    assert_false(chain_is_uuid("0b8e2f3g-5d61-4a7b-8c9d-1e2f3a4b5c6d"));  /* not hex */
-    assert_false(chain_is_uuid("{b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d}"));
-    assert_false(chain_is_uuid("0b8e2f3c 5d61-4a7b-8c9d-1e2f3a4b5c6d"));
+    assert_false(uuid_valid(NULL));
+    assert_false(uuid_valid(""));
+    assert_false(uuid_valid("0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6"));   /* 35 chars */
+    assert_false(uuid_valid("0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d0")); /* 37 chars */
+    assert_false(uuid_valid("0b8e2f3c5d614a7b8c9d1e2f3a4b5c6d"));      /* no hyphens */
+    assert_false(uuid_valid("0b8e2f3c-5d61-4a7b-8c9d1-e2f3a4b5c6d"));  /* hyphen moved */
+    assert_false(uuid_valid("0b8e2f3g-5d61-4a7b-8c9d-1e2f3a4b5c6d"));  /* not hex */
+    assert_false(uuid_valid("{b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d}"));
+    assert_false(uuid_valid("0b8e2f3c 5d61-4a7b-8c9d-1e2f3a4b5c6d"));
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chain_sha256_hex_known_vectors),
-        cmocka_unit_test(test_chain_sha256_hex_binary_input_uses_length),
+        cmocka_unit_test(test_sha256_hex_known_vectors),
+        cmocka_unit_test(test_sha256_hex_binary_input_uses_length),
         cmocka_unit_test(test_chain_genesis_all_zero),
         cmocka_unit_test(test_chain_hash_known_value),
         cmocka_unit_test(test_chain_hash_equals_sha256_of_joined_fields),
@@ -317,9 +319,9 @@ main(void)
         cmocka_unit_test(test_chain_hash_changes_with_prev_hash),
         cmocka_unit_test(test_chain_hash_field_boundaries_matter),
         cmocka_unit_test(test_chain_hash_chain_detects_altered_history),
-        cmocka_unit_test(test_chain_uuid_v4_format),
-        cmocka_unit_test(test_chain_uuid_v4_unique),
-        cmocka_unit_test(test_chain_uuid_v4_random_bits_vary),
+        cmocka_unit_test(test_uuid_v4_format),
+        cmocka_unit_test(test_uuid_v4_unique),
+        cmocka_unit_test(test_uuid_v4_random_bits_vary),
         cmocka_unit_test(test_chain_is_uuid_accepts_canonical_forms),
         cmocka_unit_test(test_chain_is_uuid_rejects_bad_forms),
     };

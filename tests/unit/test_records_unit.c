@@ -19,6 +19,7 @@
 
 #include "case.h"
 #include "err.h"
+#include "field.h"
 #include "record.h"
 #include "workflow.h"
 
@@ -527,7 +528,7 @@ test_create_existing_errors_not_counted(void **state)
     (void)state;
     json_t *j_errors = json_array(), *content = NULL;
     json_t *body = load(comment_text);
-    case_error_add(j_errors, "earlier", "code", "an earlier problem");
+    field_error_add(j_errors, "earlier", "code", "an earlier problem");
     assert_int_equal(rec_validate_create(REC_COMMENT, body, &when, &content, j_errors), ERR_OK);
     assert_non_null(content);
     assert_int_equal(json_array_size(j_errors), 1);
