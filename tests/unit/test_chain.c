@@ -282,7 +282,7 @@ test_uuid_v4_random_bits_vary(void **state)
 /* --- uuid_valid ---------------------------------------------------------------------- */
 
 static void
-test_chain_is_uuid_accepts_canonical_forms(void **state)
+test_uuid_valid_accepts_canonical_forms(void **state)
 {
     (void)state;
     assert_true(uuid_valid("0b8e2f3c-5d61-4a7b-8c9d-1e2f3a4b5c6d"));
@@ -291,7 +291,7 @@ test_chain_is_uuid_accepts_canonical_forms(void **state)
 }
 
 static void
-test_chain_is_uuid_rejects_bad_forms(void **state)
+test_uuid_valid_rejects_bad_forms(void **state)
 {
     (void)state;
     assert_false(uuid_valid(NULL));
@@ -322,8 +322,8 @@ main(void)
         cmocka_unit_test(test_uuid_v4_format),
         cmocka_unit_test(test_uuid_v4_unique),
         cmocka_unit_test(test_uuid_v4_random_bits_vary),
-        cmocka_unit_test(test_chain_is_uuid_accepts_canonical_forms),
-        cmocka_unit_test(test_chain_is_uuid_rejects_bad_forms),
+        cmocka_unit_test(test_uuid_valid_accepts_canonical_forms),
+        cmocka_unit_test(test_uuid_valid_rejects_bad_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
