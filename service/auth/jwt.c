@@ -72,6 +72,7 @@
 
 #include <rhonabwy.h>
 
+#include "b64url.h"
 #include "err.h"
 #include "file.h"
 #include "jwt.h"
@@ -576,51 +577,6 @@ jwt_verifier_key_count(const struct jwt_verifier *v)
 
 /* --- verification ------------------------------------------------------------------------- */
 
-static int
-b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-/*
- * Decode n characters of canonical unpadded base64url into out (at least
- * n * 3 / 4 bytes). Returns the decoded length, or -1 if a character is
- * outside the alphabet, the length is impossible, or unused bits are set.
- */
-static long
-b64url_decode(const char *in, size_t n, unsigned char *out)
-{
-    unsigned acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    if (n % 4 == 1)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int d = b64url_value((unsigned char)in[i]);
-        if (d < 0)
-            return -1;
-        acc = ((acc << 6) | (unsigned)d) & 0xffffu;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (acc & ((1u << bits) - 1u))
-        return -1;
-    return (long)o;
-}
-
 /*
  * Decode a base64url segment holding a JSON object. Returns ERR_OK and a new
  * reference in *j_out, ERR_UNAUTHORIZED if it is not one, ERR_INTERNAL when
@@ -630,7 +586,7 @@ static int
 segment_object(const char *seg, size_t n, unsigned char *buf, json_t **j_out)
 {
     json_error_t jerr;
-    long len = b64url_decode(seg, n, buf);
+    long len = b64url_decode(seg, n, buf, n * 3 / 4);
     *j_out = NULL;
     if (len <= 0)
         return ERR_UNAUTHORIZED;
@@ -804,7 +760,7 @@ jwt_verifyn(const struct jwt_verifier *v, const char *token, size_t len, time_t 
             if (ndots == 2)
                 goto out;
             dot[ndots++] = token + i;
-        } else if (b64url_value((unsigned char)token[i]) < 0) {
+        } else if (b64url_digit((unsigned char)token[i]) < 0) {
             goto out;
         }
     }
@@ -843,7 +799,7 @@ jwt_verifyn(const struct jwt_verifier *v, const char *token, size_t len, time_t 
         why = "alg_not_allowed";
         goto out;
     }
-    if (slen == 0 || b64url_decode(s, slen, buf) <= 0) {
+    if (slen == 0 || b64url_decode(s, slen, buf, slen * 3 / 4) <= 0) {
         why = slen == 0 ? "bad_signature" : "malformed";
         goto out;
     }

@@ -3,9 +3,8 @@
 
 #include <string.h>
 
+#include "b64url.h"
 #include "hex.h"
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 void
 apikey_format(const unsigned char id[6], const unsigned char secret[32], char out[APIKEY_LEN + 1])
@@ -15,19 +14,7 @@ apikey_format(const unsigned char id[6], const unsigned char secret[32], char ou
     hex_encode(id, 6, o + 5);
     o += 5 + APIKEY_ID_LEN;
     *o++ = '_';
-    /* 32 bytes = 256 bits: 42 full sextets and 4 bits in the 43rd */
-    unsigned acc = 0;
-    int bits = 0;
-    for (int i = 0; i < 32; i++) {
-        acc = (acc << 8) | secret[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            *o++ = b64url[(acc >> bits) & 63];
-        }
-    }
-    *o++ = b64url[(acc << (6 - bits)) & 63];
-    *o = '\0';
+    b64url_encode(secret, 32, o);
 }
 
 bool
@@ -41,8 +28,8 @@ apikey_parse(const char *s, char id[APIKEY_ID_LEN + 1])
     if (s[5 + APIKEY_ID_LEN] != '_')
         return false;
     const char *secret = s + 5 + APIKEY_ID_LEN + 1;
-    size_t n = strspn(secret, b64url);
-    if (n != 43 || secret[n] != '\0')
+    unsigned char bytes[33];
+    if (strlen(secret) != 43 || b64url_decode(secret, 43, bytes, sizeof bytes) != 32)
         return false;
     memcpy(id, s + 5, APIKEY_ID_LEN);
     id[APIKEY_ID_LEN] = '\0';

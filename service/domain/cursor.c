@@ -6,55 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64url.h"
 #include "err.h"
-
-static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-void
-cursor_b64url_encode(const unsigned char *in, size_t n, char *out)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)in[i] << 16;
-        if (i + 1 < n)
-            v |= (unsigned)in[i + 1] << 8;
-        if (i + 2 < n)
-            v |= in[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63];
-        out[o++] = alphabet[(v >> 12) & 63];
-        if (i + 1 < n)
-            out[o++] = alphabet[(v >> 6) & 63];
-        if (i + 2 < n)
-            out[o++] = alphabet[v & 63];
-    }
-    out[o] = '\0';
-}
-
-long
-cursor_b64url_decode(const char *in, unsigned char *out, size_t out_size)
-{
-    unsigned acc = 0;
-    int bits = 0;
-    size_t o = 0;
-    for (; *in; in++) {
-        const char *p = strchr(alphabet, *in);
-        if (p == NULL || *in == '\0')
-            return -1;
-        acc = (acc << 6) | (unsigned)(p - alphabet);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o >= out_size)
-                return -1;
-            out[o++] = (unsigned char)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-    /* leftover bits must be zero padding of the last group (at most 4 bits) */
-    if (bits >= 6 || acc != 0)
-        return -1;
-    return (long)o;
-}
 
 int
 cursor_encode(const struct cursor *c, char out[CURSOR_MAX])
@@ -65,7 +18,7 @@ cursor_encode(const struct cursor *c, char out[CURSOR_MAX])
     size_t n = text ? strlen(text) : 0;
 
     if (text != NULL && 4 * ((n + 2) / 3) + 1 <= CURSOR_MAX) {
-        cursor_b64url_encode((const unsigned char *)text, n, out);
+        b64url_encode((const unsigned char *)text, n, out);
         rc = ERR_OK;
     }
     free(text);
@@ -95,7 +48,7 @@ cursor_decode(const char *text, struct cursor *c)
     memset(c, 0, sizeof *c);
     if (text == NULL || strlen(text) >= CURSOR_MAX)
         goto out;
-    long n = cursor_b64url_decode(text, buf, sizeof buf);
+    long n = b64url_decode(text, strlen(text), buf, sizeof buf);
     if (n <= 0)
         goto out;
     j = json_loadb((const char *)buf, (size_t)n, JSON_REJECT_DUPLICATES, NULL);

@@ -24,9 +24,4 @@ int cursor_encode(const struct cursor *c, char out[CURSOR_MAX]);
 /* Returns 0, or ERR_BAD_REQUEST when text is not a cursor this service made. */
 int cursor_decode(const char *text, struct cursor *c);
 
-/* base64url without padding; out must hold 4 * ceil(n / 3) + 1 bytes. */
-void cursor_b64url_encode(const unsigned char *in, size_t n, char *out);
-/* Returns the decoded length, or -1 on a character outside the alphabet. */
-long cursor_b64url_decode(const char *in, unsigned char *out, size_t out_size);
-
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64url.h"
 #include "cursor.h"
 #include "err.h"
 
@@ -20,7 +21,7 @@ b64(const char *text, size_t n)
 {
     char *out = malloc(4 * ((n + 2) / 3) + 1);
     assert_non_null(out);
-    cursor_b64url_encode((const unsigned char *)text, n, out);
+    b64url_encode((const unsigned char *)text, n, out);
     return out;
 }
 
@@ -40,7 +41,7 @@ expect_encode(const char *in, size_t n, const char *want)
 {
     char out[64];
     assert_true(4 * ((n + 2) / 3) + 1 <= sizeof out);
-    cursor_b64url_encode((const unsigned char *)in, n, out);
+    b64url_encode((const unsigned char *)in, n, out);
     assert_string_equal(out, want);
 }
 
@@ -48,16 +49,16 @@ static void
 expect_decode(const char *in, const char *want, size_t want_n)
 {
     unsigned char out[64];
-    long n = cursor_b64url_decode(in, out, sizeof out);
+    long n = b64url_decode(in, strlen(in), out, sizeof out);
     assert_int_equal(n, (long)want_n);
     assert_memory_equal(out, want, want_n);
 }
 
-/* --- cursor_b64url_encode / cursor_b64url_decode --------------------------------------- */
+/* --- b64url_encode / b64url_decode --------------------------------------- */
 
 /* RFC 4648 section 10, without the padding. */
 static void
-test_cursor_b64url_encode_rfc4648_vectors(void **state)
+test_b64url_encode_rfc4648_vectors(void **state)
 {
     (void)state;
     expect_encode("", 0, "");
@@ -70,7 +71,7 @@ test_cursor_b64url_encode_rfc4648_vectors(void **state)
 }
 
 static void
-test_cursor_b64url_decode_rfc4648_vectors(void **state)
+test_b64url_decode_rfc4648_vectors(void **state)
 {
     (void)state;
     expect_decode("", "", 0);
@@ -84,7 +85,7 @@ test_cursor_b64url_decode_rfc4648_vectors(void **state)
 
 /* Values 62 and 63 are '-' and '_' (URL alphabet), not '+' and '/'. */
 static void
-test_cursor_b64url_encode_url_alphabet(void **state)
+test_b64url_encode_url_alphabet(void **state)
 {
     (void)state;
     expect_encode("\xfb\xff", 2, "-_8");      /* standard: "+/8=" */
@@ -94,7 +95,7 @@ test_cursor_b64url_encode_url_alphabet(void **state)
 }
 
 static void
-test_cursor_b64url_decode_url_alphabet(void **state)
+test_b64url_decode_url_alphabet(void **state)
 {
     (void)state;
     expect_decode("-_8", "\xfb\xff", 2);
@@ -103,54 +104,54 @@ test_cursor_b64url_decode_url_alphabet(void **state)
 }
 
 static void
-test_cursor_b64url_decode_standard_alphabet_refused(void **state)
+test_b64url_decode_standard_alphabet_refused(void **state)
 {
     (void)state;
     unsigned char out[16];
-    assert_int_equal(cursor_b64url_decode("+/8", out, sizeof out), -1);
-    assert_int_equal(cursor_b64url_decode("++++", out, sizeof out), -1);
-    assert_int_equal(cursor_b64url_decode("Zm8=", out, sizeof out), -1); /* padding */
-    assert_int_equal(cursor_b64url_decode("Zm9v YmFy", out, sizeof out), -1);
-    assert_int_equal(cursor_b64url_decode("Zm9v\n", out, sizeof out), -1);
+    assert_int_equal(b64url_decode("+/8", strlen("+/8"), out, sizeof out), -1);
+    assert_int_equal(b64url_decode("++++", strlen("++++"), out, sizeof out), -1);
+    assert_int_equal(b64url_decode("Zm8=", strlen("Zm8="), out, sizeof out), -1); /* padding */
+    assert_int_equal(b64url_decode("Zm9v YmFy", strlen("Zm9v YmFy"), out, sizeof out), -1);
+    assert_int_equal(b64url_decode("Zm9v\n", strlen("Zm9v\n"), out, sizeof out), -1);
 }
 
 static void
-test_cursor_b64url_decode_nonzero_padding_bits_refused(void **state)
+test_b64url_decode_nonzero_padding_bits_refused(void **state)
 {
     (void)state;
     unsigned char out[16];
     /* "Zg" is "f"; "Zh" differs only in the 4 padding bits */
-    assert_int_equal(cursor_b64url_decode("Zh", out, sizeof out), -1);
-    assert_int_equal(cursor_b64url_decode("Zv", out, sizeof out), -1);
+    assert_int_equal(b64url_decode("Zh", strlen("Zh"), out, sizeof out), -1);
+    assert_int_equal(b64url_decode("Zv", strlen("Zv"), out, sizeof out), -1);
     /* "Zm8" is "fo"; "Zm9" differs only in the 2 padding bits */
-    assert_int_equal(cursor_b64url_decode("Zm9", out, sizeof out), -1);
-    assert_int_equal(cursor_b64url_decode("Zm_", out, sizeof out), -1);
+    assert_int_equal(b64url_decode("Zm9", strlen("Zm9"), out, sizeof out), -1);
+    assert_int_equal(b64url_decode("Zm_", strlen("Zm_"), out, sizeof out), -1);
 }
 
 static void
-test_cursor_b64url_decode_impossible_length_refused(void **state)
+test_b64url_decode_impossible_length_refused(void **state)
 {
     (void)state;
     unsigned char out[16];
     /* 4n+1 characters cannot come from any input */
-    assert_int_equal(cursor_b64url_decode("A", out, sizeof out), -1);
-    assert_int_equal(cursor_b64url_decode("Zm9vA", out, sizeof out), -1);
+    assert_int_equal(b64url_decode("A", strlen("A"), out, sizeof out), -1);
+    assert_int_equal(b64url_decode("Zm9vA", strlen("Zm9vA"), out, sizeof out), -1);
 }
 
 static void
-test_cursor_b64url_decode_output_too_small_refused(void **state)
+test_b64url_decode_output_too_small_refused(void **state)
 {
     (void)state;
     unsigned char out[8];
     memset(out, 0xaa, sizeof out);
-    assert_int_equal(cursor_b64url_decode("Zm9vYmFy", out, 5), -1);
+    assert_int_equal(b64url_decode("Zm9vYmFy", strlen("Zm9vYmFy"), out, 5), -1);
     assert_int_equal(out[5], 0xaa); /* nothing written past out_size */
-    assert_int_equal(cursor_b64url_decode("Zm9vYmFy", out, 6), 6);
+    assert_int_equal(b64url_decode("Zm9vYmFy", strlen("Zm9vYmFy"), out, 6), 6);
     assert_memory_equal(out, "foobar", 6);
 }
 
 static void
-test_cursor_b64url_encode_all_byte_values_round_trip(void **state)
+test_b64url_encode_all_byte_values_round_trip(void **state)
 {
     (void)state;
     unsigned char in[256], back[256];
@@ -158,10 +159,10 @@ test_cursor_b64url_encode_all_byte_values_round_trip(void **state)
     for (int i = 0; i < 256; i++)
         in[i] = (unsigned char)i;
     for (size_t n = 0; n <= sizeof in; n += 37) {
-        cursor_b64url_encode(in, n, text);
+        b64url_encode(in, n, text);
         assert_int_equal(strlen(text), (4 * n + 2) / 3);
         assert_int_equal(strspn(text, alphabet), strlen(text));
-        assert_int_equal(cursor_b64url_decode(text, back, sizeof back), (long)n);
+        assert_int_equal(b64url_decode(text, strlen(text), back, sizeof back), (long)n);
         assert_memory_equal(back, in, n);
     }
 }
@@ -195,7 +196,7 @@ test_cursor_encode_is_b64url_of_compact_json(void **state)
     unsigned char raw[CURSOR_MAX];
     const char *want = "{\"i\":\"abc\",\"k\":\"NC-2026-0042\",\"s\":\"key\"}";
     assert_int_equal(cursor_encode(&in, text), ERR_OK);
-    long n = cursor_b64url_decode(text, raw, sizeof raw);
+    long n = b64url_decode(text, strlen(text), raw, sizeof raw);
     assert_int_equal(n, (long)strlen(want));
     assert_memory_equal(raw, want, strlen(want));
 }
@@ -406,15 +407,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cursor_b64url_encode_rfc4648_vectors),
-        cmocka_unit_test(test_cursor_b64url_decode_rfc4648_vectors),
-        cmocka_unit_test(test_cursor_b64url_encode_url_alphabet),
-        cmocka_unit_test(test_cursor_b64url_decode_url_alphabet),
-        cmocka_unit_test(test_cursor_b64url_decode_standard_alphabet_refused),
-        cmocka_unit_test(test_cursor_b64url_decode_nonzero_padding_bits_refused),
-        cmocka_unit_test(test_cursor_b64url_decode_impossible_length_refused),
-        cmocka_unit_test(test_cursor_b64url_decode_output_too_small_refused),
-        cmocka_unit_test(test_cursor_b64url_encode_all_byte_values_round_trip),
+        cmocka_unit_test(test_b64url_encode_rfc4648_vectors),
+        cmocka_unit_test(test_b64url_decode_rfc4648_vectors),
+        cmocka_unit_test(test_b64url_encode_url_alphabet),
+        cmocka_unit_test(test_b64url_decode_url_alphabet),
+        cmocka_unit_test(test_b64url_decode_standard_alphabet_refused),
+        cmocka_unit_test(test_b64url_decode_nonzero_padding_bits_refused),
+        cmocka_unit_test(test_b64url_decode_impossible_length_refused),
+        cmocka_unit_test(test_b64url_decode_output_too_small_refused),
+        cmocka_unit_test(test_b64url_encode_all_byte_values_round_trip),
         cmocka_unit_test(test_cursor_encode_round_trip),
         cmocka_unit_test(test_cursor_encode_is_b64url_of_compact_json),
         cmocka_unit_test(test_cursor_encode_longest_fields_round_trip),
