@@ -51,7 +51,6 @@
 
 #define MAX_BODY 65536      /* CAPA_MAX_BODY_BYTES of this test */
 #define EVIDENCE_MAX 131072 /* CAPA_EVIDENCE_MAX_BYTES of this test */
-#define ANY_4XX 4           /* expectation: any status from 400 to 499 */
 #define PROBLEM_BASE "https://capa.example.org/problems/"
 #define NO_CASE "00000000-0000-4000-8000-000000000000"
 
@@ -187,9 +186,7 @@ wrong_answer(const struct http_resp *r, const char *method, int expect, enum che
         return "a 5xx answer";
     if (r->status < 400)
         return "not refused: 2xx/3xx for hostile input";
-    if (r->status > 499)
-        return "not a 4xx";
-    if (expect != ANY_4XX && r->status != expect) {
+    if (r->status != expect) {
         snprintf(why, sizeof why, "status %ld, expected %d", r->status, expect);
         return why;
     }
@@ -896,7 +893,7 @@ test_hostile_json_syntax(void **state)
                 continue;
             snprintf(what, sizeof what, "%s: body %s", spec->what, not_object[i]);
             send_json(what, spec->method, spec->path, spec->if_match, not_object[i],
-                      not_object[i][0] == '[' ? 422 : ANY_4XX);
+                      not_object[i][0] == '[' ? 422 : 400);
         }
     }
     group_end("JSON syntax");
@@ -1992,7 +1989,7 @@ test_hostile_raw(void **state)
                 continue;
             snprintf(what, sizeof what, "%s: raw NUL body #%zu", spec->what, i);
             send_raw(what, spec->method, spec->path, hn, nul_bodies[i].bytes, nul_bodies[i].len,
-                     ANY_4XX, CHECK_PROBLEM);
+                     400, CHECK_PROBLEM);
         }
         /* the valid body with a NUL byte inside a string */
         char *with_nul = body_with(spec, first_member(spec),
@@ -2045,7 +2042,8 @@ test_hostile_raw(void **state)
     send_raw("evidence: 4 MiB chunked", "POST", "/v1/cases/{case}/evidence?filename=big.bin", hoc,
              big, big_len, 413, CHECK_PROBLEM);
     /* a GET with a huge body */
-    send_raw("GET with a 4 MiB body", "GET", "/v1/cases/" NO_CASE, hj, big, big_len, ANY_4XX,
+    /* a GET's body is not read: the case is looked for, and is not there */
+    send_raw("GET with a 4 MiB body", "GET", "/v1/cases/" NO_CASE, hj, big, big_len, 404,
              CHECK_PROBLEM);
     free(big);
 
@@ -2055,20 +2053,22 @@ test_hostile_raw(void **state)
         int expect;
     } injection[] = {
         {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: abc\r\nX-Injected: 1", NULL, 404},
-        {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: abc\nX-Injected: 1", NULL, ANY_4XX},
-        {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: abc\rX-Injected: 1", NULL, ANY_4XX},
+        /* a bare LF or CR ends the header there: the rest is no header */
+        {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: abc\nX-Injected: 1", NULL, 404},
+        {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: abc\rX-Injected: 1", NULL, 404},
         {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: abc%0d%0aX-Injected:%201", NULL, 404},
         {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: \xff\xfe", NULL, 404},
         {"GET", "/v1/cases/" NO_CASE, "X-Request-Id: \x01\x02", NULL, 404},
         {"PATCH", "/v1/cases/{case}", "If-Match: \"999\"\r\nX-Injected: 1", "{\"owner\":\"x\"}",
          412},
-        {"PATCH", "/v1/cases/{case}", "If-Match: \"{v}\"\rX-Injected: 1", "{\"owner\":\"x\"}",
-         ANY_4XX},
-        {"PATCH", "/v1/cases/{case}", "If-Match: \"{v}\nX-Injected: 1\"", "{\"owner\":\"x\"}",
-         ANY_4XX},
-        {"PATCH", "/v1/cases/{case}", "If-Match: \"{v}\"\r\n \"1\"", "{\"owner\":\"x\"}", ANY_4XX},
+        /* what is left of the If-Match is no entity tag */
+        {"PATCH", "/v1/cases/{case}", "If-Match: \"{v}\"\rX-Injected: 1", "{\"owner\":\"x\"}", 400},
+        {"PATCH", "/v1/cases/{case}", "If-Match: \"{v}\nX-Injected: 1\"", "{\"owner\":\"x\"}", 400},
+        /* an obsolete line folding: libmicrohttpd drops the folded header, so If-Match is missing
+         */
+        {"PATCH", "/v1/cases/{case}", "If-Match: \"{v}\"\r\n \"1\"", "{\"owner\":\"x\"}", 428},
         {"POST", "/v1/cases", "Idempotency-Key: k1\r\nX-Injected: 1", "{\"title\":1}", 422},
-        {"POST", "/v1/cases", "Idempotency-Key: k\rX-Injected: 1", CASE_BASE, ANY_4XX},
+        {"POST", "/v1/cases", "Idempotency-Key: k\rX-Injected: 1", CASE_BASE, 400},
         {"POST", "/v1/cases", "Idempotency-Key: k\xff", CASE_BASE, 400},
         {"POST", "/v1/cases", "Idempotency-Key: k k", CASE_BASE, 400},
         {"POST", "/v1/cases", "Idempotency-Key: ' OR 1=1--", CASE_BASE, 400},
@@ -2076,8 +2076,9 @@ test_hostile_raw(void **state)
         {"POST", "/v1/cases", "Idempotency-Key;", CASE_BASE, 400},
         {"POST", "/v1/cases", "Content-Type: application/json\r\nX-Injected: 1", "{\"title\":1}",
          422},
+        /* two Content-Types: the first counts, and it is not JSON */
         {"POST", "/v1/cases", "Content-Type: text/plain\r\nContent-Type: application/json",
-         CASE_BASE, ANY_4XX},
+         CASE_BASE, 415},
     };
     for (size_t i = 0; i < sizeof injection / sizeof injection[0]; i++) {
         char *header = expand(injection[i].header);
@@ -2119,7 +2120,7 @@ test_hostile_raw(void **state)
         long_value[n + long_len] = '\0';
         const char *hd[] = {long_value, NULL};
         snprintf(what, sizeof what, "a 64 KiB %s", long_names[i]);
-        send_raw(what, "GET", "/v1/cases/{case}", hd, NULL, 0, ANY_4XX, CHECK_MHD);
+        send_raw(what, "GET", "/v1/cases/{case}", hd, NULL, 0, 431, CHECK_MHD);
     }
     free(long_value);
     /* a 64 KiB path */
@@ -2128,7 +2129,7 @@ test_hostile_raw(void **state)
     strcpy(long_path, "/v1/cases/");
     memset(long_path + 10, 'a', long_len);
     long_path[10 + long_len] = '\0';
-    send_raw("a 64 KiB path", "GET", long_path, NULL, NULL, 0, ANY_4XX, CHECK_MHD);
+    send_raw("a 64 KiB path", "GET", long_path, NULL, NULL, 0, 414, CHECK_MHD);
     free(long_path);
     /* many headers: 2000 of 30 bytes (60 KiB); curl takes 14 here, so one long list */
     char *many = malloc(2000 * 32 + 32);
@@ -2137,7 +2138,7 @@ test_hostile_raw(void **state)
     for (int i = 1; i < 2000; i++)
         off += (size_t)sprintf(many + off, "\r\nX-H%d: %020d", i, i);
     const char *hm[] = {many, NULL};
-    send_raw("2000 headers", "GET", "/v1/cases/{case}", hm, NULL, 0, ANY_4XX, CHECK_MHD);
+    send_raw("2000 headers", "GET", "/v1/cases/{case}", hm, NULL, 0, 431, CHECK_MHD);
     free(many);
 
     /* evidence uploads: filename, media type, supersedes, If-Match */
@@ -2167,7 +2168,7 @@ test_hostile_raw(void **state)
         {"?name=a.txt", "text/plain", NULL, 400},
         {"", "text/plain", NULL, 400},
         {"?filename=a.txt", NULL, NULL, 400},
-        {"?filename=a.txt", "", NULL, ANY_4XX},
+        {"?filename=a.txt", "", NULL, 400},
         {"?filename=a.txt", "text", NULL, 422},
         {"?filename=a.txt", "/plain", NULL, 422},
         {"?filename=a.txt", "text/", NULL, 422},
