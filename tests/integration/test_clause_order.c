@@ -187,30 +187,6 @@ count(const char *path)
     return n;
 }
 
-/* The guards named by a refused move, exactly (NULL-terminated). */
-static void
-refused(const char *id, const char *to, const char *const *guards)
-{
-    struct http_resp r;
-    size_t n = 0, i;
-    json_t *e;
-    expect_status(tl_move(&h, id, to, NULL, &r), 409, &r, to);
-    tl_assert_problem(&r, 409, "transition-not-allowed");
-    json_t *j_unmet = json_object_get(r.j, "unmet_guards");
-    while (guards[n])
-        n++;
-    if (json_array_size(j_unmet) != n)
-        fail_msg("moving to %s: expected %zu unmet guards, got %s", to, n, r.body);
-    for (size_t g = 0; g < n; g++) {
-        bool found = false;
-        json_array_foreach(j_unmet, i, e) found =
-            found || strcmp(tl_str(e, "guard"), guards[g]) == 0;
-        if (!found)
-            fail_msg("moving to %s: guard %s not named in %s", to, guards[g], r.body);
-    }
-    http_resp_cleanup(&r);
-}
-
 /* ---- 1. a closed case stays closed, until a reopening ------------------------------- */
 
 static void
@@ -313,8 +289,9 @@ test_closed_case_refuses_changes_until_reopened(void **state)
     expect_status(http_json(&h, "PATCH", path, etag, "{\"owner\":\"iam-lead\"}", &r), 200, &r,
                   "PATCH a reopened case");
     http_resp_cleanup(&r);
-    refused(id, "actions_in_progress",
-            (const char *const[]){"root_cause_complete", "corrective_action_planned", NULL});
+    tl_move_refused(
+        &h, id, "actions_in_progress",
+        (const char *const[]){"root_cause_complete", "corrective_action_planned", NULL});
     free(review);
 }
 
@@ -527,20 +504,23 @@ test_two_cycles_each_with_its_guards_readiness_and_history(void **state)
     json_decref(j);
 
     /* cycle 2's guards: a revised root cause, a new corrective action, a new review */
-    refused(id, "actions_in_progress",
-            (const char *const[]){"root_cause_complete", "corrective_action_planned", NULL});
+    tl_move_refused(
+        &h, id, "actions_in_progress",
+        (const char *const[]){"root_cause_complete", "corrective_action_planned", NULL});
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
     assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 200);
     assert_int_equal(tl_int(r.j, "cycle"), 2);
     assert_int_equal(tl_int(r.j, "number"), 2); /* cycle 1's analysis stays as it was */
     http_resp_cleanup(&r);
-    refused(id, "actions_in_progress", (const char *const[]){"corrective_action_planned", NULL});
+    tl_move_refused(&h, id, "actions_in_progress",
+                    (const char *const[]){"corrective_action_planned", NULL});
     char *action2 = tl_post_ok(&h, id, "actions", ACTION);
     tl_move_ok(&h, id, "actions_in_progress");
-    refused(id, "verifying", (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    tl_move_refused(&h, id, "verifying",
+                    (const char *const[]){"actions_finished", "review_scheduled", NULL});
     tl_patch_action_ok(&h, id, action2, "{\"status\":\"done\",\"completion_note\":\"again\"}");
     /* cycle 1's review, judged, does not schedule cycle 2's */
-    refused(id, "verifying", (const char *const[]){"review_scheduled", NULL});
+    tl_move_refused(&h, id, "verifying", (const char *const[]){"review_scheduled", NULL});
     char *review2 = schedule_review(id);
     tl_move_ok(&h, id, "verifying");
     /* the verdict of an earlier cycle's review is refused */
@@ -639,7 +619,7 @@ test_improvement_judged_by_its_own_checklist(void **state)
     tl_move_ok(&h, id, "implemented");
     /* the benefit review comes before closing */
     tl_as(&h, approver);
-    refused(id, "closed", (const char *const[]){"benefit_confirmed", NULL});
+    tl_move_refused(&h, id, "closed", (const char *const[]){"benefit_confirmed", NULL});
     tl_as(&h, NULL);
     char path[200];
     snprintf(path, sizeof path, "/v1/cases/%s/evidence?filename=export.csv", id);

@@ -83,80 +83,6 @@ create_nc_with_ref(const char *title, const char *clause_ref)
     return create_case_json(body);
 }
 
-/* GET /v1/cases/{id}: the case with its readiness (caller decrefs). */
-static json_t *
-get_case(const char *id)
-{
-    struct http_resp r;
-    char path[128];
-    snprintf(path, sizeof path, "/v1/cases/%s", id);
-    assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
-    json_t *j = json_incref(r.j);
-    http_resp_cleanup(&r);
-    return j;
-}
-
-static int
-case_version(const char *id)
-{
-    json_t *j = get_case(id);
-    int v = (int)tl_int(j, "version");
-    json_decref(j);
-    return v;
-}
-
-/* Ask for a transition with the case's current ETag. */
-static long
-transition(const char *id, const char *to, const char *comment, struct http_resp *r)
-{
-    char path[128], etag[24];
-    json_t *j = json_pack("{s:s, s:s?}", "to", to, "comment", comment);
-    char *body = json_dumps(j, JSON_COMPACT);
-    snprintf(path, sizeof path, "/v1/cases/%s/transitions", id);
-    snprintf(etag, sizeof etag, "\"%d\"", case_version(id));
-    long status = http_json(&h, "POST", path, etag, body, r);
-    free(body);
-    json_decref(j);
-    return status;
-}
-
-/* The transition succeeds: the case is in state to. */
-static void
-move_ok(const char *id, const char *to)
-{
-    struct http_resp r;
-    if (transition(id, to, NULL, &r) != 200)
-        fail_msg("moving %s to %s: %ld %s", id, to, r.status, r.body);
-    assert_string_equal(tl_str(r.j, "status"), to);
-    http_resp_cleanup(&r);
-}
-
-/* The transition is refused, by exactly the guards named (NULL-terminated). */
-static void
-refused(const char *id, const char *to, const char *const *guards)
-{
-    struct http_resp r;
-    size_t n = 0, i;
-    json_t *e;
-    if (transition(id, to, NULL, &r) != 409)
-        fail_msg("moving %s to %s should be refused: %ld %s", id, to, r.status, r.body);
-    tl_assert_problem(&r, 409, "transition-not-allowed");
-    assert_string_equal(tl_str(r.j, "requested"), to);
-    json_t *j_unmet = json_object_get(r.j, "unmet_guards");
-    while (guards[n])
-        n++;
-    if (json_array_size(j_unmet) != n)
-        fail_msg("moving to %s: expected %zu unmet guards, got %s", to, n, r.body);
-    for (size_t g = 0; g < n; g++) {
-        bool found = false;
-        json_array_foreach(j_unmet, i, e) found =
-            found || strcmp(tl_str(e, "guard"), guards[g]) == 0;
-        if (!found)
-            fail_msg("moving to %s: guard %s not named in %s", to, guards[g], r.body);
-    }
-    http_resp_cleanup(&r);
-}
-
 /* POST a record beneath a case; returns its id (caller frees). */
 /*
  * Approvals and verdicts come from another principal than the harness's key,
@@ -207,15 +133,6 @@ patch_action(const char *case_id, const char *action_id, const char *body, struc
     assert_true(etag[0] != '\0');
     http_resp_cleanup(&g);
     return http_json(&h, "PATCH", path, etag, body, r);
-}
-
-static void
-patch_action_ok(const char *case_id, const char *action_id, const char *body)
-{
-    struct http_resp r;
-    if (patch_action(case_id, action_id, body, &r) != 200)
-        fail_msg("PATCH action %s %s: %ld %s", action_id, body, r.status, r.body);
-    http_resp_cleanup(&r);
 }
 
 /* Record a verdict on a review, with extra headers (NULL: none); returns the status. */
@@ -306,14 +223,14 @@ static void
 to_analysed(const char *id)
 {
     free(add_record(id, "corrections", CORRECTION));
-    move_ok(id, "contained");
+    tl_move_ok(&h, id, "contained");
     struct http_resp r;
     char path[128];
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
     if (http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r) != 200)
         fail_msg("PUT root-cause: %ld %s", r.status, r.body);
     http_resp_cleanup(&r);
-    move_ok(id, "analysed");
+    tl_move_ok(&h, id, "analysed");
 }
 
 /* ---- 1. a major nonconformity from reported to closed ---------------------------------- */
@@ -338,17 +255,17 @@ test_major_nonconformity_reported_to_closed(void **state)
     http_resp_cleanup(&r);
 
     /* reported -> contained: has_correction */
-    refused(id, "contained", (const char *const[]){"has_correction", NULL});
+    tl_move_refused(&h, id, "contained", (const char *const[]){"has_correction", NULL});
     char *correction = add_record(id, "corrections", CORRECTION);
     snprintf(path, sizeof path, "/v1/cases/%s/corrections/%s", id, correction);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_string_equal(tl_str(r.j, "performed_at"), "2026-11-21T09:00:00.000000Z");
     assert_int_equal(tl_int(r.j, "number"), 1);
     http_resp_cleanup(&r);
-    move_ok(id, "contained");
+    tl_move_ok(&h, id, "contained");
 
     /* contained -> analysed: root_cause_complete */
-    refused(id, "analysed", (const char *const[]){"root_cause_complete", NULL});
+    tl_move_refused(&h, id, "analysed", (const char *const[]){"root_cause_complete", NULL});
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 404);
     http_resp_cleanup(&r);
@@ -357,10 +274,11 @@ test_major_nonconformity_reported_to_closed(void **state)
     assert_string_equal(tl_str(r.j, "similar_exist"), "yes");
     assert_int_equal(json_array_size(json_object_get(r.j, "analysis")), 2);
     http_resp_cleanup(&r);
-    move_ok(id, "analysed");
+    tl_move_ok(&h, id, "analysed");
 
     /* analysed -> actions_in_progress: a corrective action with assignee and due date */
-    refused(id, "actions_in_progress", (const char *const[]){"corrective_action_planned", NULL});
+    tl_move_refused(&h, id, "actions_in_progress",
+                    (const char *const[]){"corrective_action_planned", NULL});
     char *a1 = add_record(id, "actions",
                           "{\"type\":\"corrective\",\"title\":\"Give every rule an owner\","
                           "\"due_date\":\"2099-03-31\"}");
@@ -369,7 +287,8 @@ test_major_nonconformity_reported_to_closed(void **state)
                           "{\"type\":\"preventive\",\"title\":\"Expire temporary rules\","
                           "\"assignee\":\"network-lead\",\"due_date\":\"2099-04-30\"}");
     /* without an assignee the corrective action does not count */
-    refused(id, "actions_in_progress", (const char *const[]){"corrective_action_planned", NULL});
+    tl_move_refused(&h, id, "actions_in_progress",
+                    (const char *const[]){"corrective_action_planned", NULL});
     snprintf(path, sizeof path, "/v1/cases/%s/actions/%s", id, a1);
     assert_int_equal(http_json(&h, "GET", path, NULL, NULL, &r), 200);
     assert_string_equal(tl_str(r.j, "status"), "open");
@@ -383,35 +302,37 @@ test_major_nonconformity_reported_to_closed(void **state)
     assert_int_equal(http_json(&h, "PATCH", path, "\"01\"", "{\"assignee\":\"ops-lead\"}", &r),
                      400);
     http_resp_cleanup(&r);
-    patch_action_ok(id, a1, "{\"assignee\":\"ops-lead\"}");
-    move_ok(id, "actions_in_progress");
+    tl_patch_action_ok(&h, id, a1, "{\"assignee\":\"ops-lead\"}");
+    tl_move_ok(&h, id, "actions_in_progress");
 
     /* actions_in_progress -> verifying: actions_finished and review_scheduled */
-    refused(id, "verifying", (const char *const[]){"actions_finished", "review_scheduled", NULL});
-    patch_action_ok(id, a1, "{\"status\":\"in_progress\"}");
+    tl_move_refused(&h, id, "verifying",
+                    (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    tl_patch_action_ok(&h, id, a1, "{\"status\":\"in_progress\"}");
     /* done needs a completion note */
     assert_int_equal(patch_action(id, a1, "{\"status\":\"done\"}", &r), 422);
     tl_assert_field_error(&r, "completion_note", "required");
     http_resp_cleanup(&r);
-    patch_action_ok(id, a1,
-                    "{\"status\":\"done\",\"completion_note\":\"Owners set on all 212 rules\"}");
+    tl_patch_action_ok(&h, id, a1,
+                       "{\"status\":\"done\",\"completion_note\":\"Owners set on all 212 rules\"}");
     /* one action still open: not finished */
-    refused(id, "verifying", (const char *const[]){"actions_finished", "review_scheduled", NULL});
-    patch_action_ok(id, a2,
-                    "{\"status\":\"done\",\"completion_note\":\"Expiry enforced by the "
-                    "rule template\"}");
+    tl_move_refused(&h, id, "verifying",
+                    (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    tl_patch_action_ok(&h, id, a2,
+                       "{\"status\":\"done\",\"completion_note\":\"Expiry enforced by the "
+                       "rule template\"}");
     /* a done action cannot change any more */
     assert_int_equal(patch_action(id, a2, "{\"status\":\"open\"}", &r), 422);
     tl_assert_field_error(&r, "status", "transition");
     http_resp_cleanup(&r);
-    refused(id, "verifying", (const char *const[]){"review_scheduled", NULL});
+    tl_move_refused(&h, id, "verifying", (const char *const[]){"review_scheduled", NULL});
     char *review = add_record(id, "reviews", REVIEW);
-    move_ok(id, "verifying");
+    tl_move_ok(&h, id, "verifying");
 
     /* verifying -> closed: review_effective, isms_change_decided, closure_approved_if_major */
-    refused(id, "closed",
-            (const char *const[]){"review_effective", "isms_change_decided",
-                                  "closure_approved_if_major", NULL});
+    tl_move_refused(&h, id, "closed",
+                    (const char *const[]){"review_effective", "isms_change_decided",
+                                          "closure_approved_if_major", NULL});
     assert_int_equal(verdict(id, review,
                              "{\"verdict\":\"effective\",\"rationale\":\"The quarterly export "
                              "shows owners and expiry on every rule\"," EARLY "}",
@@ -420,17 +341,18 @@ test_major_nonconformity_reported_to_closed(void **state)
     assert_string_equal(tl_str(r.j, "verdict"), "effective");
     assert_string_equal(tl_str(r.j, "reviewer"), "internal-audit");
     http_resp_cleanup(&r);
-    refused(id, "closed",
-            (const char *const[]){"isms_change_decided", "closure_approved_if_major", NULL});
+    tl_move_refused(
+        &h, id, "closed",
+        (const char *const[]){"isms_change_decided", "closure_approved_if_major", NULL});
     free(add_record(id, "isms-changes",
                     "{\"decision\":\"change\",\"type\":\"policy\",\"reference\":\"POL-NET-04\","
                     "\"description\":\"Firewall rules need an owner and an expiry date\"}"));
-    refused(id, "closed", (const char *const[]){"closure_approved_if_major", NULL});
+    tl_move_refused(&h, id, "closed", (const char *const[]){"closure_approved_if_major", NULL});
     /* a rejected closure does not approve; the latest decision counts */
     free(add_record(id, "approvals",
                     "{\"step\":\"closure\",\"decision\":\"reject\","
                     "\"comment\":\"attach the rule export first\"}"));
-    refused(id, "closed", (const char *const[]){"closure_approved_if_major", NULL});
+    tl_move_refused(&h, id, "closed", (const char *const[]){"closure_approved_if_major", NULL});
 
     /* evidence, a comment, the approval */
     snprintf(path, sizeof path, "/v1/cases/%s/evidence?filename=rule-export.csv", id);
@@ -442,10 +364,10 @@ test_major_nonconformity_reported_to_closed(void **state)
     http_resp_cleanup(&r);
     free(add_record(id, "comments", "{\"body\":\"Export attached\"}"));
     free(add_record(id, "approvals", "{\"step\":\"closure\",\"decision\":\"approve\"}"));
-    move_ok(id, "closed");
+    tl_move_ok(&h, id, "closed");
 
     /* readiness: every element of 10.2 present */
-    json_t *j_case = get_case(id);
+    json_t *j_case = tl_case(&h, id);
     assert_string_equal(tl_str(j_case, "status"), "closed");
     assert_non_null(tl_str(j_case, "closed_at"));
     assert_non_null(tl_str(j_case, "contained_at"));
@@ -534,18 +456,19 @@ test_not_effective_verdict_reopens_case(void **state)
         add_record(id, "actions",
                    "{\"type\":\"preventive\",\"title\":\"Buy a second tape drive\","
                    "\"assignee\":{\"kind\":\"user\",\"subject\":\"u-ops\",\"name\":\"Ops\"}}");
-    move_ok(id, "actions_in_progress");
-    patch_action_ok(id, a1, "{\"status\":\"done\",\"completion_note\":\"script fixed\"}");
+    tl_move_ok(&h, id, "actions_in_progress");
+    tl_patch_action_ok(&h, id, a1, "{\"status\":\"done\",\"completion_note\":\"script fixed\"}");
     /* one done and one cancelled (with a reason) finish the actions */
     assert_int_equal(patch_action(id, a2, "{\"status\":\"cancelled\"}", &r), 422);
     tl_assert_field_error(&r, "reason", "required");
     http_resp_cleanup(&r);
-    patch_action_ok(id, a2, "{\"status\":\"cancelled\",\"reason\":\"a cloud copy replaces it\"}");
+    tl_patch_action_ok(&h, id, a2,
+                       "{\"status\":\"cancelled\",\"reason\":\"a cloud copy replaces it\"}");
     char *review1 = add_record(id, "reviews", REVIEW);
-    move_ok(id, "verifying");
+    tl_move_ok(&h, id, "verifying");
 
     /* not effective: back to analysed, by the system, in the trace of the verdict's request */
-    int before = case_version(id);
+    int before = tl_case_version(&h, id);
     assert_int_equal(verdict_with(id, review1,
                                   "{\"verdict\":\"not_effective\",\"rationale\":\"the restore of "
                                   "December failed again\"," EARLY "}",
@@ -555,7 +478,7 @@ test_not_effective_verdict_reopens_case(void **state)
                      200);
     assert_string_equal(tl_str(r.j, "verdict"), "not_effective");
     http_resp_cleanup(&r);
-    json_t *j_case = get_case(id);
+    json_t *j_case = tl_case(&h, id);
     assert_string_equal(tl_str(j_case, "status"), "analysed");
     assert_int_equal(tl_int(j_case, "reopened_count"), 1);
     assert_int_equal(tl_int(j_case, "version"), before + 2);
@@ -601,8 +524,9 @@ test_not_effective_verdict_reopens_case(void **state)
     http_resp_cleanup(&r);
 
     /* cycle 2: the first cycle's analysis and done action count no more */
-    refused(id, "actions_in_progress",
-            (const char *const[]){"root_cause_complete", "corrective_action_planned", NULL});
+    tl_move_refused(
+        &h, id, "actions_in_progress",
+        (const char *const[]){"root_cause_complete", "corrective_action_planned", NULL});
     char path[160];
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
     assert_int_equal(http_json(&h, "PUT", path, NULL, ROOT_CAUSE, &r), 200);
@@ -611,19 +535,21 @@ test_not_effective_verdict_reopens_case(void **state)
     char *a3 = add_record(id, "actions",
                           "{\"type\":\"corrective\",\"title\":\"Test restores monthly\","
                           "\"assignee\":\"ops-lead\",\"due_date\":\"2099-02-28\"}");
-    move_ok(id, "actions_in_progress");
-    refused(id, "verifying", (const char *const[]){"actions_finished", "review_scheduled", NULL});
-    patch_action_ok(id, a3, "{\"status\":\"done\",\"completion_note\":\"January test passed\"}");
-    refused(id, "verifying", (const char *const[]){"review_scheduled", NULL});
+    tl_move_ok(&h, id, "actions_in_progress");
+    tl_move_refused(&h, id, "verifying",
+                    (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    tl_patch_action_ok(&h, id, a3,
+                       "{\"status\":\"done\",\"completion_note\":\"January test passed\"}");
+    tl_move_refused(&h, id, "verifying", (const char *const[]){"review_scheduled", NULL});
     char *review2 = add_record(id, "reviews", REVIEW);
-    move_ok(id, "verifying");
+    tl_move_ok(&h, id, "verifying");
     assert_int_equal(verdict(id, review2,
                              "{\"verdict\":\"effective\",\"rationale\":\"January restore "
                              "succeeded\"," EARLY "}",
                              &r),
                      200);
     http_resp_cleanup(&r);
-    j_case = get_case(id);
+    j_case = tl_case(&h, id);
     assert_string_equal(tl_str(j_case, "status"), "verifying");
     assert_int_equal(tl_int(j_case, "reopened_count"), 1);
     assert_true(json_is_true(json_object_get(
@@ -659,7 +585,7 @@ test_improvement_workflow(void **state)
                                "{\"owner\":{\"kind\":\"user\",\"subject\":\"u-ciso\"}}", &o),
                      200);
     http_resp_cleanup(&o);
-    refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
+    tl_move_refused(&h, id, "approved", (const char *const[]){"improvement_approved", NULL});
     /* a step the workflow does not have is no approval: 422 naming the steps it has */
     struct http_resp r;
     char path[160];
@@ -669,11 +595,12 @@ test_improvement_workflow(void **state)
     tl_assert_field_error(&r, "step", "unknown");
     assert_non_null(strstr(r.body, "must be a step of this case's workflow: approve"));
     http_resp_cleanup(&r);
-    refused(id, "approved", (const char *const[]){"improvement_approved", NULL});
+    tl_move_refused(&h, id, "approved", (const char *const[]){"improvement_approved", NULL});
     free(add_record(id, "approvals", "{\"step\":\"approve\",\"decision\":\"approve\"}"));
-    move_ok(id, "approved");
+    tl_move_ok(&h, id, "approved");
 
-    refused(id, "in_progress", (const char *const[]){"improvement_action_planned", NULL});
+    tl_move_refused(&h, id, "in_progress",
+                    (const char *const[]){"improvement_action_planned", NULL});
     /* a corrective action, or one without a due date, does not plan an improvement */
     char *a0 = add_record(id, "actions",
                           "{\"type\":\"corrective\",\"title\":\"Not an improvement\","
@@ -681,27 +608,30 @@ test_improvement_workflow(void **state)
     char *a1 = add_record(id, "actions",
                           "{\"type\":\"improvement\",\"title\":\"Deploy ACME clients\","
                           "\"assignee\":\"pki-team\"}");
-    refused(id, "in_progress", (const char *const[]){"improvement_action_planned", NULL});
-    patch_action_ok(id, a1, "{\"due_date\":\"2099-02-28\"}");
-    move_ok(id, "in_progress");
+    tl_move_refused(&h, id, "in_progress",
+                    (const char *const[]){"improvement_action_planned", NULL});
+    tl_patch_action_ok(&h, id, a1, "{\"due_date\":\"2099-02-28\"}");
+    tl_move_ok(&h, id, "in_progress");
 
-    refused(id, "implemented", (const char *const[]){"actions_finished", "review_scheduled", NULL});
-    patch_action_ok(id, a1, "{\"status\":\"done\",\"completion_note\":\"ACME everywhere\"}");
-    refused(id, "implemented", (const char *const[]){"actions_finished", "review_scheduled", NULL});
-    patch_action_ok(id, a0, "{\"status\":\"cancelled\",\"reason\":\"raised by mistake\"}");
+    tl_move_refused(&h, id, "implemented",
+                    (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    tl_patch_action_ok(&h, id, a1, "{\"status\":\"done\",\"completion_note\":\"ACME everywhere\"}");
+    tl_move_refused(&h, id, "implemented",
+                    (const char *const[]){"actions_finished", "review_scheduled", NULL});
+    tl_patch_action_ok(&h, id, a0, "{\"status\":\"cancelled\",\"reason\":\"raised by mistake\"}");
     /* clause 10.1: the benefit is reviewed before the improvement closes */
     char *review = add_record(id, "reviews",
                               "{\"scheduled_for\":\"2099-03-01\",\"reviewer\":\"ciso\","
                               "\"criteria\":\"No certificate expired unnoticed for a quarter\"}");
-    move_ok(id, "implemented");
-    refused(id, "closed", (const char *const[]){"benefit_confirmed", NULL});
+    tl_move_ok(&h, id, "implemented");
+    tl_move_refused(&h, id, "closed", (const char *const[]){"benefit_confirmed", NULL});
     assert_int_equal(
         verdict(id, review,
                 "{\"verdict\":\"effective\",\"rationale\":\"no expiry since\"," EARLY "}", &r),
         200);
     http_resp_cleanup(&r);
-    move_ok(id, "closed");
-    json_t *j_case = get_case(id);
+    tl_move_ok(&h, id, "closed");
+    json_t *j_case = tl_case(&h, id);
     assert_non_null(tl_str(j_case, "closed_at"));
     assert_history_valid(id, (int)tl_int(j_case, "version"));
     json_decref(j_case);
@@ -767,7 +697,7 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
     int version;
 
     create_nc("Workflow A: badge reader offline", "minor", a, NULL);
-    json_t *j_case = get_case(a);
+    json_t *j_case = tl_case(&h, a);
     assert_int_equal(tl_int(j_case, "workflow_version"), 2);
     json_decref(j_case);
 
@@ -808,30 +738,30 @@ test_custom_workflow_applies_to_new_cases_only(void **state)
     free(add_record(a, "actions",
                     "{\"type\":\"corrective\",\"title\":\"Replace the reader\","
                     "\"assignee\":\"facilities\",\"due_date\":\"2099-05-31\"}"));
-    move_ok(a, "actions_in_progress");
-    j_case = get_case(a);
+    tl_move_ok(&h, a, "actions_in_progress");
+    j_case = tl_case(&h, a);
     assert_int_equal(tl_int(j_case, "workflow_version"), 2);
     json_decref(j_case);
 
     /* case B follows version 3 */
     create_nc("Workflow B: badge reader offline again", "minor", b, NULL);
-    j_case = get_case(b);
+    j_case = tl_case(&h, b);
     assert_int_equal(tl_int(j_case, "workflow_version"), 3);
     json_decref(j_case);
     to_analysed(b);
     free(add_record(b, "actions",
                     "{\"type\":\"corrective\",\"title\":\"Replace the reader\","
                     "\"assignee\":\"facilities\",\"due_date\":\"2099-05-31\"}"));
-    assert_int_equal(transition(b, "actions_in_progress", NULL, &r), 409);
+    assert_int_equal(tl_move(&h, b, "actions_in_progress", NULL, &r), 409);
     tl_assert_problem(&r, 409, "transition-not-allowed");
     assert_int_equal(json_array_size(json_object_get(r.j, "unmet_guards")), 0);
     json_t *j_allowed = json_object_get(r.j, "allowed_transitions");
     assert_int_equal(json_array_size(j_allowed), 1);
     assert_string_equal(tl_str(json_array_get(j_allowed, 0), "to"), "awaiting_budget");
     http_resp_cleanup(&r);
-    move_ok(b, "awaiting_budget");
-    move_ok(b, "actions_in_progress");
-    j_case = get_case(b);
+    tl_move_ok(&h, b, "awaiting_budget");
+    tl_move_ok(&h, b, "actions_in_progress");
+    j_case = tl_case(&h, b);
     assert_int_equal(tl_int(j_case, "workflow_version"), 3);
     assert_history_valid(b, (int)tl_int(j_case, "version"));
     json_decref(j_case);
@@ -1067,7 +997,7 @@ test_evidence_round_trip_and_limits(void **state)
     free(bytes);
 
     /* one byte over the limit: 413, nothing stored */
-    int version = case_version(id);
+    int version = tl_case_version(&h, id);
     char *counted = count_evidence(id);
     char *big = pseudo_random_bytes(EVIDENCE_MAX + 1, 42);
     assert_int_equal(
@@ -1080,7 +1010,7 @@ test_evidence_round_trip_and_limits(void **state)
     assert_string_equal(now, counted);
     free(now);
     free(counted);
-    assert_int_equal(case_version(id), version);
+    assert_int_equal(tl_case_version(&h, id), version);
 
     /* names: no paths, not empty, no control characters; a name is required */
     const char *small = "hello";
@@ -1106,7 +1036,7 @@ test_evidence_round_trip_and_limits(void **state)
     http_resp_cleanup(&r);
     assert_int_equal(upload(id, "?filename=x.txt&colour=red", "text/plain", small, 5, &r), 400);
     http_resp_cleanup(&r);
-    assert_int_equal(case_version(id), version);
+    assert_int_equal(tl_case_version(&h, id), version);
 
     /* supersedes: an evidence id of this case only */
     assert_int_equal(upload(other, "?filename=other.txt", "text/plain", small, 5, &r), 201);
@@ -1122,7 +1052,7 @@ test_evidence_round_trip_and_limits(void **state)
                      422);
     tl_assert_field_error(&r, "supersedes", "format");
     http_resp_cleanup(&r);
-    assert_int_equal(case_version(id), version);
+    assert_int_equal(tl_case_version(&h, id), version);
     snprintf(query, sizeof query, "?filename=dump-v2.bin&supersedes=%s", ev1);
     assert_int_equal(upload(id, query, "application/octet-stream", small, 5, &r), 201);
     assert_string_equal(tl_str(r.j, "supersedes"), ev1);
@@ -1135,7 +1065,7 @@ test_evidence_round_trip_and_limits(void **state)
     assert_true(items_have(j_items, "id", ev1));
     assert_true(items_have(j_items, "id", ev2));
     json_decref(j_items);
-    assert_int_equal(case_version(id), version + 1);
+    assert_int_equal(tl_case_version(&h, id), version + 1);
     free(ev1);
     free(ev2);
     free(ev_other);
@@ -1150,7 +1080,7 @@ test_evidence_round_trip_and_limits(void **state)
     assert_string_equal(json_string_value(json_object_get(r.j, "type")),
                         "https://capa.example.org/problems/bad-request");
     http_resp_cleanup(&r);
-    assert_int_equal(case_version(id), version + 1);
+    assert_int_equal(tl_case_version(&h, id), version + 1);
 }
 
 /* ---- 6. links, controls and recurrences ------------------------------------------------- */
@@ -1223,7 +1153,7 @@ test_links_controls_and_recurrence(void **state)
     json_decref(j_y);
     char z[37];
     create_nc("Unpatched VPN appliance firmware again", "minor", z, NULL);
-    json_t *j_z = get_case(z);
+    json_t *j_z = tl_case(&h, z);
     j_cand = json_object_get(j_z, "recurrence_candidates");
     assert_true(items_have(j_cand, "id", x));
     json_array_foreach(j_cand, i, e) if (strcmp(tl_str(e, "id"), x) == 0)
@@ -1278,11 +1208,11 @@ test_links_controls_and_recurrence(void **state)
     http_resp_cleanup(&r);
 
     /* removal: kept, marked, no longer found by the control */
-    int version = case_version(x);
+    int version = tl_case_version(&h, x);
     snprintf(path, sizeof path, "/v1/cases/%s/links/%s", x, control_link);
     assert_int_equal(http_json(&h, "DELETE", path, NULL, NULL, &r), 204);
     http_resp_cleanup(&r);
-    assert_int_equal(case_version(x), version + 1);
+    assert_int_equal(tl_case_version(&h, x), version + 1);
     assert_int_equal(http_json(&h, "DELETE", path, NULL, NULL, &r), 409);
     http_resp_cleanup(&r);
     snprintf(path, sizeof path, "/v1/cases/%s/links", x);
@@ -1372,12 +1302,12 @@ test_recurrences_found_before_the_newest_cases(void **state)
 
     char again[37];
     create_nc("Badge readers logging disabled in the east wing again", "minor", again, NULL);
-    j = get_case(again);
+    j = tl_case(&h, again);
     assert_int_equal(json_array_size(json_object_get(j, "recurrence_candidates")), 0);
     json_decref(j);
     /* the same title among the newest is found */
     create_nc("Badge readers logging disabled in the east wing once more", "minor", again, NULL);
-    j = get_case(again);
+    j = tl_case(&h, again);
     j_cand = json_object_get(j, "recurrence_candidates");
     assert_int_equal(json_array_size(j_cand), 1);
     assert_string_not_equal(tl_str(json_array_get(j_cand, 0), "id"), title_id);
@@ -1452,14 +1382,14 @@ test_actions_across_cases(void **state)
                       "{\"type\":\"preventive\",\"title\":\"a1\","
                       "\"assignee\":\"bob\",\"due_date\":\"2099-06-30\"}");
     a[2] = past_due_action(p, "a2", "alice", "2021-03-01");
-    patch_action_ok(p, a[2], "{\"status\":\"done\",\"completion_note\":\"done late\"}");
+    tl_patch_action_ok(&h, p, a[2], "{\"status\":\"done\",\"completion_note\":\"done late\"}");
     /* a3 alice future in progress; a4 bob overdue in progress; a5 alice without due date */
     a[3] = add_record(q, "actions",
                       "{\"type\":\"preventive\",\"title\":\"a3\","
                       "\"assignee\":\"alice\",\"due_date\":\"2099-01-31\"}");
-    patch_action_ok(q, a[3], "{\"status\":\"in_progress\"}");
+    tl_patch_action_ok(&h, q, a[3], "{\"status\":\"in_progress\"}");
     a[4] = past_due_action(q, "a4", "bob", "2020-06-30");
-    patch_action_ok(q, a[4], "{\"status\":\"in_progress\"}");
+    tl_patch_action_ok(&h, q, a[4], "{\"status\":\"in_progress\"}");
     a[5] = add_record(q, "actions",
                       "{\"type\":\"corrective\",\"title\":\"a5\","
                       "\"assignee\":\"alice\"}");
@@ -1627,10 +1557,10 @@ test_closed_case_refuses_records(void **state)
 
     create_nc("Duplicate report of the door alarm", "minor", id, NULL);
     struct http_resp t;
-    assert_int_equal(transition(id, "rejected", "duplicate of an open case", &t), 200);
+    assert_int_equal(tl_move(&h, id, "rejected", "duplicate of an open case", &t), 200);
     assert_string_equal(tl_str(t.j, "status"), "rejected");
     http_resp_cleanup(&t);
-    int version = case_version(id);
+    int version = tl_case_version(&h, id);
 
     const char *refused_records[][2] = {
         {"corrections", CORRECTION},
@@ -1662,7 +1592,7 @@ test_closed_case_refuses_records(void **state)
     assert_string_equal(tl_str(r.j, "current_status"), "rejected");
     assert_non_null(strstr(tl_str(r.j, "detail"), "defines no reopening of a rejected case"));
     http_resp_cleanup(&r);
-    assert_int_equal(case_version(id), version);
+    assert_int_equal(tl_case_version(&h, id), version);
 
     char *comment = add_record(id, "comments",
                                "{\"body\":\"Closed as a duplicate of the "
@@ -1672,7 +1602,7 @@ test_closed_case_refuses_records(void **state)
     assert_int_equal(json_array_size(j_items), 1);
     assert_string_equal(tl_str(json_array_get(j_items, 0), "id"), comment);
     json_decref(j_items);
-    assert_int_equal(case_version(id), version + 1);
+    assert_int_equal(tl_case_version(&h, id), version + 1);
     free(comment);
 }
 
@@ -1685,7 +1615,7 @@ test_records_validation_errors(void **state)
     struct http_resp r;
     char id[37], path[200];
     create_nc("Validation target", "minor", id, NULL);
-    int version = case_version(id);
+    int version = tl_case_version(&h, id);
 
     /* root cause */
     snprintf(path, sizeof path, "/v1/cases/%s/root-cause", id);
@@ -1774,7 +1704,7 @@ test_records_validation_errors(void **state)
     const char *text[] = {"Content-Type: text/plain", NULL};
     assert_int_equal(http_do(&h, "POST", path, text, "{}", 2, &r), 415);
     http_resp_cleanup(&r);
-    assert_int_equal(case_version(id), version);
+    assert_int_equal(tl_case_version(&h, id), version);
 
     /* If-Match on a create: the case's ETag */
     snprintf(path, sizeof path, "/v1/cases/%s/corrections", id);
@@ -1792,7 +1722,7 @@ test_records_validation_errors(void **state)
     json_t *j_items = list_items(path);
     assert_int_equal(json_array_size(j_items), 1);
     json_decref(j_items);
-    assert_int_equal(case_version(id), version + 1);
+    assert_int_equal(tl_case_version(&h, id), version + 1);
 
     /* records of a case that does not exist, kinds that do not exist */
     assert_int_equal(

@@ -144,6 +144,32 @@ tl_move_ok(const struct harness *h, const char *case_id, const char *to)
 }
 
 void
+tl_move_refused(const struct harness *h, const char *case_id, const char *to,
+                const char *const *guards)
+{
+    struct http_resp r;
+    size_t n = 0, i;
+    json_t *e;
+    if (tl_move(h, case_id, to, NULL, &r) != 409)
+        fail_msg("moving %s to %s should be refused: %ld %s", case_id, to, r.status, r.body);
+    tl_assert_problem(&r, 409, "transition-not-allowed");
+    assert_string_equal(tl_str(r.j, "requested"), to);
+    json_t *j_unmet = json_object_get(r.j, "unmet_guards");
+    while (guards[n])
+        n++;
+    if (json_array_size(j_unmet) != n)
+        fail_msg("moving to %s: expected %zu unmet guards, got %s", to, n, r.body);
+    for (size_t g = 0; g < n; g++) {
+        bool found = false;
+        json_array_foreach(j_unmet, i, e) found =
+            found || strcmp(tl_str(e, "guard"), guards[g]) == 0;
+        if (!found)
+            fail_msg("moving to %s: guard %s not named in %s", to, guards[g], r.body);
+    }
+    http_resp_cleanup(&r);
+}
+
+void
 tl_patch_action_ok(const struct harness *h, const char *case_id, const char *action_id,
                    const char *patch)
 {

@@ -13,6 +13,7 @@
  *   tl_case, tl_case_version  read a case
  *   tl_post, tl_post_ok     POST a JSON body; the ok one returns the new record's id
  *   tl_move, tl_move_ok     a transition with the case's current ETag
+ *   tl_move_refused         a transition refused (409) naming exactly these unmet guards
  *   tl_patch_action_ok      PATCH an action with its current ETag
  *   tl_today                the database's date today (UTC), YYYY-MM-DD
  *   tl_stderr_begin/_end    what this process (the server in it) writes to stderr
@@ -53,6 +54,9 @@ char *tl_post_ok(const struct harness *h, const char *case_id, const char *segme
 long tl_move(const struct harness *h, const char *case_id, const char *to, const char *comment,
              struct http_resp *r);
 void tl_move_ok(const struct harness *h, const char *case_id, const char *to);
+/* Moving case_id to `to` is refused (409) with exactly guards unmet (NULL-terminated). */
+void tl_move_refused(const struct harness *h, const char *case_id, const char *to,
+                     const char *const *guards);
 void tl_patch_action_ok(const struct harness *h, const char *case_id, const char *action_id,
                         const char *patch);
 
