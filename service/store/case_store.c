@@ -513,12 +513,7 @@ store_case_page_cleanup(struct case_page *page)
 int
 store_now(struct store_conn *c, char out[DTIME_LEN])
 {
-    PGresult *res = NULL;
-    int rc = db_exec_prepared(c, "SELECT capa_ts(now())", 0, NULL, &res);
-    if (rc == ERR_OK)
-        copy_text(out, DTIME_LEN, PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return rc;
+    return db_exec_text(c, "SELECT capa_ts(now())", 0, NULL, out, DTIME_LEN);
 }
 
 int
@@ -544,15 +539,14 @@ store_key_next(struct store_conn *c, const char *prefix, int *year, int *n, char
 int
 store_log_head(struct store_conn *c, const char *case_id, char out[CHAIN_HEX_LEN])
 {
-    PGresult *res = NULL;
     const char *params[] = {case_id};
-    int rc = db_exec_prepared(c,
-                              "SELECT hash FROM case_events WHERE case_id = $1 "
-                              "ORDER BY sequence DESC LIMIT 1",
-                              1, params, &res);
-    if (rc == ERR_OK)
-        copy_text(out, CHAIN_HEX_LEN, PQntuples(res) ? PQgetvalue(res, 0, 0) : chain_genesis);
-    PQclear(res);
+    int rc = db_exec_text(c,
+                          "SELECT hash FROM case_events WHERE case_id = $1 "
+                          "ORDER BY sequence DESC LIMIT 1",
+                          1, params, out, CHAIN_HEX_LEN);
+    /* a case without rows yet: its first row follows the genesis hash */
+    if (rc == ERR_OK && out[0] == '\0')
+        memcpy(out, chain_genesis, CHAIN_HEX_LEN);
     return rc;
 }
 
@@ -796,16 +790,11 @@ store_case_select_with_facts(struct store_conn *c, const char *id_or_key, struct
 int
 store_case_containment(struct store_conn *c, const char *case_id, char out[DTIME_LEN])
 {
-    PGresult *res = NULL;
     const char *params[] = {case_id};
-    int rc = db_exec_prepared(c,
-                              "SELECT capa_ts(max((data->>'performed_at')::timestamptz)) "
-                              "FROM case_records WHERE case_id = $1 AND kind = 'correction'",
-                              1, params, &res);
-    if (rc == ERR_OK)
-        copy_text(out, DTIME_LEN, db_value(res, 0, 0));
-    PQclear(res);
-    return rc;
+    return db_exec_text(c,
+                        "SELECT capa_ts(max((data->>'performed_at')::timestamptz)) "
+                        "FROM case_records WHERE case_id = $1 AND kind = 'correction'",
+                        1, params, out, DTIME_LEN);
 }
 
 int

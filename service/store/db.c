@@ -107,6 +107,18 @@ db_exec_json(struct store_conn *c, const char *sql, int n_params, const char *co
     return rc;
 }
 
+int
+db_exec_text(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+             char *out, size_t size)
+{
+    PGresult *res = NULL;
+    int rc = db_exec_prepared(c, sql, n_params, params, &res);
+    const char *v = rc == ERR_OK && PQntuples(res) > 0 ? db_value(res, 0, 0) : NULL;
+    snprintf(out, size, "%s", v ? v : "");
+    PQclear(res);
+    return rc;
+}
+
 void
 db_prepared_forget(struct store_conn *c)
 {

@@ -56,6 +56,13 @@ int db_exec_prepared(struct store_conn *c, const char *sql, int n_params, const 
 int db_exec_json(struct store_conn *c, const char *sql, int n_params, const char *const *params,
                  json_t **j_out);
 
+/*
+ * db_exec_prepared of a statement that reads one value: its text (cut to
+ * size) into out, "" when there is no row or the value is NULL.
+ */
+int db_exec_text(struct store_conn *c, const char *sql, int n_params, const char *const *params,
+                 char *out, size_t size);
+
 /* Forget the statements prepared on c's connection (it was replaced). */
 void db_prepared_forget(struct store_conn *c);
 
